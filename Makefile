@@ -1,0 +1,98 @@
+# rrkit: static musl tools over one small library.
+# `make check` and `make demo` install missing Debian packages first (as root).
+
+PREFIX ?= /usr/local
+CC := musl-gcc
+HOSTCC ?= gcc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib
+LDFLAGS += -static
+ZSTD_A ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a))
+
+TOOLS := rec play tracecat tracesum
+BINS := $(addprefix bin/,$(TOOLS))
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(patsubst lib/%.c,build/lib/%.o,$(LIB_SRC))
+PROG_SRC := $(sort $(wildcard tests/progs/*.c))
+PROGS := $(patsubst tests/progs/%.c,tests/progs/bin/%,$(PROG_SRC))
+SHELL_FILES := $(wildcard .ci/run tests/*.sh tests/*.bash bench/*.sh)
+BATS := $(sort $(wildcard tests/*.bats))
+
+.PHONY: all deps check demo install clean progs lint
+all: $(BINS)
+
+deps:
+	@sh tests/deps.sh
+
+# Kernel UAPI headers are libc-neutral: make them (and zstd's) visible to musl-gcc.
+build/include/.stamp:
+	@mkdir -p build/include
+	ln -sfn /usr/include/linux build/include/linux
+	ln -sfn /usr/include/asm-generic build/include/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm build/include/asm
+	cp /usr/include/zstd.h /usr/include/zstd_errors.h build/include/
+	@touch $@
+
+build/lib/%.o: lib/%.c lib/*.h build/include/.stamp
+	@mkdir -p build/lib
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/librrkit.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# The replay stub: a tiny program that play execs and then replaces with
+# the recorded image. It is linked far from where programs usually live.
+build/stub.elf: lib/stub.S
+	@mkdir -p build
+	$(HOSTCC) -nostdlib -static -no-pie -Wl,-Ttext-segment=0x200000000000 -Wl,--build-id=none $< -o $@
+
+build/stub_embed.o: lib/stub_embed.S build/stub.elf
+	$(CC) -c lib/stub_embed.S -Ibuild -o $@
+
+build/cmd/%.o: cmd/%.c lib/*.h build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
+
+bin/%: build/cmd/%/main.o build/librrkit.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
+
+# Test programs are ordinary dynamically linked glibc programs.
+tests/progs/bin/%: tests/progs/%.c
+	@mkdir -p tests/progs/bin
+	$(HOSTCC) -O1 -g -Wall -Wextra -Werror -o $@ $<
+
+progs: $(PROGS)
+
+lint:
+	shellcheck $(SHELL_FILES)
+
+check: deps
+	$(MAKE) all progs
+	$(MAKE) lint
+	bats --formatter tap $(BATS)
+
+demo: deps
+	$(MAKE) all progs
+	sh tests/demo.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	for f in man/*.5; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man5/; done
+
+clean:
+	rm -rf build bin tests/progs/bin
+
+# Test tool: writes synthetic traces (tests/trace_io.bats).
+tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a lib/*.h build/include/.stamp
+	@mkdir -p tests/tools/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
+
+progs: tests/tools/bin/mktrace

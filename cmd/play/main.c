@@ -1,0 +1,66 @@
+/* play: replay a recorded execution exactly. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay.h"
+#include "trace.h"
+#include "util.h"
+
+static const char usage[] =
+	"usage: play [-q] [TRACE|-]\n"
+	"Replay a trace made by rec, re-emitting the program's output.\n"
+	"Reads standard input when TRACE is - or missing.\n"
+	"Exit status: the recorded program's, or 125 when the trace is bad or\n"
+	"the replay diverges from the recording.\n"
+	"  -q          do not re-emit the program's stdout and stderr\n"
+	"  -h, --help  show this help\n"
+	"  --version   show the version\n";
+
+int main(int argc, char **argv)
+{
+	rrk_prog = "play";
+	rrk_fail_status = 125;
+	struct replay_options o;
+	memset(&o, 0, sizeof o);
+	const char *path = NULL;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+			o.quiet = 1;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("play (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
+			return 0;
+		} else if (a[0] == '-' && a[1])
+			rrk_die("unknown option %s; see play --help", a);
+		else if (path)
+			rrk_die("more than one trace given; see play --help");
+		else
+			path = a;
+	}
+	if (i < argc) {
+		if (path || i + 1 < argc)
+			rrk_die("more than one trace given; see play --help");
+		path = argv[i];
+	}
+	if (!path || !strcmp(path, "-")) {
+		o.trace_fd = 0;
+		o.trace_name = "stdin";
+	} else {
+		o.trace_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (o.trace_fd < 0)
+			rrk_die("cannot open %s: %s", path, strerror(errno));
+		o.trace_name = path;
+	}
+	return rrk_replay(&o);
+}

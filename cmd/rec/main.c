@@ -1,0 +1,133 @@
+/* rec: record a program's execution into a trace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "trace.h"
+#include "util.h"
+
+static const char usage[] =
+	"usage: rec [-o FILE] [--] PROG [ARGS...]\n"
+	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
+	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
+	"Exit status: PROG's, 128+N if PROG died of signal N, 125 if recording\n"
+	"failed, 126/127 if PROG cannot be executed or found.\n"
+	"  -o FILE     write the trace to FILE\n"
+	"  -h, --help  show this help\n"
+	"  --version   show the version\n";
+
+/* Finds prog the way execvp would; returns a malloc'd path or NULL with
+ * errno set. */
+static char *resolve(const char *prog)
+{
+	if (strchr(prog, '/')) {
+		if (access(prog, F_OK) < 0)
+			return NULL;
+		return rrk_xstrdup(prog);
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	int saw_eacces = 0;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char buf[PATH_MAX];
+		if (n == 0)
+			snprintf(buf, sizeof buf, "%s", prog);
+		else
+			snprintf(buf, sizeof buf, "%.*s/%s", (int)n, path, prog);
+		struct stat st;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return rrk_xstrdup(buf);
+			saw_eacces = 1;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	errno = saw_eacces ? EACCES : ENOENT;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	rrk_prog = "rec";
+	rrk_fail_status = 125;
+	const char *out = NULL;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("rec (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
+			return 0;
+		}
+		if (!strcmp(a, "-o")) {
+			if (i + 1 >= argc)
+				rrk_die("-o needs a file name; see rec --help");
+			out = argv[++i];
+			continue;
+		}
+		if (!strncmp(a, "-o", 2)) {
+			out = a + 2;
+			continue;
+		}
+		if (a[0] == '-' && a[1])
+			rrk_die("unknown option %s; see rec --help", a);
+		break;
+	}
+	if (i >= argc)
+		rrk_die("no program given; usage: rec [-o FILE] [--] PROG [ARGS...]");
+
+	struct rec_options o;
+	memset(&o, 0, sizeof o);
+	o.argv = argv + i;
+	o.level = 3;
+	char opts[256];
+	snprintf(opts, sizeof opts, "%s%s", out ? "-o " : "", out ? out : "");
+	o.options_text = opts;
+
+	char *path = resolve(argv[i]);
+	if (!path) {
+		int e = errno;
+		rrk_fail_status = e == EACCES ? 126 : 127;
+		rrk_die("%s: %s", argv[i], e == ENOENT ? "command not found" : strerror(e));
+	}
+	o.path = path;
+
+	if (out) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (fd < 0)
+			rrk_die("cannot create %s: %s", out, strerror(errno));
+		o.trace_fd = fd;
+		o.trace_name = out;
+		o.program_stdout = 1;
+	} else {
+		if (isatty(1))
+			rrk_die("refusing to write a trace to a terminal; redirect stdout or use -o FILE");
+		/* Keep the trace on a descriptor the program does not get. */
+		int fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			rrk_die("cannot use stdout for the trace: %s", strerror(errno));
+		o.trace_fd = fd;
+		o.trace_name = "stdout";
+		o.program_stdout = 2;
+	}
+	int rc = rrk_record(&o);
+	free(path);
+	return rc;
+}

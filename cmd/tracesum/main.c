@@ -1,0 +1,456 @@
+/* tracesum: content digests and summaries of rrkit traces.
+ * The digest covers the decoded record stream (END included), so it does
+ * not change when a trace is recompressed or split into frames differently. */
+#include "systable.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_BAD 2
+#define EXIT_INCOMPLETE 3
+
+static void usage(FILE *f)
+{
+	fputs("usage: tracesum [TRACE...]        print the digest of each trace (- or none: stdin)\n"
+	      "       tracesum -c LIST           check digests listed by an earlier run\n"
+	      "       tracesum --stats TRACE     print a summary of a trace\n"
+	      "       tracesum --help | --version\n"
+	      "\n"
+	      "The digest is the SHA-256 of the decoded records, so it is the same\n"
+	      "however the trace is compressed or framed.\n"
+	      "Exit status: 0 ok, 1 a check failed, 2 bad or corrupt trace or usage,\n"
+	      "3 incomplete trace.\n",
+	      f);
+}
+
+static int status_exit(int st)
+{
+	return st == RRK_INCOMPLETE ? EXIT_INCOMPLETE : EXIT_BAD;
+}
+
+/* Opens name ("-" is stdin). Returns fd or -1 after printing the error. */
+static int open_input(const char *name)
+{
+	if (strcmp(name, "-") == 0)
+		return 0;
+	int fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		rrk_warn("%s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* Digest of the whole decoded stream. Returns 0, or an exit status after
+ * printing one line of error. */
+static int digest_file(const char *name, char hex[65])
+{
+	int fd = open_input(name);
+	if (fd < 0)
+		return EXIT_BAD;
+	struct rrk_reader *r = rrk_reader_open(fd, strcmp(name, "-") ? name : "stdin");
+	if (!r)
+		rrk_die("out of memory");
+	struct rrk_record rec;
+	int st;
+	while ((st = rrk_read_record(r, &rec)) == RRK_OK)
+		;
+	int rc = 0;
+	if (st == RRK_EOF) {
+		uint8_t d[32];
+		rrk_reader_digest(r, d);
+		rrk_hex(d, 32, hex);
+	} else {
+		rrk_warn("%s", rrk_reader_error(r));
+		rc = status_exit(st);
+	}
+	rrk_reader_close(r);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+static int do_sums(int n, char **names)
+{
+	static char *stdin_only[] = { "-" };
+	if (n == 0) {
+		n = 1;
+		names = stdin_only;
+	}
+	int worst = 0;
+	for (int i = 0; i < n; i++) {
+		char hex[65];
+		int rc = digest_file(names[i], hex);
+		if (rc == 0) {
+			printf("%s  %s\n", hex, names[i]);
+			fflush(stdout);
+		} else if (worst != EXIT_BAD) {
+			worst = rc;
+		}
+	}
+	return worst;
+}
+
+static int do_check(const char *list)
+{
+	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
+	if (!f) {
+		rrk_warn("%s: %s", list, strerror(errno));
+		return EXIT_BAD;
+	}
+	char line[4200];
+	int failed = 0, good = 0, badlines = 0;
+	unsigned long lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		size_t len = strlen(line);
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (len == 0)
+			continue;
+		int ok = len > 66 && line[64] == ' ' && line[65] == ' ';
+		for (int i = 0; ok && i < 64; i++)
+			ok = strchr("0123456789abcdefABCDEF", line[i]) != NULL;
+		if (!ok) {
+			rrk_warn("%s: line %lu: not a 'DIGEST  NAME' line", list, lineno);
+			badlines++;
+			continue;
+		}
+		line[64] = 0;
+		const char *name = line + 66;
+		char hex[65];
+		int rc = digest_file(name, hex);
+		good++;
+		if (rc == 0 && strcasecmp(hex, line) == 0) {
+			printf("%s: OK\n", name);
+		} else {
+			printf("%s: FAILED\n", name);
+			failed++;
+		}
+		fflush(stdout);
+	}
+	if (ferror(f)) {
+		rrk_warn("%s: read error", list);
+		failed++;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (failed)
+		rrk_warn("WARNING: %d of %d traces did not match", failed, good);
+	if (good == 0) {
+		rrk_warn("%s: no properly formatted digest lines found", list);
+		return 1;
+	}
+	return failed || badlines ? 1 : 0;
+}
+
+/* ---- --stats ---- */
+
+struct tidset {
+	uint32_t *slot; /* 0 = empty; tid 0 stored as a flag */
+	size_t cap, n;
+	int has_zero;
+};
+
+static void tid_add(struct tidset *s, uint32_t tid)
+{
+	if (tid == 0) {
+		s->n += !s->has_zero;
+		s->has_zero = 1;
+		return;
+	}
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		uint32_t *ns = rrk_xcalloc(ncap, sizeof *ns);
+		for (size_t i = 0; i < s->cap; i++) {
+			uint32_t t = s->slot[i];
+			if (!t)
+				continue;
+			size_t j = (t * 2654435761u) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = t;
+		}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	size_t j = (tid * 2654435761u) & (s->cap - 1);
+	while (s->slot[j]) {
+		if (s->slot[j] == tid)
+			return;
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->slot[j] = tid;
+	s->n++;
+}
+
+#define NSYS 1024
+struct stats {
+	char *recorder, *argv, *arch;
+	size_t argv_len;
+	uint64_t kinds[7];
+	uint64_t events;
+	uint64_t sys[NSYS + 1]; /* last: numbers outside the table */
+	struct tidset tids;
+	uint64_t blobs, blob_bytes, blob_pieces;
+	uint64_t notes, other;
+	int have_end;
+	struct rrk_end end;
+	char *reason;
+};
+
+static char *dupmem(const uint8_t *p, size_t n)
+{
+	char *s = rrk_xmalloc(n + 1);
+	memcpy(s, p, n);
+	s[n] = 0;
+	return s;
+}
+
+static void on_other(void *ctx, const struct rrk_record *rec)
+{
+	struct stats *st = ctx;
+	switch (rec->type) {
+	case RRK_REC_HEADER:
+		for (uint32_t pos = 0; pos + 8 <= rec->size;) {
+			uint16_t tag;
+			uint32_t len;
+			memcpy(&tag, rec->data + pos, 2);
+			memcpy(&len, rec->data + pos + 4, 4);
+			const uint8_t *v = rec->data + pos + 8;
+			if (tag == RRK_H_RECORDER && !st->recorder)
+				st->recorder = dupmem(v, len);
+			else if (tag == RRK_H_ARCH && !st->arch)
+				st->arch = dupmem(v, len);
+			else if (tag == RRK_H_ARGV && !st->argv) {
+				st->argv = dupmem(v, len);
+				st->argv_len = len;
+			}
+			pos += 8 + len; /* the reader checked the lengths */
+		}
+		break;
+	case RRK_REC_BLOB: {
+		struct rrk_blob b;
+		memcpy(&b, rec->data, sizeof b);
+		if (b.offset == 0)
+			st->blobs++;
+		st->blob_pieces++;
+		st->blob_bytes += rec->size - sizeof b;
+		break;
+	}
+	case RRK_REC_END:
+		st->have_end = 1;
+		memcpy(&st->end, rec->data, sizeof st->end);
+		if (rec->size > sizeof st->end)
+			st->reason = dupmem(rec->data + sizeof st->end, rec->size - sizeof st->end);
+		break;
+	case RRK_REC_NOTE:
+		st->notes++;
+		break;
+	default:
+		st->other++;
+		break;
+	}
+}
+
+/* Prints s with control characters escaped. */
+static void print_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static int cmp_count(const void *a, const void *b, void *ctx)
+{
+	const uint64_t *sys = ctx;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	if (sys[x] != sys[y])
+		return sys[x] < sys[y] ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+static const uint64_t *sort_ctx;
+static int cmp_sys(const void *a, const void *b)
+{
+	return cmp_count(a, b, (void *)sort_ctx);
+}
+
+static int do_stats(const char *name)
+{
+	int fd = open_input(name);
+	if (fd < 0)
+		return EXIT_BAD;
+	const char *shown = strcmp(name, "-") ? name : "stdin";
+	struct rrk_reader *r = rrk_reader_open(fd, shown);
+	if (!r)
+		rrk_die("out of memory");
+	struct stats *st = rrk_xcalloc(1, sizeof *st);
+	struct rrk_ev ev;
+	memset(&ev, 0, sizeof ev);
+	int s;
+	while ((s = rrk_read_event(r, &ev, on_other, st)) == RRK_OK) {
+		st->events++;
+		if (ev.hdr.kind < 7)
+			st->kinds[ev.hdr.kind]++;
+		tid_add(&st->tids, ev.hdr.tid);
+		if (ev.hdr.kind == RRK_EV_SYSCALL) {
+			struct rrk_ev_syscall sc;
+			memcpy(&sc, ev.body, sizeof sc);
+			st->sys[sc.nr < NSYS ? sc.nr : NSYS]++;
+		}
+	}
+	rrk_ev_free(&ev);
+	int rc = 0;
+	if (s != RRK_EOF) {
+		rrk_warn("%s", rrk_reader_error(r));
+		rc = status_exit(s);
+	} else {
+		uint8_t d[32];
+		char hex[65];
+		rrk_reader_digest(r, d);
+		rrk_hex(d, 32, hex);
+		printf("trace:           %s\n", shown);
+		printf("format version:  %d\n", RRK_FORMAT_VERSION);
+		printf("recorder:        %s\n", st->recorder ? st->recorder : "(not recorded)");
+		if (st->arch)
+			printf("architecture:    %s\n", st->arch);
+		printf("argv:           ");
+		if (st->argv) {
+			size_t i = 0;
+			while (i < st->argv_len) {
+				size_t l = strnlen(st->argv + i, st->argv_len - i);
+				putchar(' ');
+				print_text(st->argv + i, l);
+				i += l + 1;
+			}
+		} else {
+			fputs(" (not recorded)", stdout);
+		}
+		putchar('\n');
+		printf("events:          %llu\n", (unsigned long long)st->events);
+		static const char *kn[7] = { "", "syscall", "rdtsc", "cpuid", "signal", "exec", "exit" };
+		for (int k = 1; k < 7; k++)
+			printf("  %-14s %llu\n", kn[k], (unsigned long long)st->kinds[k]);
+		unsigned idx[NSYS + 1];
+		unsigned nidx = 0;
+		for (unsigned i = 0; i <= NSYS; i++)
+			if (st->sys[i])
+				idx[nidx++] = i;
+		sort_ctx = st->sys;
+		qsort(idx, nidx, sizeof idx[0], cmp_sys);
+		printf("top syscalls:\n");
+		if (nidx == 0)
+			printf("  (none)\n");
+		for (unsigned i = 0; i < nidx && i < 10; i++) {
+			char buf[32];
+			const char *nm = NULL;
+			if (idx[i] < NSYS)
+				nm = rrk_syscall_name(idx[i]);
+			if (!nm) {
+				if (idx[i] < NSYS)
+					snprintf(buf, sizeof buf, "syscall_%u", idx[i]);
+				else
+					snprintf(buf, sizeof buf, "(nr >= %u)", NSYS);
+				nm = buf;
+			}
+			printf("  %-14s %llu\n", nm, (unsigned long long)st->sys[idx[i]]);
+		}
+		printf("threads:         %zu\n", st->tids.n);
+		printf("blobs:           %llu (%llu bytes in %llu records)\n",
+		       (unsigned long long)st->blobs, (unsigned long long)st->blob_bytes,
+		       (unsigned long long)st->blob_pieces);
+		if (st->notes)
+			printf("notes:           %llu\n", (unsigned long long)st->notes);
+		if (st->other)
+			printf("unknown records: %llu (skipped)\n", (unsigned long long)st->other);
+		printf("raw bytes:       %llu\n", (unsigned long long)rrk_reader_raw_bytes(r));
+		printf("file bytes:      %llu\n", (unsigned long long)rrk_reader_comp_bytes(r));
+		printf("frames:          %llu\n", (unsigned long long)rrk_reader_frames(r));
+		printf("end:             ");
+		switch (st->end.how) {
+		case RRK_END_EXITED:
+			printf("exited with status %d\n", st->end.code);
+			break;
+		case RRK_END_SIGNALED: {
+			const char *sn = rrk_signal_name(st->end.code);
+			printf("killed by signal %d%s%s%s\n", st->end.code, sn ? " (" : "",
+			       sn ? sn : "", sn ? ")" : "");
+			break;
+		}
+		case RRK_END_ABORTED:
+			printf("recording aborted: ");
+			if (st->reason)
+				print_text(st->reason, strlen(st->reason));
+			putchar('\n');
+			break;
+		default:
+			printf("unknown (how=%u, code=%d)\n", st->end.how, st->end.code);
+		}
+		if (st->end.nevents != st->events)
+			printf("warning:         the end record counts %llu events\n",
+			       (unsigned long long)st->end.nevents);
+		printf("digest:          %s\n", hex);
+	}
+	free(st->recorder);
+	free(st->arch);
+	free(st->argv);
+	free(st->reason);
+	free(st->tids.slot);
+	free(st);
+	rrk_reader_close(r);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	rrk_prog = "tracesum";
+	rrk_fail_status = EXIT_BAD;
+	int i = 1;
+	if (argc > 1) {
+		const char *a = argv[1];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("tracesum (rrkit) %s, trace format %d\n", RRK_VERSION,
+			       RRK_FORMAT_VERSION);
+			return 0;
+		}
+		if (!strcmp(a, "-c") || !strcmp(a, "--check")) {
+			if (argc != 3) {
+				rrk_warn("-c takes exactly one LIST file (try --help)");
+				return EXIT_BAD;
+			}
+			return do_check(argv[2]);
+		}
+		if (!strcmp(a, "--stats")) {
+			if (argc > 3) {
+				rrk_warn("--stats takes one TRACE (try --help)");
+				return EXIT_BAD;
+			}
+			return do_stats(argc == 3 ? argv[2] : "-");
+		}
+		if (!strcmp(a, "--")) {
+			i = 2;
+		} else if (a[0] == '-' && a[1]) {
+			rrk_warn("unknown option '%s' (try --help)", a);
+			return EXIT_BAD;
+		}
+	}
+	return do_sums(argc - i, argv + i);
+}

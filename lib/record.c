@@ -1,0 +1,1059 @@
+/* The recorder: runs the program under ptrace with a seccomp filter that
+ * stops every syscall, and writes each nondeterministic input to the trace
+ * as an event (doc/design.md). */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blobs.h"
+#include "maps.h"
+#include "systable.h"
+#include "trace.h"
+#include "tracee.h"
+#include "util.h"
+
+#define AT_IGNORE_ 1
+#define AT_SYSINFO_EHDR_ 33
+#define ARCH_GET_CPUID_ 0x1011
+#define ARCH_SET_CPUID_ 0x1012
+#define RESTART_LO 512
+#define RESTART_HI 516
+
+extern char **environ;
+
+/* One pending attachment of the event being built. */
+struct att {
+	unsigned type;
+	uint8_t head[sizeof(struct rrk_map)];
+	size_t hlen;
+	uint8_t *data; /* owned */
+	size_t dlen;
+};
+
+struct recorder {
+	const struct rec_options *o;
+	struct rrk_writer *w;
+	struct tracee t;
+	struct blobs blobs;
+	uint64_t nevents;
+	int cpuid_trapped;
+	uint64_t last_flush;
+	/* Where each fd of the program points: 0 other, 1 the recorded
+	 * stdout, 2 the recorded stderr. */
+	uint8_t *fdorigin;
+	size_t nfd;
+	/* The syscall between its entry and exit stops. */
+	struct rrk_regs entry;
+	char *strs[6];
+	int after_syscall; /* last stop ended a syscall: the program has
+			    * not run user code since */
+	struct att *att;
+	size_t natt, catt;
+	uint32_t warned_ioctls[64];
+	size_t nwarned;
+	const char *abort_reason;
+	char abort_buf[512];
+};
+
+static volatile sig_atomic_t got_alarm, got_int, got_term;
+
+static void on_alarm(int s) { (void)s; got_alarm = 1; }
+static void on_int(int s) { (void)s; got_int++; }
+static void on_term(int s) { got_term = s; }
+
+/* ---- building events ---- */
+
+static void att_clear(struct recorder *r)
+{
+	for (size_t i = 0; i < r->natt; i++)
+		free(r->att[i].data);
+	r->natt = 0;
+}
+
+static struct att *att_add(struct recorder *r, unsigned type, const void *head,
+			   size_t hlen, uint8_t *data, size_t dlen)
+{
+	if (r->natt == r->catt)
+		r->att = rrk_xrealloc(r->att, (r->catt = r->catt * 2 + 8) * sizeof *r->att);
+	struct att *a = &r->att[r->natt++];
+	a->type = type;
+	memcpy(a->head, head, hlen);
+	a->hlen = hlen;
+	a->data = data;
+	a->dlen = dlen;
+	return a;
+}
+
+static void writer_check(struct recorder *r, int rc)
+{
+	if (rc < 0) {
+		kill(r->t.tid, SIGKILL);
+		rrk_die("%s; the trace holds the events written so far", rrk_writer_error(r->w));
+	}
+}
+
+/* Adds the bytes at [addr, addr+len) as MEM attachments, skipping pages
+ * that are all zero when skip_zero (fresh anonymous memory is zero). */
+static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_zero)
+{
+	const uint64_t chunk = 4u << 20;
+	while (len) {
+		uint64_t n = len < chunk ? len : chunk;
+		uint8_t *buf = rrk_xmalloc(n);
+		if (tracee_read(&r->t, addr, buf, n) < 0) {
+			/* Unreadable (e.g. PROT_NONE guard with no pages):
+			 * nothing the program can observe either. */
+			free(buf);
+			addr += n;
+			len -= n;
+			continue;
+		}
+		if (!skip_zero) {
+			struct rrk_mem m = { addr };
+			att_add(r, RRK_REC_MEM, &m, sizeof m, buf, n);
+		} else {
+			uint64_t i = 0;
+			while (i < n) {
+				uint64_t pg = n - i < 4096 ? n - i : 4096;
+				int zero = 1;
+				for (uint64_t k = 0; k < pg; k++)
+					if (buf[i + k]) { zero = 0; break; }
+				if (zero) { i += pg; continue; }
+				uint64_t j = i + pg;
+				for (;;) {
+					if (j >= n) break;
+					uint64_t pg2 = n - j < 4096 ? n - j : 4096;
+					int z = 1;
+					for (uint64_t k = 0; k < pg2; k++)
+						if (buf[j + k]) { z = 0; break; }
+					if (z) break;
+					j += pg2;
+				}
+				struct rrk_mem m = { addr + i };
+				uint8_t *d = rrk_xmalloc(j - i);
+				memcpy(d, buf + i, j - i);
+				att_add(r, RRK_REC_MEM, &m, sizeof m, d, j - i);
+				i = j;
+			}
+			free(buf);
+		}
+		addr += n;
+		len -= n;
+	}
+}
+
+static void emit(struct recorder *r, unsigned kind, unsigned flags,
+		 const struct rrk_regs *regs, const void *body, size_t blen)
+{
+	struct rrk_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.number = ++r->nevents;
+	ev.tid = (uint32_t)r->t.tid;
+	ev.kind = (uint16_t)kind;
+	ev.flags = (uint16_t)flags;
+	ev.nattach = (uint32_t)r->natt;
+	ev.body_size = (uint32_t)blen;
+	if (regs)
+		ev.regs = *regs;
+	writer_check(r, rrk_write_record(r->w, RRK_REC_EVENT, 0, &ev, sizeof ev, body, blen));
+	for (size_t i = 0; i < r->natt; i++) {
+		struct att *a = &r->att[i];
+		writer_check(r, rrk_write_record(r->w, a->type, 0, a->head, a->hlen, a->data, a->dlen));
+	}
+	att_clear(r);
+	uint64_t now = rrk_now_ns();
+	if (now - r->last_flush >= 1000000000u) {
+		writer_check(r, rrk_writer_flush(r->w));
+		r->last_flush = now;
+	}
+}
+
+static void note(struct recorder *r, const char *text)
+{
+	rrk_warn("%s", text);
+	writer_check(r, rrk_write_record(r->w, RRK_REC_NOTE, RRK_RF_SKIPPABLE, &r->nevents,
+					 sizeof r->nevents, text, strlen(text)));
+}
+
+/* ---- files as blobs ---- */
+
+/* Stores the file open at fd as a blob (once). */
+static int blob_from_fd(struct recorder *r, int fd, uint8_t digest[32], uint64_t *size)
+{
+	int rc = rrk_blobs_add_fd(&r->blobs, r->w, fd, digest, size);
+	if (rc == -2)
+		writer_check(r, -1);
+	return rc;
+}
+
+/* ---- exec ---- */
+
+static void patch_auxv(struct recorder *r, uint64_t sp)
+{
+	/* Stack at entry: argc, argv..., 0, envp..., 0, auxv pairs. The vDSO
+	 * reads time without syscalls; hide it so libc makes syscalls. */
+	uint64_t argc, v;
+	if (tracee_read(&r->t, sp, &argc, 8) < 0)
+		return;
+	uint64_t p = sp + 8 + (argc + 1) * 8;
+	for (int i = 0; i < 100000; i++, p += 8) {
+		if (tracee_read(&r->t, p, &v, 8) < 0)
+			return;
+		if (!v)
+			break;
+	}
+	p += 8;
+	for (int i = 0; i < 256; i++, p += 16) {
+		uint64_t kv[2];
+		if (tracee_read(&r->t, p, kv, 16) < 0 || kv[0] == 0)
+			return;
+		if (kv[0] == AT_SYSINFO_EHDR_) {
+			uint64_t ign = AT_IGNORE_;
+			tracee_write(&r->t, p, &ign, 8);
+		}
+	}
+}
+
+static uint64_t read_start_brk(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	long n = rrk_read_full(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* Field 3 follows ')'; start_brk is field 48. */
+	int field = 2;
+	for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
+		if (++field == 47)
+			return strtoull(tok, NULL, 10);
+	}
+	return 0;
+}
+
+/* Runs one syscall in the tracee at an exec stop, where no syscall
+ * instruction is known: borrow the entry point for two bytes. */
+static long inject_at(struct recorder *r, long nr, uint64_t a0, uint64_t a1)
+{
+	struct rrk_regs saved;
+	uint64_t word, patched;
+	int ok;
+	tracee_getregs(&r->t, &saved);
+	if (tracee_read(&r->t, saved.rip, &word, 8) < 0)
+		return -1;
+	patched = (word & ~0xffffull) | 0x050f;
+	tracee_write(&r->t, saved.rip, &patched, 8);
+	long rc = tracee_inject(&r->t, saved.rip, nr, a0, a1, 0, 0, 0, 0, &ok);
+	tracee_write(&r->t, saved.rip, &word, 8);
+	tracee_setregs(&r->t, &saved);
+	return ok ? rc : -1;
+}
+
+static void record_exec(struct recorder *r, int initial)
+{
+	struct rrk_ev_exec body;
+	struct rrk_regs after;
+	memset(&body, 0, sizeof body);
+	if (tracee_open_mem(&r->t) < 0)
+		rrk_die("cannot open /proc/%d/mem: %s", (int)r->t.tid, strerror(errno));
+	tracee_getregs(&r->t, &after);
+	patch_auxv(r, after.rsp);
+	if (r->cpuid_trapped && inject_at(r, SYS_arch_prctl, ARCH_SET_CPUID_, 0) != 0)
+		rrk_die("cannot make cpuid fault in the new program");
+	if (!initial) {
+		body.nr = r->entry.orig_rax;
+		body.args[0] = r->entry.rdi;
+		body.args[1] = r->entry.rsi;
+		body.args[2] = r->entry.rdx;
+		body.args[3] = r->entry.r10;
+		body.args[4] = r->entry.r8;
+		body.args[5] = r->entry.r9;
+	}
+	body.regs_after = after;
+	body.brk = read_start_brk(r->t.tid);
+	struct rlimit rl;
+	if (prlimit(r->t.tid, RLIMIT_STACK, NULL, &rl) == 0)
+		body.stack_limit = rl.rlim_cur;
+
+	char exe[4096], link[64];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)r->t.tid);
+	ssize_t n = readlink(link, exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		struct rrk_str s = { 0, 0 };
+		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)rrk_xstrdup(exe), (size_t)n);
+	}
+
+	struct mapping *maps;
+	long nm = rrk_read_maps(r->t.tid, &maps);
+	if (nm < 0)
+		rrk_die("cannot read /proc/%d/maps: %s", (int)r->t.tid, strerror(errno));
+	for (long i = 0; i < nm; i++) {
+		struct mapping *m = &maps[i];
+		if (!strcmp(m->name, "[vdso]") || !strcmp(m->name, "[vvar]") ||
+		    !strcmp(m->name, "[vvar_vclock]") || !strcmp(m->name, "[vsyscall]"))
+			continue;
+		struct rrk_map mp;
+		memset(&mp, 0, sizeof mp);
+		mp.start = m->start;
+		mp.end = m->end;
+		mp.prot = (uint32_t)m->prot;
+		mp.offset = m->offset;
+		if (m->shared)
+			mp.flags |= RRK_MAP_SHARED;
+		int is_file = m->name[0] == '/' && m->inode;
+		if (!strcmp(m->name, "[stack]"))
+			mp.flags |= RRK_MAP_STACK;
+		/* Read-only file mappings come from the blob; writable ones
+		 * may already differ from the file (the loader zeroes the
+		 * start of .bss), so their bytes go in the trace. */
+		if (is_file && !(m->prot & PROT_WRITE)) {
+			char path[128];
+			snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->t.tid,
+				 (unsigned long long)m->start, (unsigned long long)m->end);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				fd = open(m->name, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				rrk_die("cannot read %s, mapped by the program: %s", m->name, strerror(errno));
+			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
+				rrk_die("cannot store %s in the trace: %s", m->name, strerror(errno));
+			close(fd);
+			mp.flags |= RRK_MAP_FILE;
+			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
+		} else {
+			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
+			att_mem(r, m->start, m->end - m->start, 1);
+		}
+	}
+	free(maps);
+	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->entry, &body, sizeof body);
+}
+
+/* ---- syscalls ---- */
+
+static void set_origin(struct recorder *r, int64_t fd, uint8_t origin)
+{
+	if (fd < 0 || fd >= (1 << 20))
+		return;
+	if ((size_t)fd >= r->nfd) {
+		size_t n = (size_t)fd + 64;
+		r->fdorigin = rrk_xrealloc(r->fdorigin, n);
+		memset(r->fdorigin + r->nfd, 0, n - r->nfd);
+		r->nfd = n;
+	}
+	r->fdorigin[fd] = origin;
+}
+
+static uint8_t origin_of(struct recorder *r, int64_t fd)
+{
+	return fd >= 0 && (size_t)fd < r->nfd ? r->fdorigin[fd] : 0;
+}
+
+static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
+{
+	const struct rrk_sysent *e = &rrk_systable[nr];
+	if (res < 0)
+		return;
+	if (e->flags & SF_CLOSE)
+		set_origin(r, (int64_t)a[0], 0);
+	if (nr == SYS_dup2 || nr == SYS_dup3)
+		set_origin(r, (int64_t)a[1], origin_of(r, (int64_t)a[0]));
+	else if (nr == SYS_dup || (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)))
+		set_origin(r, res, origin_of(r, (int64_t)a[0]));
+	else if (e->flags & SF_NEWFD)
+		set_origin(r, res, 0);
+	if (nr == SYS_close_range) {
+		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->nfd; fd++)
+			r->fdorigin[fd] = 0;
+	}
+	if ((nr == SYS_pipe || nr == SYS_pipe2 || nr == SYS_socketpair)) {
+		int fds[2];
+		uint64_t p = nr == SYS_socketpair ? a[3] : a[0];
+		if (tracee_read(&r->t, p, fds, sizeof fds) == 0) {
+			set_origin(r, fds[0], 0);
+			set_origin(r, fds[1], 0);
+		}
+	}
+}
+
+static int peek_cb(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read(ctx, addr, buf, len);
+}
+
+static void stop_recording(struct recorder *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void stop_recording(struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->abort_buf, sizeof r->abort_buf, fmt, ap);
+	va_end(ap);
+	r->abort_reason = r->abort_buf;
+}
+
+static void args_of(const struct rrk_regs *g, uint64_t a[6])
+{
+	a[0] = g->rdi;
+	a[1] = g->rsi;
+	a[2] = g->rdx;
+	a[3] = g->r10;
+	a[4] = g->r8;
+	a[5] = g->r9;
+}
+
+static void free_strs(struct recorder *r)
+{
+	for (int i = 0; i < 6; i++) {
+		free(r->strs[i]);
+		r->strs[i] = NULL;
+	}
+}
+
+static void attach_strs(struct recorder *r)
+{
+	for (int i = 0; i < 6; i++) {
+		if (!r->strs[i])
+			continue;
+		struct rrk_str s = { (uint32_t)i, 0 };
+		size_t n = strlen(r->strs[i]);
+		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)r->strs[i], n);
+		r->strs[i] = NULL;
+	}
+}
+
+/* Decides, at syscall entry, syscalls the program must not really make.
+ * Returns 1 and sets *res when the result is invented. */
+static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t *res)
+{
+	const struct rrk_sysent *e = &rrk_systable[nr];
+	if (e->action == ACT_FAKE) {
+		*res = e->fake_result;
+		return 1;
+	}
+	/* The program must not turn off our rdtsc and cpuid traps. */
+	if (nr == SYS_prctl && (a[0] == PR_SET_TSC || a[0] == PR_SET_SECCOMP)) {
+		*res = a[0] == PR_SET_TSC ? 0 : -EINVAL;
+		return 1;
+	}
+	if (nr == SYS_arch_prctl && (a[0] == ARCH_SET_CPUID_ || a[0] == ARCH_GET_CPUID_)) {
+		*res = a[0] == ARCH_GET_CPUID_ ? 1 : 0;
+		return 1;
+	}
+	if (nr == SYS_ioctl) {
+		uint32_t req = (uint32_t)a[1];
+		if (!rrk_ioctl_lookup(req)) {
+			unsigned dir = req >> 30, size = (req >> 16) & 0x3fff;
+			int warned = 0;
+			for (size_t i = 0; i < r->nwarned; i++)
+				warned |= r->warned_ioctls[i] == req;
+			if (!warned && r->nwarned < 64)
+				r->warned_ioctls[r->nwarned++] = req;
+			if (dir == 0 || size == 0) {
+				if (!warned) {
+					char msg[256];
+					snprintf(msg, sizeof msg,
+						 "unknown ioctl 0x%x (type 0x%x nr 0x%x) on fd %lld does not encode its argument size: it fails with ENOTTY in the program; report it to have it added",
+						 req, (req >> 8) & 0xff, req & 0xff, (long long)a[0]);
+					note(r, msg);
+				}
+				*res = -ENOTTY;
+				return 1;
+			}
+			if (!warned) {
+				char msg[256];
+				snprintf(msg, sizeof msg,
+					 "unknown ioctl 0x%x (type 0x%x nr 0x%x dir %s size %u): recorded from its encoding",
+					 req, (req >> 8) & 0xff, req & 0xff,
+					 dir == 1 ? "write" : dir == 2 ? "read" : "read-write", size);
+				note(r, msg);
+			}
+		}
+	}
+	return 0;
+}
+
+static void syscall_entry(struct recorder *r)
+{
+	struct rrk_regs g;
+	tracee_getregs(&r->t, &g);
+	r->entry = g;
+	uint64_t nr = g.orig_rax, a[6];
+	args_of(&g, a);
+	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
+		stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
+			       (unsigned long long)nr, (unsigned long long)r->nevents + 1);
+		return;
+	}
+	const struct rrk_sysent *e = &rrk_systable[nr];
+	if (e->action == ACT_UNSUPPORTED) {
+		stop_recording(r, "unsupported system call %s (%llu) at event %llu: recording stopped; the trace up to here is valid",
+			       e->name, (unsigned long long)nr, (unsigned long long)r->nevents + 1);
+		return;
+	}
+	free_strs(r);
+	for (int i = 0; i < e->nargs; i++) {
+		if (e->argtype[i] != A_PATH && e->argtype[i] != A_STR)
+			continue;
+		if (!a[i])
+			continue;
+		char buf[4096];
+		if (tracee_read_str(&r->t, a[i], buf, sizeof buf) >= 0)
+			r->strs[i] = rrk_xstrdup(buf);
+	}
+	int64_t fake;
+	if (policy_fake(r, nr, a, &fake)) {
+		struct rrk_regs s = g;
+		s.orig_rax = (uint64_t)-1;
+		s.rax = (uint64_t)fake;
+		tracee_setregs(&r->t, &s);
+		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, fake };
+		attach_strs(r);
+		emit(r, RRK_EV_SYSCALL, RRK_EVF_FAKED, &g, &body, sizeof body);
+		r->after_syscall = 1;
+		tracee_cont(&r->t, 0);
+		return;
+	}
+	if (e->action == ACT_EXIT || e->action == ACT_SIGRETURN) {
+		/* Run for real in both; nothing comes back to record. */
+		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
+		attach_strs(r);
+		emit(r, RRK_EV_SYSCALL, 0, &g, &body, sizeof body);
+		r->after_syscall = e->action == ACT_SIGRETURN ? 0 : 1;
+		tracee_cont(&r->t, 0);
+		return;
+	}
+	tracee_syscall(&r->t, 0); /* on to the exit stop (or the exec stop) */
+}
+
+static void syscall_exit(struct recorder *r)
+{
+	struct rrk_regs g;
+	tracee_getregs(&r->t, &g);
+	uint64_t nr = r->entry.orig_rax, a[6];
+	args_of(&r->entry, a);
+	int64_t res = (int64_t)g.rax;
+	const struct rrk_sysent *e = &rrk_systable[nr];
+	unsigned flags = 0;
+
+	if (res >= 0 || (res <= -RESTART_LO && res >= -RESTART_HI) || nr == SYS_wait4) {
+		struct rrk_memrange rg[64];
+		int n = rrk_syscall_outparams(nr, a, res, rg, 64, peek_cb, &r->t);
+		for (int i = 0; i < n; i++)
+			if (rg[i].len && rg[i].len < (1ull << 32))
+				att_mem(r, rg[i].addr, rg[i].len, 0);
+	}
+	if (nr == SYS_mmap && res >= 0 && !(a[3] & MAP_ANONYMOUS)) {
+		struct rrk_map mp;
+		memset(&mp, 0, sizeof mp);
+		mp.start = (uint64_t)res;
+		mp.end = (uint64_t)res + ((a[1] + 4095) & ~4095ull);
+		mp.prot = (uint32_t)a[2];
+		mp.offset = a[5];
+		if (a[3] & MAP_SHARED)
+			mp.flags |= RRK_MAP_SHARED;
+		char path[64], name[4096] = "";
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->t.tid, (int)a[4]);
+		ssize_t ln = readlink(path, name, sizeof name - 1);
+		if (ln > 0)
+			name[ln] = 0;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			stop_recording(r, "cannot read %s, mapped by the program at event %llu: %s",
+				       name, (unsigned long long)r->nevents + 1, strerror(errno));
+		} else if (S_ISREG(sb.st_mode)) {
+			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
+				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
+			mp.flags |= RRK_MAP_FILE;
+			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(name), strlen(name));
+		} else if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 5) {
+			/* /dev/zero: the same as anonymous memory */
+		} else {
+			stop_recording(r, "mmap of %s (not a regular file) at event %llu is not supported",
+				       name, (unsigned long long)r->nevents + 1);
+		}
+		if (fd >= 0)
+			close(fd);
+		if ((a[3] & MAP_SHARED) && (a[2] & PROT_WRITE) && !r->abort_reason) {
+			char msg[4300];
+			snprintf(msg, sizeof msg, "writable shared mapping of %s at event %llu: changes made to it by other processes are not recorded",
+				 name, (unsigned long long)r->nevents + 1);
+			note(r, msg);
+		}
+		if (r->abort_reason)
+			return;
+	}
+	if (e->flags & SF_WRITE) {
+		uint8_t o = origin_of(r, (int64_t)a[0]);
+		flags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
+	}
+	track_fds(r, nr, a, res);
+	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
+	attach_strs(r);
+	emit(r, RRK_EV_SYSCALL, flags, &r->entry, &body, sizeof body);
+	r->after_syscall = 1;
+	tracee_cont(&r->t, 0);
+}
+
+/* ---- signals ---- */
+
+static uint64_t sigmask_field(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	uint64_t v = 0;
+	if (!f)
+		return 0;
+	size_t fl = strlen(field);
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, fl) && line[fl] == ':')
+			v = strtoull(line + fl + 1, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+static uint64_t rdtsc_now(uint32_t *aux, int p)
+{
+	uint32_t lo, hi, c = 0;
+	if (p)
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c));
+	else
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	*aux = c;
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Masks features a program could use to read nondeterminism without
+ * trapping: rdrand, rdseed, and transactional memory. */
+void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	if (leaf == 1)
+		r[2] &= ~(1u << 30);                     /* RDRAND */
+	if (leaf == 7 && sub == 0)
+		r[1] &= ~((1u << 18) | (1u << 4) | (1u << 11)); /* RDSEED, HLE, RTM */
+}
+
+static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
+{
+	uint8_t insn[3] = { 0, 0, 0 };
+	if (tracee_read(&r->t, g->rip, insn, 3) < 0)
+		return 0;
+	struct rrk_regs before = *g;
+	if (insn[0] == 0x0f && (insn[1] == 0x31 || (insn[1] == 0x01 && insn[2] == 0xf9))) {
+		int p = insn[1] == 0x01;
+		struct rrk_ev_rdtsc b = { 0, 0, (uint32_t)p };
+		b.tsc = rdtsc_now(&b.aux, p);
+		g->rax = (uint32_t)b.tsc;
+		g->rdx = b.tsc >> 32;
+		if (p)
+			g->rcx = b.aux;
+		g->rip += p ? 3 : 2;
+		tracee_setregs(&r->t, g);
+		emit(r, RRK_EV_RDTSC, 0, &before, &b, sizeof b);
+		return 1;
+	}
+	if (r->cpuid_trapped && insn[0] == 0x0f && insn[1] == 0xa2) {
+		uint32_t v[4];
+		struct rrk_ev_cpuid b;
+		b.leaf = (uint32_t)g->rax;
+		b.subleaf = (uint32_t)g->rcx;
+		rrk_cpuid(b.leaf, b.subleaf, v);
+		rrk_cpuid_mask(b.leaf, b.subleaf, v);
+		b.eax = v[0];
+		b.ebx = v[1];
+		b.ecx = v[2];
+		b.edx = v[3];
+		g->rax = v[0];
+		g->rbx = v[1];
+		g->rcx = v[2];
+		g->rdx = v[3];
+		g->rip += 2;
+		tracee_setregs(&r->t, g);
+		emit(r, RRK_EV_CPUID, 0, &before, &b, sizeof b);
+		return 1;
+	}
+	return 0;
+}
+
+/* Where the kernel's signal frame ends, from the ucontext it set up. */
+static uint64_t frame_end(struct recorder *r, const struct rrk_regs *h)
+{
+	uint64_t fpstate = 0;
+	uint64_t end = h->rdx + 936; /* ucontext_t past uc_sigmask */
+	if (tracee_read(&r->t, h->rdx + 224, &fpstate, 8) == 0 && fpstate) {
+		uint32_t sw[2] = { 0, 0 }; /* magic1, extended_size */
+		uint64_t fe = fpstate + 512;
+		if (tracee_read(&r->t, fpstate + 464, sw, 8) == 0 && sw[0] == 0x46505853u &&
+		    sw[1] <= (1u << 20))
+			fe = fpstate + sw[1];
+		if (fe > end)
+			end = fe;
+	}
+	return end;
+}
+
+static void record_signal(struct recorder *r, int sig)
+{
+	struct rrk_regs g;
+	uint8_t si[128];
+	tracee_getregs(&r->t, &g);
+	memset(si, 0, sizeof si);
+	ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, si);
+	int32_t code;
+	memcpy(&code, si + 8, 4);
+	int at_syscall = r->after_syscall;
+	r->after_syscall = 0;
+	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
+		tracee_cont(&r->t, 0);
+		return;
+	}
+	uint64_t bit = 1ull << (sig - 1);
+	uint64_t caught = sigmask_field(r->t.tid, "SigCgt");
+	uint64_t ignored = sigmask_field(r->t.tid, "SigIgn");
+	int sync = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+				sig == SIGFPE || sig == SIGTRAP);
+	struct rrk_ev_signal b;
+	memset(&b, 0, sizeof b);
+	b.signo = (uint32_t)sig;
+	b.synchronous = (uint32_t)sync;
+	memcpy(b.siginfo, si, sizeof si);
+	unsigned flags = at_syscall ? RRK_EVF_AT_SYSCALL : 0;
+	int default_ignore = sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+	int stopsig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	if (caught & bit) {
+		struct stop st;
+		tracee_singlestep(&r->t, sig);
+		while (tracee_wait(&r->t, &st) < 0)
+			if (errno != EINTR)
+				rrk_die("waiting for the program: %s", strerror(errno));
+		if (st.kind == STOP_EXITED) {
+			b.disposition = RRK_SIG_FATAL;
+			emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
+			return; /* the caller sees the exit on its next wait */
+		}
+		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP) {
+			stop_recording(r, "signal %s: the program did not enter its handler (stopped with %d)",
+				       rrk_signal_name(sig), st.sig);
+			return;
+		}
+		tracee_getregs(&r->t, &b.regs_after);
+		b.disposition = RRK_SIG_HANDLED;
+		uint64_t end = frame_end(r, &b.regs_after);
+		if (end > b.regs_after.rsp && end - b.regs_after.rsp < (1u << 20))
+			att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
+		emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
+		tracee_cont(&r->t, 0);
+		return;
+	}
+	if ((ignored & bit) || default_ignore) {
+		/* Nothing observable happens: leave it out of the trace. */
+		tracee_cont(&r->t, sig);
+		return;
+	}
+	if (stopsig) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "the program got %s; rrkit does not record job-control stops, so it keeps running",
+			 rrk_signal_name(sig));
+		note(r, msg);
+		tracee_cont(&r->t, 0);
+		return;
+	}
+	b.disposition = RRK_SIG_FATAL;
+	emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
+	tracee_cont(&r->t, sig);
+}
+
+/* ---- header ---- */
+
+static void hdr_field(uint8_t **buf, size_t *len, unsigned tag, const void *v, size_t n)
+{
+	*buf = rrk_xrealloc(*buf, *len + 8 + n);
+	uint16_t t16 = (uint16_t)tag, z = 0;
+	uint32_t l32 = (uint32_t)n;
+	memcpy(*buf + *len, &t16, 2);
+	memcpy(*buf + *len + 2, &z, 2);
+	memcpy(*buf + *len + 4, &l32, 4);
+	memcpy(*buf + *len + 8, v, n);
+	*len += 8 + n;
+}
+
+static void strings_field(uint8_t **buf, size_t *len, unsigned tag, char **v)
+{
+	size_t n = 0;
+	for (char **p = v; *p; p++)
+		n += strlen(*p) + 1;
+	char *s = rrk_xmalloc(n + 1), *q = s;
+	for (char **p = v; *p; p++) {
+		size_t l = strlen(*p) + 1;
+		memcpy(q, *p, l);
+		q += l;
+	}
+	hdr_field(buf, len, tag, s, n);
+	free(s);
+}
+
+static void write_header(struct recorder *r, int cpu)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	hdr_field(&b, &n, RRK_H_ARCH, "x86_64", 6);
+	hdr_field(&b, &n, RRK_H_RECORDER, "rrkit " RRK_VERSION, strlen("rrkit " RRK_VERSION));
+	hdr_field(&b, &n, RRK_H_OPTIONS, r->o->options_text, strlen(r->o->options_text));
+	struct rrk_cpuid_leaf leaves[256];
+	size_t nl = rrk_cpuid_snapshot(leaves, 256);
+	hdr_field(&b, &n, RRK_H_CPUID, leaves, nl * sizeof leaves[0]);
+	strings_field(&b, &n, RRK_H_ARGV, r->o->argv);
+	strings_field(&b, &n, RRK_H_ENV, environ);
+	char cwd[4096];
+	if (getcwd(cwd, sizeof cwd))
+		hdr_field(&b, &n, RRK_H_CWD, cwd, strlen(cwd));
+	hdr_field(&b, &n, RRK_H_COUNTERS, "none", 4);
+	uint32_t c = (uint32_t)cpu;
+	hdr_field(&b, &n, RRK_H_CPU, &c, 4);
+	uint32_t fl = RRK_HF_TSC_TRAPPED | (r->cpuid_trapped ? RRK_HF_CPUID_TRAPPED : 0);
+	hdr_field(&b, &n, RRK_H_FLAGS, &fl, 4);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	hdr_field(&b, &n, RRK_H_START, &ns, 8);
+	struct utsname u;
+	if (uname(&u) == 0)
+		hdr_field(&b, &n, RRK_H_HOST, u.release, strlen(u.release));
+	writer_check(r, rrk_write_record(r->w, RRK_REC_HEADER, 0, b, n, NULL, 0));
+	free(b);
+}
+
+/* ---- the loop ---- */
+
+static void child(const struct rec_options *o, int trace_fd)
+{
+	/* Only execve may run after the filter is installed: everything
+	 * before the program's own first instruction stays out of the trace. */
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		_exit(125);
+	raise(SIGSTOP);
+	if (o->program_stdout != 1 && dup2(o->program_stdout, 1) < 0)
+		_exit(125);
+	(void)trace_fd;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+		_exit(125);
+	if (rrk_install_filter() < 0)
+		_exit(125);
+	execve(o->path, o->argv, environ);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 125;
+}
+
+int rrk_record(const struct rec_options *o)
+{
+	struct recorder rec, *r = &rec;
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	r->t.memfd = -1;
+	r->cpuid_trapped = rrk_cpuid_faulting_available();
+	int cpu = rrk_pin_cpu(-1);
+	set_origin(r, 1, 1);
+	set_origin(r, 2, 2);
+
+	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
+	if (!r->w)
+		rrk_die("cannot start the trace on %s: %s", o->trace_name, strerror(errno));
+	write_header(r, cpu);
+	writer_check(r, rrk_writer_flush(r->w));
+	r->last_flush = rrk_now_ns();
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_int;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		rrk_die("cannot start %s: fork: %s", o->path, strerror(errno));
+	if (pid == 0)
+		child(o, o->trace_fd);
+	r->t.tid = pid;
+	struct stop st;
+	if (tracee_wait(&r->t, &st) < 0 || st.kind != STOP_SIGNAL || st.sig != SIGSTOP)
+		rrk_die("cannot start %s under ptrace", o->path);
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+		   PTRACE_O_TRACEVFORK) < 0)
+		rrk_die("cannot trace %s: ptrace: %s", o->path, strerror(errno));
+
+	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	int started = 0, in_syscall = 0, exit_status = -1, forwarded = 0;
+	tracee_cont(&r->t, 0);
+	for (;;) {
+		if (tracee_wait(&r->t, &st) < 0) {
+			if (errno != EINTR)
+				rrk_die("waiting for the program: %s", strerror(errno));
+			if (got_alarm) {
+				got_alarm = 0;
+				writer_check(r, rrk_writer_flush(r->w));
+				r->last_flush = rrk_now_ns();
+			}
+			if (got_term && !forwarded) {
+				forwarded = 1;
+				kill(pid, got_term);
+			}
+			if (got_int >= 2) {
+				kill(pid, SIGKILL);
+				stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
+				got_int = 0;
+			}
+			continue;
+		}
+		if (st.kind == STOP_EXITED) {
+			exit_status = st.status;
+			break;
+		}
+		if (!started) {
+			/* Before the program's first instruction: only our
+			 * execve, which becomes event 1 when it succeeds. */
+			if (st.kind == STOP_EXEC) {
+				started = 1;
+				record_exec(r, 1);
+				tracee_cont(&r->t, 0);
+			} else {
+				tracee_cont(&r->t, st.kind == STOP_SIGNAL ? st.sig : 0);
+			}
+			continue;
+		}
+		switch (st.kind) {
+		case STOP_SECCOMP:
+			syscall_entry(r);
+			in_syscall = !r->abort_reason;
+			break;
+		case STOP_SYSCALL:
+			if (in_syscall) {
+				in_syscall = 0;
+				syscall_exit(r);
+			} else {
+				tracee_cont(&r->t, 0);
+			}
+			break;
+		case STOP_EXEC:
+			in_syscall = 0;
+			record_exec(r, 0);
+			r->after_syscall = 1;
+			tracee_cont(&r->t, 0);
+			break;
+		case STOP_SIGNAL:
+			record_signal(r, st.sig);
+			break;
+		case STOP_OTHER_EVENT: {
+			unsigned ev = (unsigned)st.status >> 16;
+			if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE)
+				stop_recording(r, "the program created a process or thread at event %llu; process trees and threads are not supported yet",
+					       (unsigned long long)r->nevents);
+			else
+				tracee_cont(&r->t, 0);
+			break;
+		}
+		default:
+			tracee_cont(&r->t, 0);
+			break;
+		}
+		if (r->abort_reason) {
+			kill(pid, SIGKILL);
+			while (tracee_wait(&r->t, &st) == 0 || errno == EINTR)
+				if (st.kind == STOP_EXITED)
+					break;
+			break;
+		}
+	}
+	struct itimerval off;
+	memset(&off, 0, sizeof off);
+	setitimer(ITIMER_REAL, &off, NULL);
+
+	struct rrk_end end;
+	memset(&end, 0, sizeof end);
+	int rc;
+	if (r->abort_reason) {
+		end.how = RRK_END_ABORTED;
+		end.code = 125;
+		rc = 125;
+	} else {
+		struct rrk_ev_exit b = { exit_status, 0 };
+		if (started)
+			emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
+		if (WIFSIGNALED(exit_status)) {
+			end.how = RRK_END_SIGNALED;
+			end.code = WTERMSIG(exit_status);
+		} else {
+			end.how = RRK_END_EXITED;
+			end.code = WEXITSTATUS(exit_status);
+		}
+		rc = exit_code_of(exit_status);
+		if (!started) {
+			end.how = RRK_END_ABORTED;
+			r->abort_reason = "the program could not be started";
+		}
+	}
+	end.nevents = r->nevents;
+	if (rrk_writer_close(r->w, &end, r->abort_reason) < 0)
+		rrk_die("%s", rrk_writer_error(r->w));
+	if (r->abort_reason && started)
+		rrk_warn("%s", r->abort_reason);
+	free_strs(r);
+	att_clear(r);
+	free(r->att);
+	free(r->fdorigin);
+	rrk_blobs_free(&r->blobs);
+	return rc;
+}

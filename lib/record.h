@@ -1,0 +1,19 @@
+/* The recorder engine behind rec. */
+#ifndef RRK_RECORD_H
+#define RRK_RECORD_H
+
+struct rec_options {
+	int trace_fd;           /* where the trace goes */
+	const char *trace_name; /* for messages: "stdout" or the -o path */
+	const char *path;       /* resolved program path */
+	char **argv;            /* program argv */
+	int program_stdout;     /* fd the program gets as stdout (1 or 2) */
+	int level;              /* zstd level */
+	const char *options_text; /* rec's options, for the header */
+};
+
+/* Records the program. Returns rec's exit status: the program's status,
+ * 128+N for signal N, or 125 when recording failed (after one message). */
+int rrk_record(const struct rec_options *o);
+
+#endif

@@ -1,0 +1,927 @@
+/* The replayer: runs the recorded program again under ptrace, feeding it
+ * every recorded input. Syscalls are emulated from the trace; the ones that
+ * shape the address space run for real at the recorded addresses; exec is
+ * rebuilt from the trace's blobs on top of a stub (doc/design.md). */
+#include "replay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "maps.h"
+#include "systable.h"
+#include "trace.h"
+#include "tracee.h"
+#include "util.h"
+
+extern const unsigned char rrk_stub_elf[], rrk_stub_elf_end[];
+
+#define RESTART_LO 512
+#define RESTART_HI 516
+#define ERESTART_RESTARTBLOCK_ 516
+
+struct blob {
+	uint8_t digest[32];
+	uint64_t total, filled;
+	uint8_t *data;
+};
+
+struct replayer {
+	const struct replay_options *o;
+	struct rrk_reader *rd;
+	struct tracee t;
+	int started;
+	/* Lookahead: cur is being replayed, next is peeked. */
+	struct rrk_ev slot[2];
+	int cur, st_next;
+	/* From the header. */
+	int have_header;
+	uint32_t cpu, hflags;
+	struct rrk_cpuid_leaf *leaves;
+	size_t nleaves;
+	/* From END. */
+	int have_end;
+	struct rrk_end end;
+	char end_reason[256];
+	struct blob *blobs;
+	size_t nblobs, cblobs;
+	uint64_t cur_brk;
+	char stub_path[64];
+	int resume_sig;
+	int out_closed;
+};
+
+static struct replayer *g_rp; /* for fail(): kill the tracee first */
+
+static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (g_rp && g_rp->t.tid > 0)
+		kill(g_rp->t.tid, SIGKILL);
+	rrk_die("%s", buf);
+}
+
+/* ---- reading the trace ---- */
+
+static void take_blob(struct replayer *rp, const struct rrk_record *rec)
+{
+	struct rrk_blob h;
+	if (rec->size < sizeof h)
+		fail("%s: corrupt blob record", rp->o->trace_name);
+	memcpy(&h, rec->data, sizeof h);
+	uint64_t n = rec->size - sizeof h;
+	if (h.total > (1ull << 36) || h.offset > h.total || n > h.total - h.offset)
+		fail("%s: corrupt blob record (offset %llu size %llu of %llu)", rp->o->trace_name,
+		     (unsigned long long)h.offset, (unsigned long long)n, (unsigned long long)h.total);
+	struct blob *b = NULL;
+	for (size_t i = 0; i < rp->nblobs; i++)
+		if (!memcmp(rp->blobs[i].digest, h.digest, 32))
+			b = &rp->blobs[i];
+	if (!b) {
+		if (rp->nblobs == rp->cblobs)
+			rp->blobs = rrk_xrealloc(rp->blobs, (rp->cblobs = rp->cblobs * 2 + 16) * sizeof *b);
+		b = &rp->blobs[rp->nblobs++];
+		memcpy(b->digest, h.digest, 32);
+		b->total = h.total;
+		b->filled = 0;
+		b->data = rrk_xmalloc(h.total);
+	}
+	if (b->total != h.total)
+		fail("%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
+	memcpy(b->data + h.offset, rec->data + sizeof h, n);
+	b->filled += n;
+}
+
+static void take_header(struct replayer *rp, const struct rrk_record *rec)
+{
+	size_t off = 0;
+	rp->have_header = 1;
+	while (off + 8 <= rec->size) {
+		uint16_t tag;
+		uint32_t len;
+		memcpy(&tag, rec->data + off, 2);
+		memcpy(&len, rec->data + off + 4, 4);
+		off += 8;
+		if (len > rec->size - off)
+			fail("%s: corrupt header record", rp->o->trace_name);
+		const uint8_t *v = rec->data + off;
+		if (tag == RRK_H_CPU && len == 4)
+			memcpy(&rp->cpu, v, 4);
+		else if (tag == RRK_H_FLAGS && len == 4)
+			memcpy(&rp->hflags, v, 4);
+		else if (tag == RRK_H_CPUID && len % sizeof(struct rrk_cpuid_leaf) == 0) {
+			rp->nleaves = len / sizeof(struct rrk_cpuid_leaf);
+			rp->leaves = rrk_xmalloc(len);
+			memcpy(rp->leaves, v, len);
+		}
+		off += len;
+	}
+}
+
+static void on_other(void *ctx, const struct rrk_record *rec)
+{
+	struct replayer *rp = ctx;
+	switch (rec->type) {
+	case RRK_REC_HEADER: take_header(rp, rec); break;
+	case RRK_REC_BLOB: take_blob(rp, rec); break;
+	case RRK_REC_END:
+		if (rec->size >= sizeof rp->end) {
+			memcpy(&rp->end, rec->data, sizeof rp->end);
+			rp->have_end = 1;
+			size_t n = rec->size - sizeof rp->end;
+			if (n >= sizeof rp->end_reason)
+				n = sizeof rp->end_reason - 1;
+			memcpy(rp->end_reason, rec->data + sizeof rp->end, n);
+			rp->end_reason[n] = 0;
+		}
+		break;
+	default: break;
+	}
+}
+
+static int fetch(struct replayer *rp, struct rrk_ev *ev)
+{
+	return rrk_read_event(rp->rd, ev, on_other, rp);
+}
+
+static struct rrk_ev *cur(struct replayer *rp) { return &rp->slot[rp->cur]; }
+static struct rrk_ev *peek(struct replayer *rp)
+{
+	return rp->st_next == RRK_OK ? &rp->slot[!rp->cur] : NULL;
+}
+
+/* Moves to the next event; returns 0, or the reader status at the end. */
+static int advance(struct replayer *rp)
+{
+	if (rp->st_next != RRK_OK)
+		return rp->st_next;
+	rp->cur = !rp->cur;
+	rp->st_next = fetch(rp, &rp->slot[!rp->cur]);
+	return 0;
+}
+
+static const struct blob *find_blob(struct replayer *rp, const uint8_t *d)
+{
+	for (size_t i = 0; i < rp->nblobs; i++)
+		if (!memcmp(rp->blobs[i].digest, d, 32))
+			return rp->blobs[i].filled == rp->blobs[i].total ? &rp->blobs[i] : NULL;
+	return NULL;
+}
+
+/* ---- describing events in messages ---- */
+
+static const char *ev_name(const struct rrk_ev *ev, char *buf, size_t len)
+{
+	switch (ev->hdr.kind) {
+	case RRK_EV_SYSCALL: {
+		const struct rrk_ev_syscall *b = (const void *)ev->body;
+		const char *n = rrk_syscall_name(b->nr);
+		snprintf(buf, len, "syscall %s", n ? n : "?");
+		return buf;
+	}
+	case RRK_EV_RDTSC: return "rdtsc";
+	case RRK_EV_CPUID: return "cpuid";
+	case RRK_EV_SIGNAL: {
+		const struct rrk_ev_signal *b = (const void *)ev->body;
+		const char *n = rrk_signal_name((int)b->signo);
+		snprintf(buf, len, "signal %s", n ? n : "?");
+		return buf;
+	}
+	case RRK_EV_EXEC: return "exec";
+	case RRK_EV_EXIT: return "exit";
+	}
+	return "event";
+}
+
+static void regs_line(const struct rrk_regs *g, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "rip=0x%llx rsp=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx r8=0x%llx r9=0x%llx r10=0x%llx r11=0x%llx r12=0x%llx r13=0x%llx r14=0x%llx r15=0x%llx orig_rax=0x%llx eflags=0x%llx fs_base=0x%llx",
+		 (unsigned long long)g->rip, (unsigned long long)g->rsp, (unsigned long long)g->rax,
+		 (unsigned long long)g->rbx, (unsigned long long)g->rcx, (unsigned long long)g->rdx,
+		 (unsigned long long)g->rsi, (unsigned long long)g->rdi, (unsigned long long)g->rbp,
+		 (unsigned long long)g->r8, (unsigned long long)g->r9, (unsigned long long)g->r10,
+		 (unsigned long long)g->r11, (unsigned long long)g->r12, (unsigned long long)g->r13,
+		 (unsigned long long)g->r14, (unsigned long long)g->r15,
+		 (unsigned long long)g->orig_rax, (unsigned long long)g->eflags,
+		 (unsigned long long)g->fs_base);
+}
+
+static void diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
+		    const struct rrk_regs *got) __attribute__((noreturn));
+static void diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
+		    const struct rrk_regs *got)
+{
+	char name[64], l1[1024], l2[1024];
+	const struct rrk_ev *ev = cur(rp);
+	if (getenv("RRK_DEBUG") && rp->t.tid > 0) {
+		char cmd[64];
+		snprintf(cmd, sizeof cmd, "cat /proc/%d/maps >&2", (int)rp->t.tid);
+		if (system(cmd)) {}
+	}
+	if (rp->t.tid > 0)
+		kill(rp->t.tid, SIGKILL);
+	rrk_warn("divergence at event %llu (%s, tid %u): %s; the replay does not match the recording",
+		 (unsigned long long)ev->hdr.number, ev_name(ev, name, sizeof name),
+		 ev->hdr.tid, what);
+	if (want && got) {
+		regs_line(want, l1, sizeof l1);
+		regs_line(got, l2, sizeof l2);
+		fprintf(stderr, "  expected: %s\n  actual:   %s\n", l1, l2);
+	}
+	exit(125);
+}
+
+static void check_regs(struct replayer *rp, const struct rrk_regs *want,
+		       struct rrk_regs *got, int with_orig_rax)
+{
+	char buf[768];
+	struct rrk_regs g = *got;
+	if (!with_orig_rax)
+		g.orig_rax = want->orig_rax;
+	if (rrk_regs_diff(want, &g, buf, sizeof buf))
+		diverge(rp, buf, want, got);
+}
+
+/* ---- tracee plumbing ---- */
+
+static struct stop wait_stop(struct replayer *rp)
+{
+	struct stop st;
+	while (tracee_wait(&rp->t, &st) < 0)
+		if (errno != EINTR)
+			fail("waiting for the replayed program: %s", strerror(errno));
+	return st;
+}
+
+static void mem_write(struct replayer *rp, uint64_t addr, const void *data, size_t len)
+{
+	if (tracee_write(&rp->t, addr, data, len) < 0)
+		diverge(rp, "cannot write recorded memory into the program", NULL, NULL);
+}
+
+static long inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
+		   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	int ok;
+	long r = tracee_inject(&rp->t, insn, nr, a0, a1, a2, a3, a4, a5, &ok);
+	if (!ok)
+		fail("the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
+	return r;
+}
+
+static void apply_mem(struct replayer *rp, const struct rrk_ev *ev)
+{
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_MEM || a->size < sizeof(struct rrk_mem))
+			continue;
+		struct rrk_mem m;
+		memcpy(&m, a->data, sizeof m);
+		mem_write(rp, m.addr, a->data + sizeof m, a->size - sizeof m);
+	}
+}
+
+static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	int fd = ev->hdr.flags & RRK_EVF_STDOUT ? 1 : ev->hdr.flags & RRK_EVF_STDERR ? 2 : 0;
+	if (!fd || rp->o->quiet || rp->out_closed || b->result <= 0)
+		return;
+	uint64_t left = (uint64_t)b->result;
+	struct iovec iov[64];
+	size_t niov = 0;
+	if (b->nr == SYS_write || b->nr == SYS_pwrite64) {
+		iov[0].iov_base = (void *)b->args[1];
+		iov[0].iov_len = left;
+		niov = 1;
+	} else if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
+		uint64_t cnt = b->args[2] < 64 ? b->args[2] : 64;
+		if (tracee_read(&rp->t, b->args[1], iov, cnt * sizeof iov[0]) < 0)
+			return;
+		niov = cnt;
+	}
+	for (size_t i = 0; i < niov && left; i++) {
+		uint64_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
+		uint64_t addr = (uint64_t)iov[i].iov_base;
+		while (n) {
+			char buf[65536];
+			size_t k = n < sizeof buf ? n : sizeof buf;
+			if (tracee_read(&rp->t, addr, buf, k) < 0)
+				return;
+			int rc = rrk_write_all(fd, buf, k);
+			if (rc == -EPIPE) {
+				rp->out_closed = 1;
+				return;
+			}
+			if (rc < 0)
+				fail("writing the program's output: %s", strerror(-rc));
+			addr += k;
+			n -= k;
+			left -= k;
+		}
+	}
+}
+
+/* ---- exec: rebuild the recorded image on top of the stub ---- */
+
+static void build_image(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_exec *b = (const void *)ev->body;
+	struct rrk_regs stub;
+	if (tracee_open_mem(&rp->t) < 0)
+		fail("cannot open /proc/%d/mem: %s", (int)rp->t.tid, strerror(errno));
+	tracee_getregs(&rp->t, &stub);
+	uint64_t insn = stub.rip, text_lo = 0, text_hi = 0;
+	struct mapping *maps;
+	long nm = rrk_read_maps(rp->t.tid, &maps);
+	if (nm < 0)
+		fail("cannot read the replay stub's memory map");
+	for (long i = 0; i < nm; i++) {
+		if (insn >= maps[i].start && insn < maps[i].end) {
+			text_lo = maps[i].start;
+			text_hi = maps[i].end;
+			continue;
+		}
+		if (!strcmp(maps[i].name, "[vsyscall]"))
+			continue;
+		inject(rp, insn, SYS_munmap, maps[i].start, maps[i].end - maps[i].start, 0, 0, 0, 0);
+	}
+	free(maps);
+	uint64_t prev_end = 0;
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type == RRK_REC_MEM) {
+			struct rrk_mem m;
+			memcpy(&m, a->data, sizeof m);
+			mem_write(rp, m.addr, a->data + sizeof m, a->size - sizeof m);
+			continue;
+		}
+		if (a->type != RRK_REC_MAP || a->size < sizeof(struct rrk_map))
+			continue;
+		struct rrk_map mp;
+		memcpy(&mp, a->data, sizeof mp);
+		if (mp.end <= mp.start || (mp.start & 4095) || (mp.end & 4095))
+			fail("%s: corrupt mapping in event %llu", rp->o->trace_name,
+			     (unsigned long long)ev->hdr.number);
+		uint64_t start = mp.start;
+		if (mp.flags & RRK_MAP_STACK) {
+			/* The recorded stack grew on demand; give it room. */
+			uint64_t room = b->stack_limit;
+			if (room < (8u << 20))
+				room = 8u << 20;
+			if (room > (64u << 20))
+				room = 64u << 20;
+			start = mp.end - room > mp.start ? mp.start : mp.end - room;
+			if (start < prev_end)
+				start = prev_end;
+			if (start > mp.start)
+				start = mp.start;
+		}
+		if (start < text_hi && mp.end > text_lo)
+			fail("the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
+			     (unsigned long long)start, (unsigned long long)mp.end);
+		long r = inject(rp, insn, SYS_mmap, start, mp.end - start, mp.prot,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0);
+		if ((uint64_t)r != start)
+			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
+			     strerror((int)-r));
+		if (mp.flags & RRK_MAP_FILE) {
+			const struct blob *bl = find_blob(rp, mp.digest);
+			if (!bl)
+				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
+				     (unsigned long long)ev->hdr.number);
+			if (mp.offset < bl->total) {
+				uint64_t n = bl->total - mp.offset;
+				if (n > mp.end - mp.start)
+					n = mp.end - mp.start;
+				mem_write(rp, mp.start, bl->data + mp.offset, n);
+			}
+		}
+		prev_end = mp.end;
+	}
+	/* Last: the stub's own text. The syscall returns into unmapped
+	 * memory, but the tracee stops at its exit first. */
+	inject(rp, insn, SYS_munmap, text_lo, text_hi - text_lo, 0, 0, 0, 0);
+	tracee_setregs(&rp->t, &b->regs_after);
+	rp->cur_brk = b->brk;
+	if (getenv("RRK_DEBUG"))
+		fprintf(stderr, "replay: image built, brk 0x%llx\n", (unsigned long long)b->brk);
+}
+
+/* Turns the execve the program is entering into an execve of the stub. */
+static void exec_stub(struct replayer *rp, struct rrk_regs *g)
+{
+	size_t plen = strlen(rp->stub_path) + 1;
+	uint64_t area = (g->rsp - 4096) & ~15ull;
+	uint64_t argv[2] = { area, 0 };
+	mem_write(rp, area, rp->stub_path, plen);
+	uint64_t argvp = (area + plen + 15) & ~15ull;
+	mem_write(rp, argvp, argv, sizeof argv);
+	struct rrk_regs r = *g;
+	r.orig_rax = SYS_execve;
+	r.rdi = area;
+	r.rsi = argvp;
+	r.rdx = argvp + 8;
+	tracee_setregs(&rp->t, &r);
+	tracee_cont(&rp->t, 0);
+	struct stop st = wait_stop(rp);
+	if (st.kind != STOP_EXEC)
+		fail("cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
+}
+
+/* ---- syscalls ---- */
+
+/* Runs the syscall the tracee is entering with changed arguments, then
+ * restores the arguments the program passed. Returns the result. */
+static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint64_t nr,
+			const uint64_t a[6])
+{
+	struct rrk_regs r = *entry;
+	r.orig_rax = nr;
+	r.rdi = a[0];
+	r.rsi = a[1];
+	r.rdx = a[2];
+	r.r10 = a[3];
+	r.r8 = a[4];
+	r.r9 = a[5];
+	tracee_setregs(&rp->t, &r);
+	tracee_syscall(&rp->t, 0);
+	struct stop st = wait_stop(rp);
+	if (st.kind != STOP_SYSCALL)
+		diverge(rp, "the program did not finish a syscall run for real", NULL, NULL);
+	tracee_getregs(&rp->t, &r);
+	int64_t res = (int64_t)r.rax;
+	/* Keep what the syscall changed (rax, and fs_base for arch_prctl);
+	 * put back the argument registers the program passed. */
+	r.rdi = entry->rdi;
+	r.rsi = entry->rsi;
+	r.rdx = entry->rdx;
+	r.r10 = entry->r10;
+	r.r8 = entry->r8;
+	r.r9 = entry->r9;
+	r.orig_rax = entry->orig_rax;
+	tracee_setregs(&rp->t, &r);
+	return res;
+}
+
+static void emulate(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	emit_output(rp, ev);
+	g->orig_rax = (uint64_t)-1;
+	g->rax = (uint64_t)b->result;
+	if (b->result <= -RESTART_LO && b->result >= -RESTART_HI) {
+		/* The kernel restarted the syscall unless a handler ran. */
+		const struct rrk_ev *n = peek(rp);
+		const struct rrk_ev_signal *s = n && n->hdr.kind == RRK_EV_SIGNAL ? (const void *)n->body : NULL;
+		if (!(s && s->disposition == RRK_SIG_HANDLED && (n->hdr.flags & RRK_EVF_AT_SYSCALL))) {
+			g->rip -= 2;
+			g->rax = b->result == -ERESTART_RESTARTBLOCK_ ? SYS_restart_syscall : b->nr;
+		}
+	}
+	tracee_setregs(&rp->t, g);
+	apply_mem(rp, ev);
+}
+
+static const struct rrk_map *ev_map(const struct rrk_ev *ev)
+{
+	for (size_t i = 0; i < ev->nattach; i++)
+		if (ev->attach[i].type == RRK_REC_MAP && ev->attach[i].size >= sizeof(struct rrk_map))
+			return (const void *)ev->attach[i].data;
+	return NULL;
+}
+
+static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	uint64_t a[6];
+	memcpy(a, b->args, sizeof a);
+	int64_t want = b->result, got;
+	if (b->nr == SYS_brk) {
+		uint64_t old_top = (rp->cur_brk + 4095) & ~4095ull;
+		uint64_t new_top = ((uint64_t)want + 4095) & ~4095ull;
+		uint64_t z[6] = { 0 };
+		if (new_top > old_top) {
+			uint64_t m[6] = { old_top, new_top - old_top, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0 };
+			got = run_real(rp, g, SYS_mmap, m);
+			if ((uint64_t)got != old_top)
+				diverge(rp, "cannot grow the program break", NULL, NULL);
+		} else if (new_top < old_top) {
+			uint64_t m[6] = { new_top, old_top - new_top, 0, 0, 0, 0 };
+			run_real(rp, g, SYS_munmap, m);
+		} else {
+			(void)z;
+		}
+		rp->cur_brk = (uint64_t)want;
+		g->orig_rax = (uint64_t)-1;
+		g->rax = (uint64_t)want;
+		if (new_top == old_top)
+			tracee_setregs(&rp->t, g);
+		else {
+			struct rrk_regs r;
+			tracee_getregs(&rp->t, &r);
+			r.rax = (uint64_t)want;
+			tracee_setregs(&rp->t, &r);
+		}
+		return;
+	}
+	if (want < 0 && want > -4096) {
+		emulate(rp, g, ev); /* a failed call changed nothing */
+		return;
+	}
+	const struct rrk_map *mp = NULL;
+	if (b->nr == SYS_mmap) {
+		mp = ev_map(ev);
+		a[0] = (uint64_t)want;
+		if (!(a[3] & MAP_ANONYMOUS)) {
+			/* The file is in the trace, not on this host. */
+			a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | 0x100000 /* FIXED_NOREPLACE */)) |
+			       MAP_PRIVATE | MAP_ANONYMOUS;
+			a[4] = (uint64_t)-1;
+			a[5] = 0;
+		}
+		a[3] = (a[3] & ~(uint64_t)0x100000) | MAP_FIXED;
+	} else if (b->nr == SYS_mremap) {
+		if ((uint64_t)want != a[0]) {
+			a[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
+			a[4] = (uint64_t)want;
+		} else {
+			a[3] &= ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED);
+		}
+	}
+	got = run_real(rp, g, b->nr, a);
+	if (got != want) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "%s returned 0x%llx in replay, 0x%llx when recorded",
+			 rrk_syscall_name(b->nr), (unsigned long long)got, (unsigned long long)want);
+		diverge(rp, msg, NULL, NULL);
+	}
+	if (mp && (mp->flags & RRK_MAP_FILE)) {
+		const struct blob *bl = find_blob(rp, mp->digest);
+		if (!bl)
+			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
+			     (unsigned long long)ev->hdr.number);
+		if (mp->offset < bl->total) {
+			uint64_t n = bl->total - mp->offset;
+			if (n > b->args[1])
+				n = b->args[1];
+			mem_write(rp, (uint64_t)want, bl->data + mp->offset, n);
+		}
+	}
+	apply_mem(rp, ev);
+}
+
+static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	struct rrk_regs g;
+	tracee_getregs(&rp->t, &g);
+	check_regs(rp, &ev->hdr.regs, &g, 1);
+	unsigned action = b->nr < RRK_NSYSCALLS ? rrk_systable[b->nr].action : ACT_UNSUPPORTED;
+	if (ev->hdr.flags & RRK_EVF_FAKED)
+		action = ACT_EMULATE;
+	switch (action) {
+	case ACT_EXIT:
+	case ACT_SIGRETURN:
+		break; /* runs for real when the tracee resumes */
+	case ACT_REAL:
+		replay_real(rp, &g, ev);
+		break;
+	default:
+		emulate(rp, &g, ev);
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+static void child(struct replayer *rp)
+{
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		_exit(125);
+	raise(SIGSTOP);
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(SIGPIPE, SIG_DFL);
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+		_exit(125);
+	if (rrk_install_filter() < 0)
+		_exit(125);
+	char *argv[] = { rp->stub_path, NULL }, *envp[] = { NULL };
+	execve(rp->stub_path, argv, envp);
+	_exit(125);
+}
+
+static void check_cpu(struct replayer *rp)
+{
+	if (rp->hflags & RRK_HF_CPUID_TRAPPED)
+		return;
+	for (size_t i = 0; i < rp->nleaves; i++) {
+		struct rrk_cpuid_leaf *l = &rp->leaves[i];
+		uint32_t r[4];
+		rrk_cpuid(l->leaf, l->subleaf, r);
+		/* APIC ids differ from core to core. */
+		if (l->leaf == 1) {
+			r[1] &= 0x00ffffff;
+			l->ebx &= 0x00ffffff;
+		}
+		if (l->leaf == 0xb || l->leaf == 0x1f || l->leaf == 0x8000001e)
+			continue;
+		if (r[0] != l->eax || r[1] != l->ebx || r[2] != l->ecx || r[3] != l->edx) {
+			rrk_warn("warning: this CPU differs from the recording host's (cpuid leaf 0x%x.%u) and cpuid was not trapped when recording; the replay may diverge",
+				 l->leaf, l->subleaf);
+			return;
+		}
+	}
+}
+
+static void start(struct replayer *rp)
+{
+	int mfd = memfd_create("rrkit-stub", MFD_CLOEXEC);
+	if (mfd < 0)
+		fail("cannot create the replay stub: memfd_create: %s", strerror(errno));
+	if (rrk_write_all(mfd, rrk_stub_elf, (size_t)(rrk_stub_elf_end - rrk_stub_elf)) < 0)
+		fail("cannot write the replay stub: %s", strerror(errno));
+	snprintf(rp->stub_path, sizeof rp->stub_path, "/proc/%d/fd/%d", (int)getpid(), mfd);
+	if (rrk_pin_cpu((int)rp->cpu) != (int)rp->cpu)
+		rrk_warn("warning: cannot run on CPU %u as the recording did; using another", rp->cpu);
+	check_cpu(rp);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("cannot start the replay: fork: %s", strerror(errno));
+	if (pid == 0)
+		child(rp);
+	rp->t.tid = pid;
+	struct stop st = wait_stop(rp);
+	if (st.kind != STOP_SIGNAL || st.sig != SIGSTOP)
+		fail("cannot start the replay under ptrace");
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
+		   PTRACE_O_TRACESYSGOOD) < 0)
+		fail("cannot trace the replay: ptrace: %s", strerror(errno));
+	tracee_cont(&rp->t, 0);
+	for (;;) {
+		st = wait_stop(rp);
+		if (st.kind == STOP_EXEC)
+			break;
+		if (st.kind == STOP_EXITED)
+			fail("the replay stub could not start (status 0x%x)", st.status);
+		tracee_cont(&rp->t, 0);
+	}
+}
+
+static int status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 125;
+}
+
+/* Resumes the tracee and waits for its next stop, skipping stops that
+ * are no events (the exit notification). */
+static struct stop next_stop(struct replayer *rp)
+{
+	struct stop st;
+	tracee_cont(&rp->t, rp->resume_sig);
+	rp->resume_sig = 0;
+	for (;;) {
+		st = wait_stop(rp);
+		if (st.kind == STOP_EXIT_EVENT || st.kind == STOP_OTHER_EVENT) {
+			tracee_cont(&rp->t, 0);
+			continue;
+		}
+		return st;
+	}
+}
+
+static const char *stop_name(const struct stop *st, char *buf, size_t len)
+{
+	switch (st->kind) {
+	case STOP_SECCOMP: return "a syscall";
+	case STOP_EXITED: return "the program's exit";
+	case STOP_EXEC: return "an exec";
+	case STOP_SIGNAL:
+		snprintf(buf, len, "signal %s", rrk_signal_name(st->sig) ? rrk_signal_name(st->sig) : "?");
+		return buf;
+	default: return "an unexpected stop";
+	}
+}
+
+static void unexpected(struct replayer *rp, const struct stop *st)
+{
+	char buf[64], msg[160];
+	struct rrk_regs g;
+	memset(&g, 0, sizeof g);
+	if (st->kind != STOP_EXITED)
+		tracee_getregs(&rp->t, &g);
+	snprintf(msg, sizeof msg, "the program reached %s instead", stop_name(st, buf, sizeof buf));
+	if (st->kind == STOP_SIGNAL) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		ptrace(PTRACE_GETSIGINFO, rp->t.tid, 0, &si);
+		snprintf(msg, sizeof msg, "the program reached %s (code %d, address %p) instead",
+			 stop_name(st, buf, sizeof buf), si.si_code, si.si_addr);
+	}
+	if (st->kind == STOP_SECCOMP) {
+		const char *n = rrk_syscall_name(g.orig_rax);
+		snprintf(msg, sizeof msg, "the program made syscall %s instead", n ? n : "?");
+	}
+	diverge(rp, msg, st->kind == STOP_EXITED ? NULL : &cur(rp)->hdr.regs,
+		st->kind == STOP_EXITED ? NULL : &g);
+}
+
+static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
+{
+	struct rrk_regs g;
+	uint8_t insn[3] = { 0, 0, 0 };
+	if (st->kind != STOP_SIGNAL || st->sig != SIGSEGV)
+		unexpected(rp, st);
+	tracee_getregs(&rp->t, &g);
+	tracee_read(&rp->t, g.rip, insn, 3);
+	check_regs(rp, &ev->hdr.regs, &g, 0);
+	if (ev->hdr.kind == RRK_EV_RDTSC) {
+		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
+		int ok = insn[0] == 0x0f && (b->is_rdtscp ? insn[1] == 0x01 && insn[2] == 0xf9 : insn[1] == 0x31);
+		if (!ok)
+			diverge(rp, "the program faulted, but not at rdtsc", &ev->hdr.regs, &g);
+		g.rax = (uint32_t)b->tsc;
+		g.rdx = b->tsc >> 32;
+		if (b->is_rdtscp)
+			g.rcx = b->aux;
+		g.rip += b->is_rdtscp ? 3 : 2;
+	} else {
+		const struct rrk_ev_cpuid *b = (const void *)ev->body;
+		if (!(insn[0] == 0x0f && insn[1] == 0xa2))
+			diverge(rp, "the program faulted, but not at cpuid", &ev->hdr.regs, &g);
+		g.rax = b->eax;
+		g.rbx = b->ebx;
+		g.rcx = b->ecx;
+		g.rdx = b->edx;
+		g.rip += 2;
+	}
+	tracee_setregs(&rp->t, &g);
+}
+
+static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
+{
+	const struct rrk_ev_signal *b = (const void *)ev->body;
+	struct rrk_regs g;
+	if (st->kind != STOP_SIGNAL || st->sig != (int)b->signo)
+		unexpected(rp, st);
+	tracee_getregs(&rp->t, &g);
+	check_regs(rp, &ev->hdr.regs, &g, 0);
+	if (b->disposition == RRK_SIG_HANDLED) {
+		apply_mem(rp, ev); /* the frame the kernel built */
+		struct rrk_regs h = b->regs_after;
+		h.orig_rax = (uint64_t)-1; /* no syscall restart on the way out */
+		tracee_setregs(&rp->t, &h);
+		rp->resume_sig = 0;
+	} else if (b->disposition == RRK_SIG_FATAL) {
+		rp->resume_sig = (int)b->signo;
+	}
+}
+
+/* Asynchronous signals are sent before resuming: delivered at the same
+ * syscall boundary as when recorded. */
+static void send_async(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_signal *b = (const void *)ev->body;
+	if (b->synchronous)
+		return;
+	if (!(ev->hdr.flags & RRK_EVF_AT_SYSCALL) && b->disposition == RRK_SIG_HANDLED)
+		fail("event %llu: a signal handled in the middle of user code needs execution-point replay, which this version cannot do",
+		     (unsigned long long)ev->hdr.number);
+	uint64_t none = 0;
+	ptrace(PTRACE_SETSIGMASK, rp->t.tid, (void *)8, &none);
+	syscall(SYS_tgkill, rp->t.tid, rp->t.tid, (int)b->signo);
+}
+
+static int finish(struct replayer *rp, int status)
+{
+	int st = advance(rp);
+	if (st == 0)
+		fail("%s: events continue after the program exited (event %llu)", rp->o->trace_name,
+		     (unsigned long long)cur(rp)->hdr.number);
+	if (st != RRK_EOF)
+		fail("%s", rrk_reader_error(rp->rd));
+	(void)status;
+	return 0;
+}
+
+int rrk_replay(const struct replay_options *o)
+{
+	struct replayer rps, *rp = &rps;
+	memset(rp, 0, sizeof *rp);
+	rp->o = o;
+	rp->t.memfd = -1;
+	g_rp = rp;
+	signal(SIGPIPE, SIG_IGN);
+	rp->rd = rrk_reader_open(o->trace_fd, o->trace_name);
+	if (!rp->rd)
+		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
+	rp->cur = 1;
+	rp->st_next = fetch(rp, &rp->slot[0]);
+	rp->cur = 1; /* so advance() makes slot 0 current */
+	/* advance() swaps: cur becomes !cur (0), and fetches into slot 1 */
+	int st = advance(rp);
+	if (st) {
+		if (st == RRK_EOF)
+			fail("%s: the trace holds no events (%s)", o->trace_name,
+			     rp->have_end && rp->end.how == RRK_END_ABORTED ? rp->end_reason : "empty recording");
+		fail("%s", rrk_reader_error(rp->rd));
+	}
+	if (!rp->have_header)
+		fail("%s: the trace has no header record", o->trace_name);
+	struct rrk_ev *ev = cur(rp);
+	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))
+		fail("%s: the first event is not the program's start", o->trace_name);
+	start(rp);
+	build_image(rp, ev);
+
+	for (;;) {
+		st = advance(rp);
+		if (st) {
+			if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
+				fail("the recording stopped early (%s); replayed all %llu events it holds",
+				     rp->end_reason, (unsigned long long)ev->hdr.number);
+			if (st == RRK_EOF)
+				fail("%s: the trace ends before the program exits", o->trace_name);
+			fail("%s; replayed up to event %llu", rrk_reader_error(rp->rd),
+			     (unsigned long long)ev->hdr.number);
+		}
+		ev = cur(rp);
+		if (getenv("RRK_DEBUG")) {
+			char nb[64];
+			fprintf(stderr, "replay: event %llu %s\n", (unsigned long long)ev->hdr.number, ev_name(ev, nb, sizeof nb));
+		}
+		if (ev->hdr.kind == RRK_EV_SIGNAL)
+			send_async(rp, ev);
+		struct stop stp = next_stop(rp);
+		if (rp->out_closed) {
+			kill(rp->t.tid, SIGKILL);
+			return 141;
+		}
+		switch (ev->hdr.kind) {
+		case RRK_EV_SYSCALL:
+			if (stp.kind != STOP_SECCOMP)
+				unexpected(rp, &stp);
+			replay_syscall(rp, ev);
+			break;
+		case RRK_EV_EXEC: {
+			if (stp.kind != STOP_SECCOMP)
+				unexpected(rp, &stp);
+			struct rrk_regs g;
+			tracee_getregs(&rp->t, &g);
+			check_regs(rp, &ev->hdr.regs, &g, 1);
+			exec_stub(rp, &g);
+			build_image(rp, ev);
+			break;
+		}
+		case RRK_EV_RDTSC:
+		case RRK_EV_CPUID:
+			replay_trap_insn(rp, ev, &stp);
+			break;
+		case RRK_EV_SIGNAL:
+			replay_signal(rp, ev, &stp);
+			break;
+		case RRK_EV_EXIT: {
+			const struct rrk_ev_exit *b = (const void *)ev->body;
+			if (stp.kind != STOP_EXITED)
+				unexpected(rp, &stp);
+			if (stp.status != b->status) {
+				char msg[128];
+				snprintf(msg, sizeof msg, "the program ended with status 0x%x, recorded 0x%x",
+					 stp.status, b->status);
+				diverge(rp, msg, NULL, NULL);
+			}
+			rp->t.tid = 0;
+			finish(rp, b->status);
+			return status_code(b->status);
+		}
+		default:
+			fail("%s: event %llu has unknown kind %u", o->trace_name,
+			     (unsigned long long)ev->hdr.number, ev->hdr.kind);
+		}
+	}
+}

@@ -1,0 +1,273 @@
+/* rrkit trace format v1: record layouts shared by every tool.
+ * doc/trace-format.md is the normative description; keep the two in step.
+ * Everything on disk is little-endian. Structs here are the exact wire
+ * layout (x86-64 only, so host order == wire order). */
+#ifndef RRK_TRACE_H
+#define RRK_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RRK_FORMAT_VERSION 1
+#define RRK_VERSION "0.1.0"
+
+/* File preamble: 16 bytes. */
+#define RRK_MAGIC "\x89RRKIT\r\n"
+#define RRK_MAGIC_LEN 8
+struct rrk_preamble {
+	char magic[8];
+	uint32_t version;  /* RRK_FORMAT_VERSION */
+	uint32_t crc;      /* crc32c of the 12 bytes before it */
+};
+
+/* Frame header: 32 bytes, then comp_size bytes of one zstd frame that
+ * decompresses to raw_size bytes holding nrecords whole records. */
+#define RRK_FRAME_MAGIC 0x52464b52u /* "RKFR" */
+#define RRK_FRAME_MAX_RAW (64u << 20)
+#define RRK_FRAME_MAX_COMP (RRK_FRAME_MAX_RAW + (1u << 20))
+struct rrk_frame_hdr {
+	uint32_t magic;
+	uint32_t raw_size;
+	uint32_t comp_size;
+	uint32_t nrecords;
+	uint64_t seq;         /* frame number, 0 for the first */
+	uint32_t payload_crc; /* crc32c of the compressed payload */
+	uint32_t hdr_crc;     /* crc32c of the 28 bytes before it */
+};
+
+/* Record header: 8 bytes, then size bytes of payload. */
+#define RRK_REC_MAX (16u << 20)
+struct rrk_rec_hdr {
+	uint16_t type;
+	uint16_t flags; /* RRK_RF_* */
+	uint32_t size;
+};
+#define RRK_RF_SKIPPABLE 0x1 /* a reader that does not know the type skips it */
+
+enum rrk_rec_type {
+	RRK_REC_HEADER = 1, /* first record of a trace: TLV fields */
+	RRK_REC_BLOB = 2,   /* a piece of a file stored by content digest */
+	RRK_REC_EVENT = 3,  /* one event, followed by its nattach attachments */
+	RRK_REC_MEM = 4,    /* attachment: bytes the event writes at addr */
+	RRK_REC_MAP = 5,    /* attachment: a mapping the event creates */
+	RRK_REC_STR = 6,    /* attachment: a string argument, for display */
+	RRK_REC_END = 7,    /* last record */
+	RRK_REC_NOTE = 8,   /* skippable: a warning the recorder printed */
+};
+
+/* HEADER payload: a sequence of fields, each {u16 tag, u16 0, u32 len, bytes}. */
+enum rrk_hdr_tag {
+	RRK_H_ARCH = 1,      /* "x86_64" */
+	RRK_H_RECORDER = 2,  /* "rrkit 0.1.0" */
+	RRK_H_OPTIONS = 3,   /* rec's options, as text */
+	RRK_H_CPUID = 4,     /* array of struct rrk_cpuid_leaf */
+	RRK_H_ARGV = 5,      /* NUL-terminated strings */
+	RRK_H_ENV = 6,       /* NUL-terminated strings */
+	RRK_H_CWD = 7,       /* string */
+	RRK_H_COUNTERS = 8,  /* "none" or the counter event used */
+	RRK_H_CPU = 9,       /* u32: CPU the recording was pinned to */
+	RRK_H_FLAGS = 10,    /* u32: RRK_HF_* */
+	RRK_H_START = 11,    /* u64: wall-clock start, ns since the epoch */
+	RRK_H_HOST = 12,     /* string: kernel release of the recording host */
+};
+#define RRK_HF_CPUID_TRAPPED 0x1 /* cpuid faulted and was recorded */
+#define RRK_HF_TSC_TRAPPED 0x2   /* rdtsc faulted and was recorded */
+
+struct rrk_cpuid_leaf {
+	uint32_t leaf, subleaf, eax, ebx, ecx, edx;
+};
+
+/* BLOB payload: 48-byte header then data. A blob may be split into
+ * several records; offsets ascend and cover [0, total) exactly. */
+struct rrk_blob {
+	uint8_t digest[32]; /* SHA-256 of the whole file */
+	uint64_t total;
+	uint64_t offset;
+};
+
+/* Registers: the layout of struct user_regs_struct on x86-64. */
+struct rrk_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+enum rrk_event_kind {
+	RRK_EV_SYSCALL = 1,
+	RRK_EV_RDTSC = 2,
+	RRK_EV_CPUID = 3,
+	RRK_EV_SIGNAL = 4,
+	RRK_EV_EXEC = 5,
+	RRK_EV_EXIT = 6,
+};
+
+/* EVENT payload: this common part, then the kind's body. */
+struct rrk_event {
+	uint64_t number;      /* 1, 2, 3, ... across the whole trace */
+	uint32_t tid;         /* thread id at record time */
+	uint16_t kind;        /* RRK_EV_* */
+	uint16_t flags;       /* RRK_EVF_* */
+	uint32_t nattach;     /* attachment records that follow */
+	uint32_t body_size;   /* bytes of kind body after this struct */
+	struct rrk_regs regs; /* registers when the event happened */
+};
+#define RRK_EVF_STDOUT 0x1   /* a write to the recorded stdout */
+#define RRK_EVF_STDERR 0x2   /* a write to the recorded stderr */
+#define RRK_EVF_INITIAL 0x4  /* EXEC: the first exec, no recorded syscall entry */
+#define RRK_EVF_FAKED 0x8    /* SYSCALL: not executed at record; result invented */
+#define RRK_EVF_AT_SYSCALL 0x10 /* SIGNAL: delivered as the previous syscall
+				 * returned, before any user instruction */
+
+struct rrk_ev_syscall {
+	uint64_t nr;
+	uint64_t args[6];
+	int64_t result;
+};
+struct rrk_ev_rdtsc {
+	uint64_t tsc;
+	uint32_t aux;        /* rdtscp's ecx */
+	uint32_t is_rdtscp;
+};
+struct rrk_ev_cpuid {
+	uint32_t leaf, subleaf, eax, ebx, ecx, edx;
+};
+enum rrk_sig_disp {
+	RRK_SIG_HANDLED = 1, /* a handler ran: regs_after + MEM frame */
+	RRK_SIG_IGNORED = 2, /* nothing happened */
+	RRK_SIG_FATAL = 3,   /* the process died of it (EXIT follows) */
+};
+struct rrk_ev_signal {
+	uint32_t signo;
+	uint32_t disposition; /* RRK_SIG_* */
+	uint32_t synchronous; /* raised by the faulting instruction itself */
+	uint32_t reserved;
+	uint8_t siginfo[128];
+	struct rrk_regs regs_after; /* at the handler's first instruction */
+};
+struct rrk_ev_exec {
+	uint64_t nr;          /* execve or execveat; 0 for the initial exec */
+	uint64_t args[6];
+	struct rrk_regs regs_after; /* at the new program's first instruction */
+	uint64_t brk;         /* program break after exec */
+	uint64_t stack_limit; /* RLIMIT_STACK soft limit at exec */
+};
+struct rrk_ev_exit {
+	int32_t status; /* wait status (as from waitpid) */
+	uint32_t reserved;
+};
+
+/* MEM payload: where the bytes go, then the bytes. */
+struct rrk_mem {
+	uint64_t addr;
+};
+
+/* MAP payload: this, then the mapping's name (no NUL). */
+#define RRK_MAP_FILE 0x1   /* contents come from blob digest at offset */
+#define RRK_MAP_STACK 0x2  /* the main stack: grows down */
+#define RRK_MAP_SHARED 0x4 /* was MAP_SHARED at record time */
+struct rrk_map {
+	uint64_t start, end;
+	uint32_t prot;  /* PROT_* */
+	uint32_t flags; /* RRK_MAP_* */
+	uint64_t offset;    /* file offset of start */
+	uint64_t file_size; /* size of the blob */
+	uint8_t digest[32];
+};
+
+/* STR payload: argument index, then the string (no NUL). */
+struct rrk_str {
+	uint32_t argno;
+	uint32_t reserved;
+};
+
+/* END payload. */
+enum rrk_end_how {
+	RRK_END_EXITED = 1,   /* code is the exit status */
+	RRK_END_SIGNALED = 2, /* code is the signal number */
+	RRK_END_ABORTED = 3,  /* rec stopped recording; reason follows */
+};
+struct rrk_end {
+	uint64_t nevents;
+	uint32_t how;
+	int32_t code;
+	uint8_t digest[32]; /* SHA-256 of every decoded record before END */
+	/* then, for ABORTED, the reason text (no NUL) */
+};
+
+/* ---- writer ---- */
+struct rrk_writer;
+/* fd is written with write(2) only; name is for messages. */
+struct rrk_writer *rrk_writer_open(int fd, const char *name, int level);
+int rrk_write_record(struct rrk_writer *w, unsigned type, unsigned flags,
+		     const void *a, size_t alen, const void *b, size_t blen);
+/* Ends the current frame and writes it out now (for streaming). */
+int rrk_writer_flush(struct rrk_writer *w);
+/* Appends END (digest filled in), flushes, frees. Returns 0 or -1. */
+int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
+		     const char *reason);
+const char *rrk_writer_error(struct rrk_writer *w);
+uint64_t rrk_writer_bytes(struct rrk_writer *w);
+
+/* ---- reader ---- */
+enum rrk_read_status {
+	RRK_OK = 0,
+	RRK_EOF = 1,        /* clean end: END record seen and nothing after */
+	RRK_INCOMPLETE = 2, /* stream ends early: the writer died */
+	RRK_CORRUPT = 3,    /* bad magic, checksum, size or structure */
+	RRK_IOERR = 4,
+	RRK_UNSUPPORTED = 5 /* newer format version or unknown required record */
+};
+struct rrk_record {
+	unsigned type, flags;
+	uint32_t size;
+	const uint8_t *data; /* valid until the next call */
+};
+struct rrk_reader;
+struct rrk_reader *rrk_reader_open(int fd, const char *name);
+/* Next record. Returns RRK_OK or a status; rrk_reader_error explains. */
+int rrk_read_record(struct rrk_reader *r, struct rrk_record *rec);
+const char *rrk_reader_error(struct rrk_reader *r);
+void rrk_reader_close(struct rrk_reader *r);
+/* Running SHA-256 over every record returned so far (decoded bytes). */
+void rrk_reader_digest(struct rrk_reader *r, uint8_t out[32]);
+uint64_t rrk_reader_comp_bytes(struct rrk_reader *r); /* bytes read from file */
+uint64_t rrk_reader_raw_bytes(struct rrk_reader *r);  /* decoded record bytes */
+uint64_t rrk_reader_frames(struct rrk_reader *r);
+
+/* An event with its attachments, assembled by rrk_read_event. */
+struct rrk_attach {
+	unsigned type;
+	uint32_t size;
+	uint8_t *data;
+};
+struct rrk_ev {
+	struct rrk_event hdr;
+	uint8_t *body; /* hdr.body_size bytes, aligned */
+	size_t nattach;
+	struct rrk_attach *attach;
+};
+/* Reads records up to and including the next complete event. Records that
+ * are not events (HEADER, BLOB, NOTE, END) are passed to on_other when it
+ * is not NULL. Returns RRK_OK with *ev filled, RRK_EOF after END, or an
+ * error status. ev's memory is reused on the next call. */
+int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
+		   void (*on_other)(void *ctx, const struct rrk_record *rec),
+		   void *ctx);
+void rrk_ev_free(struct rrk_ev *ev);
+
+/* ---- helpers ---- */
+void rrk_sha256(const void *data, size_t len, uint8_t out[32]);
+struct rrk_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t fill;
+};
+void rrk_sha256_init(struct rrk_sha256 *s);
+void rrk_sha256_update(struct rrk_sha256 *s, const void *data, size_t len);
+void rrk_sha256_final(struct rrk_sha256 *s, uint8_t out[32]);
+void rrk_hex(const uint8_t *d, size_t n, char *out); /* out: 2n+1 bytes */
+uint32_t rrk_crc32c(uint32_t crc, const void *data, size_t len);
+
+#endif

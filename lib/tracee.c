@@ -1,0 +1,347 @@
+#include "tracee.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#ifndef PTRACE_EVENT_SECCOMP
+#define PTRACE_EVENT_SECCOMP 7
+#endif
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+int tracee_open_mem(struct tracee *t)
+{
+	char path[64];
+	if (t->memfd >= 0)
+		close(t->memfd);
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)t->tid);
+	t->memfd = open(path, O_RDWR | O_CLOEXEC);
+	return t->memfd < 0 ? -1 : 0;
+}
+
+int tracee_wait(struct tracee *t, struct stop *st)
+{
+	int status;
+	memset(st, 0, sizeof *st);
+	pid_t r = waitpid(t->tid, &status, __WALL);
+	if (r < 0)
+		return -1;
+	t->status = status;
+	st->status = status;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		st->kind = STOP_EXITED;
+		return 0;
+	}
+	int sig = WSTOPSIG(status);
+	int ev = (unsigned)status >> 16;
+	if (sig == (SIGTRAP | 0x80)) {
+		st->kind = STOP_SYSCALL;
+	} else if (sig == SIGTRAP && ev) {
+		switch (ev) {
+		case PTRACE_EVENT_SECCOMP: st->kind = STOP_SECCOMP; break;
+		case PTRACE_EVENT_EXEC: st->kind = STOP_EXEC; break;
+		case PTRACE_EVENT_EXIT: st->kind = STOP_EXIT_EVENT; break;
+		default: st->kind = STOP_OTHER_EVENT; break;
+		}
+	} else if (ev == PTRACE_EVENT_STOP) {
+		st->kind = STOP_OTHER_EVENT;
+	} else {
+		st->kind = STOP_SIGNAL;
+		st->sig = sig;
+	}
+	return 0;
+}
+
+int tracee_cont(struct tracee *t, int sig)
+{
+	return (int)ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)sig);
+}
+
+int tracee_syscall(struct tracee *t, int sig)
+{
+	return (int)ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)sig);
+}
+
+int tracee_singlestep(struct tracee *t, int sig)
+{
+	return (int)ptrace(PTRACE_SINGLESTEP, t->tid, 0, (void *)(long)sig);
+}
+
+int tracee_getregs(struct tracee *t, struct rrk_regs *r)
+{
+	return (int)ptrace(PTRACE_GETREGS, t->tid, 0, r);
+}
+
+int tracee_setregs(struct tracee *t, const struct rrk_regs *r)
+{
+	return (int)ptrace(PTRACE_SETREGS, t->tid, 0, (void *)r);
+}
+
+int tracee_read(struct tracee *t, uint64_t addr, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t n = pread(t->memfd, p, len, (off_t)addr);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		addr += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tracee_write(struct tracee *t, uint64_t addr, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = pwrite(t->memfd, p, len, (off_t)addr);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		addr += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long tracee_read_str(struct tracee *t, uint64_t addr, char *buf, size_t max)
+{
+	size_t got = 0;
+	if (!max)
+		return -1;
+	while (got + 1 < max) {
+		/* Read up to the end of the page so we never cross into an
+		 * unmapped one needlessly. */
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		if (chunk > max - 1 - got)
+			chunk = max - 1 - got;
+		ssize_t n = pread(t->memfd, buf + got, chunk, (off_t)(addr + got));
+		if (n <= 0)
+			break;
+		char *nul = memchr(buf + got, 0, (size_t)n);
+		if (nul)
+			return (long)(nul - buf);
+		got += (size_t)n;
+	}
+	buf[got] = 0;
+	return got ? (long)got : -1;
+}
+
+long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
+		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		   uint64_t a5, int *ok)
+{
+	struct rrk_regs r;
+	*ok = 0;
+	if (tracee_getregs(t, &r) < 0)
+		return -1;
+	r.rip = insn;
+	r.rax = (uint64_t)nr;
+	/* If t sits at a syscall entry, the kernel must skip that syscall. */
+	r.orig_rax = (uint64_t)-1;
+	r.rdi = a0;
+	r.rsi = a1;
+	r.rdx = a2;
+	r.r10 = a3;
+	r.r8 = a4;
+	r.r9 = a5;
+	struct rrk_regs want = r;
+	if (tracee_setregs(t, &r) < 0)
+		return -1;
+	for (int guard = 0; guard < 16; guard++) {
+		struct stop st;
+		if (tracee_syscall(t, 0) < 0)
+			return -1;
+		while (tracee_wait(t, &st) < 0)
+			if (errno != EINTR)
+				return -1;
+		if (getenv("RRK_DEBUG"))
+			{ struct rrk_regs q; tracee_getregs(t, &q); fprintf(stderr, "inject: stop kind %d sig %d op %d rip %llx orig %llx rax %llx insn %llx\n", st.kind, st.sig, tracee_syscall_op(t), (unsigned long long)q.rip, (unsigned long long)q.orig_rax, (unsigned long long)q.rax, (unsigned long long)insn); }
+		if (st.kind == STOP_SECCOMP)
+			continue;
+		if (st.kind != STOP_SYSCALL)
+			return -1;
+		/* Entry and exit stops look alike; only the exit stop of our
+		 * syscall (just past insn) ends the injection. */
+		if (tracee_syscall_op(t) != SYSCALL_OP_EXIT)
+			continue;
+		if (tracee_getregs(t, &r) < 0)
+			return -1;
+		if (r.rip == insn + 2 && r.orig_rax == (uint64_t)nr) {
+			*ok = 1;
+			return (long)r.rax;
+		}
+		/* The exit of the syscall t was in (an exec stop comes before
+		 * execve stores its result): set our registers again. */
+		if (tracee_setregs(t, &want) < 0)
+			return -1;
+	}
+	return -1;
+}
+
+int tracee_syscall_op(struct tracee *t)
+{
+	/* struct ptrace_syscall_info starts with the op byte. */
+	uint8_t info[96];
+	memset(info, 0, sizeof info);
+	if (ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, t->tid, (void *)sizeof info, info) <= 0)
+		return -1;
+	return info[0];
+}
+
+int rrk_install_filter(void)
+{
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		/* Other ABIs (int 0x80) also stop; rec refuses them there. */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+	};
+	struct sock_fprog fprog = { .len = sizeof prog / sizeof prog[0], .filter = prog };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+		return -errno;
+	return 0;
+}
+
+int rrk_pin_cpu(int want)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return -1;
+	int cpu = -1;
+	if (want >= 0 && want < CPU_SETSIZE && CPU_ISSET(want, &set))
+		cpu = want;
+	if (cpu < 0) {
+		int cur = sched_getcpu();
+		if (cur >= 0 && CPU_ISSET(cur, &set))
+			cpu = cur;
+	}
+	for (int i = 0; cpu < 0 && i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			cpu = i;
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		return -1;
+	return cpu;
+}
+
+void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+int rrk_cpuid_faulting_available(void)
+{
+	/* ARCH_GET_CPUID/ARCH_SET_CPUID; ENODEV where the CPU or the
+	 * hypervisor cannot fault cpuid. Probe in a child so this process
+	 * keeps executing cpuid normally. */
+	pid_t p = fork();
+	if (p < 0)
+		return 0;
+	if (p == 0) {
+		long r = syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0);
+		if (r < 0)
+			_exit(1);
+		/* Some hypervisors accept the request and still run cpuid:
+		 * executing it must now fault (SIGSEGV kills the child). */
+		uint32_t regs[4];
+		rrk_cpuid(0, 0, regs);
+		_exit(2);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
+}
+
+size_t rrk_cpuid_snapshot(struct rrk_cpuid_leaf *out, size_t max)
+{
+	size_t n = 0;
+	uint32_t r[4];
+	static const uint32_t bases[] = { 0, 0x80000000u };
+	for (size_t b = 0; b < 2; b++) {
+		rrk_cpuid(bases[b], 0, r);
+		uint32_t top = r[0];
+		if (top < bases[b] || top > bases[b] + 0x40)
+			top = bases[b];
+		for (uint32_t leaf = bases[b]; leaf <= top && n < max; leaf++) {
+			uint32_t subs = (leaf == 4 || leaf == 7 || leaf == 0xb ||
+					 leaf == 0xd || leaf == 0xf || leaf == 0x10 ||
+					 leaf == 0x12 || leaf == 0x14 || leaf == 0x1f ||
+					 leaf == 0x8000001d) ? 4 : 1;
+			for (uint32_t s = 0; s < subs && n < max; s++) {
+				rrk_cpuid(leaf, s, r);
+				out[n++] = (struct rrk_cpuid_leaf){ leaf, s, r[0], r[1], r[2], r[3] };
+			}
+		}
+	}
+	return n;
+}
+
+int rrk_regs_diff(const struct rrk_regs *want, const struct rrk_regs *got,
+		  char *buf, size_t len)
+{
+	static const char *names[] = {
+		"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
+		"r8", "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",
+		"eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+	};
+	const uint64_t *w = (const uint64_t *)want, *g = (const uint64_t *)got;
+	size_t off = 0;
+	int ndiff = 0;
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		uint64_t a = w[i], b = g[i];
+		if (i == 18 || i == 6) {
+			/* eflags (and r11, which holds eflags after a syscall):
+			 * the trap and resume flags are the tracer's. */
+			a &= ~(uint64_t)0x10100;
+			b &= ~(uint64_t)0x10100;
+		}
+		if (a == b)
+			continue;
+		ndiff++;
+		if (off < len) {
+			int n = snprintf(buf + off, len - off, "%s%s expected 0x%llx got 0x%llx",
+					 off ? ", " : "", names[i],
+					 (unsigned long long)a, (unsigned long long)b);
+			if (n > 0)
+				off += (size_t)n;
+		}
+	}
+	return ndiff;
+}

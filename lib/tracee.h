@@ -1,0 +1,77 @@
+/* Tracee control: ptrace stops, registers, memory, injected syscalls. */
+#ifndef RRK_TRACEE_H
+#define RRK_TRACEE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "trace.h"
+
+struct tracee {
+	pid_t tid;
+	int memfd;  /* /proc/tid/mem, reopened after exec */
+	int status; /* last wait status */
+};
+
+/* What a wait returned, decoded. */
+enum stop_kind {
+	STOP_NONE = 0,
+	STOP_SECCOMP,   /* PTRACE_EVENT_SECCOMP: syscall entry */
+	STOP_SYSCALL,   /* syscall-exit (or entry) stop from PTRACE_SYSCALL */
+	STOP_EXEC,      /* PTRACE_EVENT_EXEC */
+	STOP_EXIT_EVENT,/* PTRACE_EVENT_EXIT */
+	STOP_SIGNAL,    /* signal-delivery-stop; sig holds the signal */
+	STOP_OTHER_EVENT,
+	STOP_EXITED,    /* the process is gone: status holds the wait status */
+};
+struct stop {
+	enum stop_kind kind;
+	int sig;
+	int status;
+};
+
+int tracee_open_mem(struct tracee *t);
+/* Blocks until t stops or ends. Returns -1 with errno EINTR when a signal
+ * interrupted the wait (so callers can do periodic work). */
+int tracee_wait(struct tracee *t, struct stop *st);
+int tracee_cont(struct tracee *t, int sig);
+int tracee_syscall(struct tracee *t, int sig);
+int tracee_singlestep(struct tracee *t, int sig);
+int tracee_getregs(struct tracee *t, struct rrk_regs *r);
+int tracee_setregs(struct tracee *t, const struct rrk_regs *r);
+/* Memory through /proc/PID/mem: works on read-only and PROT_NONE pages. */
+int tracee_read(struct tracee *t, uint64_t addr, void *buf, size_t len);
+int tracee_write(struct tracee *t, uint64_t addr, const void *buf, size_t len);
+/* Copies a NUL-terminated string (at most max-1 bytes); returns its length
+ * or -1. */
+long tracee_read_str(struct tracee *t, uint64_t addr, char *buf, size_t max);
+/* Runs syscall nr in t with the syscall instruction at insn (an address of
+ * "0f 05" in t). Registers are left as the syscall left them; callers that
+ * need the old ones save them first. Returns the raw result or, if t did
+ * not cooperate, sets *ok = 0. */
+long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
+		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		   uint64_t a5, int *ok);
+/* Which syscall stop t is in: SYSCALL_OP_ENTRY, _EXIT or _SECCOMP. */
+enum { SYSCALL_OP_ENTRY = 1, SYSCALL_OP_EXIT = 2, SYSCALL_OP_SECCOMP = 3 };
+int tracee_syscall_op(struct tracee *t);
+/* Installs the seccomp filter in the calling process: every syscall stops
+ * the tracer (SECCOMP_RET_TRACE). Returns 0 or -errno. */
+int rrk_install_filter(void);
+/* Pins the calling process to one CPU. Returns the CPU or -1. */
+int rrk_pin_cpu(int want);
+/* Whether this CPU/kernel lets us trap cpuid (ARCH_SET_CPUID). */
+int rrk_cpuid_faulting_available(void);
+/* Snapshot of the host's cpuid leaves; returns count (<= max). */
+size_t rrk_cpuid_snapshot(struct rrk_cpuid_leaf *out, size_t max);
+void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* Hides features a program could use to get nondeterminism without a trap
+ * (rdrand, rdseed, transactional memory) from recorded cpuid results. */
+void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* Compare registers the way replay checks them. Returns 0 when equal,
+ * else writes a description of the differences into buf. */
+int rrk_regs_diff(const struct rrk_regs *want, const struct rrk_regs *got,
+		  char *buf, size_t len);
+
+#endif

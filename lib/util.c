@@ -1,0 +1,113 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *rrk_prog = "rrkit";
+int rrk_fail_status = 125;
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof buf, "%s: ", rrk_prog);
+	if (n < 0)
+		n = 0;
+	vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+	size_t len = strlen(buf);
+	if (len + 1 < sizeof buf)
+		buf[len++] = '\n';
+	(void)rrk_write_all(2, buf, len);
+}
+
+void rrk_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(rrk_fail_status);
+}
+
+void rrk_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void *rrk_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		rrk_die("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *rrk_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		rrk_die("out of memory allocating %zu x %zu bytes", n, m);
+	return p;
+}
+
+void *rrk_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		rrk_die("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+char *rrk_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(rrk_xmalloc(n), s, n);
+}
+
+int rrk_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long rrk_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (long)got;
+}
+
+uint64_t rrk_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

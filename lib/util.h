@@ -1,0 +1,24 @@
+/* One error idiom for every tool: "tool: what failed: what to do". */
+#ifndef RRK_UTIL_H
+#define RRK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+extern const char *rrk_prog;       /* set by each main: "rec", "play", ... */
+extern int rrk_fail_status;        /* exit status used by rrk_die */
+
+void rrk_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void rrk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *rrk_xmalloc(size_t n);
+void *rrk_xcalloc(size_t n, size_t m);
+void *rrk_xrealloc(void *p, size_t n);
+char *rrk_xstrdup(const char *s);
+/* Writes all of buf; returns 0 or -errno. Retries on EINTR and short writes. */
+int rrk_write_all(int fd, const void *buf, size_t len);
+/* Reads up to len bytes, retrying on EINTR/short reads until EOF; returns
+ * bytes read or -errno. */
+long rrk_read_full(int fd, void *buf, size_t len);
+uint64_t rrk_now_ns(void); /* CLOCK_MONOTONIC */
+
+#endif

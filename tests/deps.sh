@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs the Debian packages rrkit needs to build and test.
+# Does nothing (and touches no network) when everything is already there.
+# Works with standard input closed (CI).
+set -eu
+
+# musl-tools: musl-gcc for the static tools; libzstd-dev: libzstd.a and
+# headers; linux-libc-dev: kernel UAPI headers; gcc/make/binutils: the build
+# and the glibc test programs; bats/shellcheck: the test suite and lint;
+# file: tests inspect binaries; python3/perl/sqlite3: programs recorded by
+# the acceptance tests; coreutils: timeout, seq, sort, od, sha256sum;
+# diffutils: cmp; procps: ps/pgrep; bsdutils: script (terminal test);
+# gdb: debugging the engine.
+PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
+file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb"
+
+missing=
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="${missing:+$missing }$p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "rrkit: missing packages: $missing; run: sudo apt-get install $missing" >&2
+	exit 1
+fi
+
+echo "rrkit: installing missing packages: $missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# $missing is a space-separated list of package names: split it on purpose.
+# shellcheck disable=SC2086
+apt-get update </dev/null && apt-get install -y --no-install-recommends $missing </dev/null

@@ -1,0 +1,268 @@
+#!/usr/bin/env bats
+# Acceptance tests: record a program, replay the trace, compare.
+# rec_status and play_status are set by record/replay in helpers.bash:
+# shellcheck disable=SC2154
+
+load helpers
+
+P=tests/progs/bin
+
+setup() {
+	rrk_setup
+}
+
+# ---- real programs ----
+
+@test "ls -la /usr/lib" {
+	record_replay 0 ls -la /usr/lib
+	[ -s "$OUT1" ]
+}
+
+@test "date +%s%N" {
+	record_replay 0 date +%s%N
+	grep -Eq '^[0-9]{19}$' "$OUT1"
+}
+
+@test "sha256sum /usr/bin/b*" {
+	record_replay 0 sha256sum /usr/bin/b*
+}
+
+@test "od of /dev/urandom" {
+	record_replay 0 od -An -N32 -tx1 /dev/urandom
+}
+
+@test "python3 random, time, urandom" {
+	record_replay 0 python3 -c 'import random,time,os; print(random.random(), time.time(), os.urandom(8).hex())'
+}
+
+@test "perl rand and time" {
+	record_replay 0 perl -e 'print rand(), " ", time, "\n"'
+}
+
+@test "sqlite3 random() and datetime('now')" {
+	record_replay 0 sqlite3 :memory: "select random(), datetime('now')"
+}
+
+@test "sort -R of 10000 lines" {
+	seq 10000 >"$BATS_TEST_TMPDIR/lines"
+	record_replay 0 sort -R --parallel=1 "$BATS_TEST_TMPDIR/lines"
+	[ "$(wc -l <"$OUT1")" -eq 10000 ]
+	# The shuffle is replayed even though the input is gone.
+	rm "$BATS_TEST_TMPDIR/lines"
+	replay
+	[ "$play_status" -eq 0 ]
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "sh -c 'exit 3' exits 3 in record and replay" {
+	record_replay 3 sh -c 'exit 3'
+}
+
+# ---- test programs ----
+
+@test "rdtsc_cpuid" {
+	record_replay 0 "$P/rdtsc_cpuid"
+	grep -q '^rdtsc [1-9]' "$OUT1"
+}
+
+@test "hello_time" {
+	record_replay 0 "$P/hello_time"
+	grep -q '^hello from rrkit$' "$OUT1"
+}
+
+@test "urandom" {
+	record_replay 0 "$P/urandom"
+	grep -Eq '^[0-9a-f]{64}$' "$OUT1"
+}
+
+@test "raise: SIGUSR1 handler" {
+	record_replay 0 "$P/raise"
+	grep -q '^in handler$' "$OUT1"
+	grep -q 'handler ran 1 time' "$OUT1"
+}
+
+@test "abort: killed by SIGABRT (134)" {
+	record_replay 134 "$P/abort"
+	grep -q '^about to abort$' "$OUT1"
+}
+
+@test "segv_handler: recovers from a NULL write" {
+	record_replay 0 "$P/segv_handler"
+	grep -q '^recovered' "$OUT1"
+}
+
+@test "segv_fatal: killed by SIGSEGV (139)" {
+	record_replay 139 "$P/segv_fatal"
+	grep -q '^about to crash$' "$OUT1"
+}
+
+@test "exit_status 7" {
+	record_replay 7 "$P/exit_status" 7
+}
+
+@test "files: mkstemp, read back, stat, readdir, unlink" {
+	TMPDIR=$BATS_TEST_TMPDIR record_replay 0 "$P/files"
+	grep -q '^found in directory listing: yes$' "$OUT1"
+}
+
+@test "env_args: argv, environment and cwd come from the trace" {
+	RRKIT_TEST_VAR=recorded record_replay 0 "$P/env_args" a 'b c'
+	grep -q '^RRKIT_TEST_VAR recorded$' "$OUT1"
+	# Replaying elsewhere with another environment changes nothing.
+	local st=0
+	(cd / && RRKIT_TEST_VAR=other timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$T" >"$OUT2" </dev/null) || st=$?
+	[ "$st" -eq 0 ]
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "mmap_file: file mapping and anonymous mapping" {
+	seq 100000 >"$BATS_TEST_TMPDIR/data"
+	record_replay 0 "$P/mmap_file" "$BATS_TEST_TMPDIR/data"
+	# The mapped file's contents are in the trace.
+	rm "$BATS_TEST_TMPDIR/data"
+	replay
+	[ "$play_status" -eq 0 ]
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "sigpipe: rec prog | head -c1 dies of SIGPIPE (141)" {
+	run bash -c 'timeout "$1" bin/rec -o "$T" "$2" </dev/null 2>"$ERR1" | head -c1 >"$OUT1"; echo "${PIPESTATUS[0]}"' _ "$RRK_TIMEOUT" "$P/sigpipe"
+	echo "$output"
+	[ "$output" = 141 ]
+	[ "$(cat "$OUT1")" = y ]
+	replay
+	show_run
+	[ "$play_status" -eq 141 ]
+	[ "$(head -c1 "$OUT2")" = y ]
+}
+
+@test "ioctl_unknown: encoded and unencoded unknown requests" {
+	record_replay 0 "$P/ioctl_unknown"
+	grep -qi ioctl "$ERR1"
+}
+
+@test "stdout_stderr: interleaved writes and a dup2 of stdout" {
+	record_replay 0 "$P/stdout_stderr"
+	grep -q '^written to fd 5' "$OUT1"
+	# play re-emits stderr writes too.
+	program_lines "$ERR1" >"$BATS_TEST_TMPDIR/e1"
+	program_lines "$ERR2" >"$BATS_TEST_TMPDIR/e2"
+	grep -q '^stderr line 4$' "$BATS_TEST_TMPDIR/e1"
+	cmp "$BATS_TEST_TMPDIR/e1" "$BATS_TEST_TMPDIR/e2"
+}
+
+@test "big_write: 3 MB in one write(2)" {
+	record_replay 0 "$P/big_write"
+	[ "$(wc -c <"$OUT1")" -eq 3145728 ]
+}
+
+# ---- portability, streaming, tools ----
+
+@test "portability: replay after the binary was replaced" {
+	mkdir "$BATS_TEST_TMPDIR/prog"
+	cp "$P/hello_time" "$BATS_TEST_TMPDIR/prog/hello_time"
+	record "$BATS_TEST_TMPDIR/prog/hello_time"
+	rm "$BATS_TEST_TMPDIR/prog/hello_time"
+	cp /bin/true "$BATS_TEST_TMPDIR/prog/hello_time"
+	replay
+	show_run
+	[ "$rec_status" -eq 0 ]
+	[ "$play_status" -eq 0 ]
+	grep -q '^hello from rrkit$' "$OUT1"
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "streaming: rec CMD | play -" {
+	# Without -o the trace goes to stdout and the program's stdout to rec's stderr.
+	run bash -c 'timeout "$1" bin/rec "$2" </dev/null 2>"$ERR1" | timeout "$1" bin/play - >"$OUT2" 2>"$ERR2"; echo "${PIPESTATUS[*]}"' _ "$RRK_TIMEOUT" "$P/hello_time"
+	show_run
+	echo "statuses: $output"
+	[ "$output" = "0 0" ]
+	program_lines "$ERR1" >"$OUT1"
+	grep -q '^hello from rrkit$' "$OUT1"
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "streaming: rec ls / | tracecat - | grep openat" {
+	run bash -c 'timeout "$1" bin/rec ls / </dev/null 2>/dev/null | bin/tracecat - | grep -q openat' _ "$RRK_TIMEOUT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "tracecat, tracesum and play on the trace of sh -c 'exit 3'" {
+	record sh -c 'exit 3'
+	[ "$rec_status" -eq 3 ]
+
+	run timeout "$RRK_TIMEOUT" bin/tracecat "$T"
+	echo "$output" | head -n 20
+	[ "$status" -eq 0 ]
+	# One line per event: EVENTNO TID KIND DETAIL
+	echo "$output" | grep -Eq '^[0-9]+ [0-9]+ [a-z]+ '
+	# sh exits through exit_group(3): an exit shows up somewhere.
+	echo "$output" | grep -q 'exit'
+
+	run timeout "$RRK_TIMEOUT" bin/tracecat --json "$T"
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+
+	run timeout "$RRK_TIMEOUT" bin/tracesum "$T"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{64}\ \ "$T"$ ]]
+	echo "$output" >"$BATS_TEST_TMPDIR/sums"
+	run timeout "$RRK_TIMEOUT" bin/tracesum -c "$BATS_TEST_TMPDIR/sums"
+	echo "$output"
+	[ "$status" -eq 0 ]
+
+	run timeout "$RRK_TIMEOUT" bin/tracesum --stats "$T"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+
+	replay
+	show_run
+	[ "$play_status" -eq 3 ]
+}
+
+@test "play -q prints nothing" {
+	record "$P/stdout_stderr"
+	[ "$rec_status" -eq 0 ]
+	replay -q
+	show_run
+	[ "$play_status" -eq 0 ]
+	[ ! -s "$OUT2" ]
+	[ -z "$(program_lines "$ERR2")" ]
+}
+
+# ---- errors ----
+
+@test "rec refuses to write a trace to a terminal" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	# script(1) gives rec a terminal as stdout. The program would print "ran-2".
+	run script -qec "timeout $RRK_TIMEOUT bin/rec -- sh -c 'echo ran-\$((1+1))'" /dev/null </dev/null
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ "$output" != *ran-2* ]]
+	[[ "$output" == *rec:* ]]
+}
+
+@test "rec with a nonexistent program: one clear line, status 127" {
+	record /nonexistent/rrkit-no-such-program
+	show_run
+	[ "$rec_status" -eq 127 ]
+	[ "$(wc -l <"$ERR1")" -eq 1 ]
+	grep -q 'rrkit-no-such-program' "$ERR1"
+	[ ! -s "$OUT1" ]
+}
+
+@test "unsupported syscall (fork) stops the recording cleanly" {
+	record "$P/fork"
+	show_run
+	[ "$rec_status" -ne 0 ]
+	grep -Eqi 'fork|clone' "$ERR1"
+	# The partial trace is still a valid trace.
+	run timeout "$RRK_TIMEOUT" bin/tracecat "$T"
+	echo "$output" | tail -n 5
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+}
