@@ -102,6 +102,9 @@ static const struct flagname atflags[] = {
 	FN(AT_EMPTY_PATH, 0x1000), FN(AT_STATX_FORCE_SYNC, 0x2000),
 	FN(AT_STATX_DONT_SYNC, 0x4000), FN(AT_RECURSIVE, 0x8000),
 };
+static const struct flagname accessflags[] = {
+	FN(R_OK, 4), FN(W_OK, 2), FN(X_OK, 1),
+};
 static const struct flagname clocks[] = {
 	FN(CLOCK_REALTIME, 0), FN(CLOCK_MONOTONIC, 1),
 	FN(CLOCK_PROCESS_CPUTIME_ID, 2), FN(CLOCK_THREAD_CPUTIME_ID, 3),
@@ -306,7 +309,7 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 		break;
 	}
 	case A_MODE:
-		sb_printf(s, "0%llo", (unsigned long long)(v & 0xffffffff));
+		sb_printf(s, "%#llo", (unsigned long long)(v & 0xffffffff));
 		break;
 	case A_PROT:
 		if (!v)
@@ -396,6 +399,12 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 	case A_RLIMIT:
 		put_named(s, v, rlimits, N(rlimits), 1);
 		break;
+	case A_ACCESS:
+		if (!v)
+			sb_puts(s, "F_OK");
+		else
+			put_flags(s, v, accessflags, N(accessflags), 0);
+		break;
 	case A_HEX:
 	default:
 		sb_printf(s, "%#llx", (unsigned long long)v);
@@ -440,6 +449,10 @@ void rrk_format_syscall(char *buf, size_t len, uint64_t nr,
 			 (unsigned long long)nr);
 		name = namebuf;
 	}
+	/* open's mode means something only when a file may be created */
+	if ((nr == SYS_open && !(args[1] & 020000100)) ||
+	    (nr == SYS_openat && !(args[2] & 020000100)))
+		nargs--;
 	if (json)
 		sb_printf(&s, "\"name\":\"%s\",\"args\":[", name);
 	else
@@ -450,7 +463,7 @@ void rrk_format_syscall(char *buf, size_t len, uint64_t nr,
 		const char *str = strs ? strs[i] : NULL;
 		if (i)
 			sb_puts(&s, json ? "," : ", ");
-		if (str && (type == A_PATH || type == A_STR)) {
+		if (str && (type == A_PATH || type == A_STR || type == A_PTR)) {
 			sb_quote(&s, str, json ? 0 : 64, json);
 			continue;
 		}

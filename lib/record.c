@@ -63,8 +63,10 @@ struct recorder {
 	/* The syscall between its entry and exit stops. */
 	struct rrk_regs entry;
 	char *strs[6];
-	int after_syscall; /* last stop ended a syscall: the program has
-			    * not run user code since */
+	/* Registers as the last syscall returned: a signal that finds the
+	 * program in exactly this state was delivered at that boundary. */
+	struct rrk_regs post;
+	int post_valid;
 	struct att *att;
 	size_t natt, catt;
 	uint32_t warned_ioctls[64];
@@ -527,6 +529,15 @@ static void syscall_entry(struct recorder *r)
 		if (tracee_read_str(&r->t, a[i], buf, sizeof buf) >= 0)
 			r->strs[i] = rrk_xstrdup(buf);
 	}
+	if (nr == SYS_write || nr == SYS_pwrite64) {
+		/* The first bytes written, so tracecat can show them. */
+		char buf[65];
+		size_t n = a[2] < 64 ? (size_t)a[2] : 64;
+		if (n && tracee_read(&r->t, a[1], buf, n) == 0) {
+			buf[n] = 0;
+			r->strs[1] = rrk_xstrdup(buf);
+		}
+	}
 	int64_t fake;
 	if (policy_fake(r, nr, a, &fake)) {
 		struct rrk_regs s = g;
@@ -536,7 +547,8 @@ static void syscall_entry(struct recorder *r)
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, fake };
 		attach_strs(r);
 		emit(r, RRK_EV_SYSCALL, RRK_EVF_FAKED, &g, &body, sizeof body);
-		r->after_syscall = 1;
+		r->post = s;
+		r->post_valid = 1;
 		tracee_cont(&r->t, 0);
 		return;
 	}
@@ -545,7 +557,7 @@ static void syscall_entry(struct recorder *r)
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
 		attach_strs(r);
 		emit(r, RRK_EV_SYSCALL, 0, &g, &body, sizeof body);
-		r->after_syscall = e->action == ACT_SIGRETURN ? 0 : 1;
+		r->post_valid = 0;
 		tracee_cont(&r->t, 0);
 		return;
 	}
@@ -618,7 +630,8 @@ static void syscall_exit(struct recorder *r)
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
 	attach_strs(r);
 	emit(r, RRK_EV_SYSCALL, flags, &r->entry, &body, sizeof body);
-	r->after_syscall = 1;
+	r->post = g;
+	r->post_valid = 1;
 	tracee_cont(&r->t, 0);
 }
 
@@ -729,8 +742,8 @@ static void record_signal(struct recorder *r, int sig)
 	ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, si);
 	int32_t code;
 	memcpy(&code, si + 8, 4);
-	int at_syscall = r->after_syscall;
-	r->after_syscall = 0;
+	char scratch[8];
+	int at_syscall = r->post_valid && !rrk_regs_diff(&r->post, &g, scratch, 0);
 	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
 		tracee_cont(&r->t, 0);
 		return;
@@ -766,6 +779,12 @@ static void record_signal(struct recorder *r, int sig)
 		}
 		tracee_getregs(&r->t, &b.regs_after);
 		b.disposition = RRK_SIG_HANDLED;
+		if (!sync && !at_syscall) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "%s was handled while the program ran user code (event %llu): this version of play cannot replay past that point",
+				 rrk_signal_name(sig), (unsigned long long)r->nevents + 1);
+			note(r, msg);
+		}
 		uint64_t end = frame_end(r, &b.regs_after);
 		if (end > b.regs_after.rsp && end - b.regs_after.rsp < (1u << 20))
 			att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
@@ -990,7 +1009,7 @@ int rrk_record(const struct rec_options *o)
 		case STOP_EXEC:
 			in_syscall = 0;
 			record_exec(r, 0);
-			r->after_syscall = 1;
+			r->post_valid = 0;
 			tracee_cont(&r->t, 0);
 			break;
 		case STOP_SIGNAL:

@@ -492,7 +492,9 @@ static void emulate(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev
 		/* The kernel restarted the syscall unless a handler ran. */
 		const struct rrk_ev *n = peek(rp);
 		const struct rrk_ev_signal *s = n && n->hdr.kind == RRK_EV_SIGNAL ? (const void *)n->body : NULL;
-		if (!(s && s->disposition == RRK_SIG_HANDLED && (n->hdr.flags & RRK_EVF_AT_SYSCALL))) {
+		(void)s;
+		if (!(n && n->hdr.kind == RRK_EV_SIGNAL && n->hdr.tid == ev->hdr.tid &&
+		      (n->hdr.flags & RRK_EVF_AT_SYSCALL))) {
 			g->rip -= 2;
 			g->rax = b->result == -ERESTART_RESTARTBLOCK_ ? SYS_restart_syscall : b->nr;
 		}
@@ -790,7 +792,11 @@ static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct s
 	if (st->kind != STOP_SIGNAL || st->sig != (int)b->signo)
 		unexpected(rp, st);
 	tracee_getregs(&rp->t, &g);
-	check_regs(rp, &ev->hdr.regs, &g, 0);
+	/* A fatal signal that hit user code lands a little earlier in
+	 * replay; with no event in between, nothing observable differs. */
+	if (b->synchronous || (ev->hdr.flags & RRK_EVF_AT_SYSCALL) ||
+	    b->disposition != RRK_SIG_FATAL)
+		check_regs(rp, &ev->hdr.regs, &g, 0);
 	if (b->disposition == RRK_SIG_HANDLED) {
 		apply_mem(rp, ev); /* the frame the kernel built */
 		struct rrk_regs h = b->regs_after;

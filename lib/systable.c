@@ -111,7 +111,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(pwrite64, 4, T(A_FD, A_PTR, A_SIZE, A_OFF), NOOUT, SF_WRITE | BLK),
 	E(readv, 3, T(A_FD, A_PTR, A_INT), T(IOV(1, 2)), BLK),
 	E(writev, 3, T(A_FD, A_PTR, A_INT), NOOUT, SF_WRITE | BLK),
-	E(access, 2, T(A_PATH, A_INT), NOOUT, 0),
+	E(access, 2, T(A_PATH, A_ACCESS), NOOUT, 0),
 	E(pipe, 1, T(A_PTR), T(FX(0, 8)), NFD),
 	/* fd sets and timeout: lib/sysout.c */
 	E(select, 5, T(A_INT, A_PTR, A_PTR, A_PTR, A_PTR), T(SPEC), BLK | SF_OUTERR),
@@ -371,7 +371,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(symlinkat, 3, T(A_PATH, A_DIRFD, A_PATH), NOOUT, 0),
 	E(readlinkat, 4, T(A_DIRFD, A_PATH, A_PTR, A_SIZE), T(RES(2)), 0),
 	E(fchmodat, 3, T(A_DIRFD, A_PATH, A_MODE), NOOUT, 0),
-	E(faccessat, 3, T(A_DIRFD, A_PATH, A_INT), NOOUT, 0),
+	E(faccessat, 3, T(A_DIRFD, A_PATH, A_ACCESS), NOOUT, 0),
 	/* fd sets and timeout: lib/sysout.c */
 	E(pselect6, 6, T(A_INT, A_PTR, A_PTR, A_PTR, A_PTR, A_PTR), T(SPEC),
 	  BLK | SF_OUTERR),
@@ -465,7 +465,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(close_range, 3, T(A_FD, A_FD, A_HEX), NOOUT, 0),
 	E(openat2, 4, T(A_DIRFD, A_PATH, A_PTR, A_SIZE), NOOUT, NFD | BLK),
 	E(pidfd_getfd, 3, T(A_FD, A_INT, A_HEX), NOOUT, NFD),
-	E(faccessat2, 4, T(A_DIRFD, A_PATH, A_INT, A_ATFLAGS), NOOUT, 0),
+	E(faccessat2, 4, T(A_DIRFD, A_PATH, A_ACCESS, A_ATFLAGS), NOOUT, 0),
 	E(process_madvise, 5, T(A_FD, A_PTR, A_SIZE, A_MADVISE, A_HEX), NOOUT, 0),
 	E(epoll_pwait2, 6, T(A_FD, A_PTR, A_INT, A_PTR, A_PTR, A_SIZE), T(SPEC),
 	  BLK),

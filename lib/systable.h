@@ -37,6 +37,7 @@ enum rrk_argtype {
 	A_MADVISE,   /* MADV_DONTNEED */
 	A_RLIMIT,    /* RLIMIT_STACK */
 	A_STRARRAY,  /* argv/envp of exec: shown as a pointer */
+	A_ACCESS,    /* access mode: F_OK or R_OK|W_OK|X_OK */
 };
 
 /* Which user memory the kernel writes, and how big it is. */

@@ -33,7 +33,7 @@ static void set_err(struct rrk_writer *w, const char *fmt, const char *what)
 	if (w->failed)
 		return;
 	w->failed = 1;
-	snprintf(w->err, sizeof w->err, fmt, w->name, what);
+	snprintf(w->err, sizeof w->err, fmt, w->name ? w->name : "trace", what);
 }
 
 static int out(struct rrk_writer *w, const void *p, size_t n)
@@ -187,12 +187,20 @@ int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 	free(w->raw);
 	free(w->comp);
 	free(w->name);
-	free(w);
+	if (rc == 0) {
+		free(w);
+	} else {
+		/* Keep the small struct so that rrk_writer_error(w) still works
+		 * after a failed close (callers report it and exit). */
+		w->cctx = NULL;
+		w->raw = w->comp = NULL;
+		w->name = NULL;
+	}
 	return rc;
 }
 
-/* After rrk_writer_close (which frees w) fails, or when rrk_writer_open
- * returned NULL, call this with NULL to get the reason. */
+/* Also valid on the w of a failed rrk_writer_close. With NULL: the error of
+ * the last failed close, or why rrk_writer_open returned NULL. */
 const char *rrk_writer_error(struct rrk_writer *w)
 {
 	if (!w)

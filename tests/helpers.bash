@@ -59,4 +59,8 @@ record_replay() {
 	[ "$rec_status" -eq "$want" ]
 	[ "$play_status" -eq "$rec_status" ]
 	cmp "$OUT1" "$OUT2"
+	# The program's stderr too, without rec's and play's own messages.
+	program_lines "$ERR1" >"$BATS_TEST_TMPDIR/perr1"
+	program_lines "$ERR2" >"$BATS_TEST_TMPDIR/perr2"
+	cmp "$BATS_TEST_TMPDIR/perr1" "$BATS_TEST_TMPDIR/perr2"
 }

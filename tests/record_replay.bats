@@ -32,7 +32,9 @@ setup() {
 }
 
 @test "python3 random, time, urandom" {
-	record_replay 0 python3 -c 'import random,time,os; print(random.random(), time.time(), os.urandom(8).hex())'
+	# Debian's python3 itself: a version-manager shim earlier in PATH
+	# would fork, and process trees are not supported yet.
+	record_replay 0 /usr/bin/python3 -c 'import random,time,os; print(random.random(), time.time(), os.urandom(8).hex())'
 }
 
 @test "perl rand and time" {

@@ -272,19 +272,14 @@ static void print_text(const char *s, size_t n)
 	}
 }
 
-static int cmp_count(const void *a, const void *b, void *ctx)
-{
-	const uint64_t *sys = ctx;
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	if (sys[x] != sys[y])
-		return sys[x] < sys[y] ? 1 : -1;
-	return x < y ? -1 : x > y;
-}
-
-static const uint64_t *sort_ctx;
+/* qsort order for syscall numbers: most frequent first, then by number. */
+static const uint64_t *sort_counts;
 static int cmp_sys(const void *a, const void *b)
 {
-	return cmp_count(a, b, (void *)sort_ctx);
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	if (sort_counts[x] != sort_counts[y])
+		return sort_counts[x] < sort_counts[y] ? 1 : -1;
+	return (x > y) - (x < y);
 }
 
 static int do_stats(const char *name)
@@ -348,7 +343,7 @@ static int do_stats(const char *name)
 		for (unsigned i = 0; i <= NSYS; i++)
 			if (st->sys[i])
 				idx[nidx++] = i;
-		sort_ctx = st->sys;
+		sort_counts = st->sys;
 		qsort(idx, nidx, sizeof idx[0], cmp_sys);
 		printf("top syscalls:\n");
 		if (nidx == 0)

@@ -105,7 +105,15 @@ static int generate(long nev, long flush, int level, long blob_size, int no_end,
 	put(w, RRK_REC_BLOB, 0, &b, sizeof b, blob + bs / 2, bs - bs / 2);
 	free(blob);
 
+	/* The first event is the initial exec, as rec writes it. */
 	uint64_t n = 0;
+	struct rrk_ev_exec ex0;
+	memset(&ex0, 0, sizeof ex0);
+	ex0.regs_after.rip = 0x401000;
+	ex0.regs_after.rsp = 0x7ffffffde000;
+	ex0.brk = 0x405000;
+	ex0.stack_limit = 8u << 20;
+	event(w, ++n, 1000, RRK_EV_EXEC, RRK_EVF_INITIAL, 0, &ex0, sizeof ex0);
 	for (long i = 0; i < nev; i++) {
 		uint32_t tid = 1000 + (uint32_t)(i % 3 == 2);
 		struct rrk_ev_syscall sc;
