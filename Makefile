@@ -88,7 +88,7 @@ install: all
 	for f in man/*.5; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man5/; done
 
 clean:
-	rm -rf build bin tests/progs/bin
+	rm -rf build bin tests/progs/bin tests/tools/bin
 
 # Test tool: writes synthetic traces (tests/trace_io.bats).
 tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a lib/*.h build/include/.stamp
@@ -96,3 +96,10 @@ tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a lib/*.h build/in
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
 
 progs: tests/tools/bin/mktrace
+
+# Test tool: changes one event of a trace (tests/divergence.bats).
+tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a lib/*.h build/include/.stamp
+	@mkdir -p tests/tools/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
+
+progs: tests/tools/bin/tamper

@@ -107,7 +107,8 @@ static struct att *att_add(struct recorder *r, unsigned type, const void *head,
 static void writer_check(struct recorder *r, int rc)
 {
 	if (rc < 0) {
-		kill(r->t.tid, SIGKILL);
+		if (r->t.tid > 0) /* never kill(0): that is our process group */
+			kill(r->t.tid, SIGKILL);
 		rrk_die("%s; the trace holds the events written so far", rrk_writer_error(r->w));
 	}
 }

@@ -885,7 +885,8 @@ int rrk_replay(const struct replay_options *o)
 			send_async(rp, ev);
 		struct stop stp = next_stop(rp);
 		if (rp->out_closed) {
-			kill(rp->t.tid, SIGKILL);
+			if (rp->t.tid > 0)
+				kill(rp->t.tid, SIGKILL);
 			return 141;
 		}
 		switch (ev->hdr.kind) {
