@@ -76,6 +76,8 @@ struct recorder {
 };
 
 static volatile sig_atomic_t got_alarm, got_int, got_term;
+static const int saved_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE };
+static struct sigaction saved_acts[6];
 
 static void on_alarm(int s) { (void)s; got_alarm = 1; }
 static void on_int(int s) { (void)s; got_int++; }
@@ -883,11 +885,9 @@ static void child(const struct rec_options *o, int trace_fd)
 	if (o->program_stdout != 1 && dup2(o->program_stdout, 1) < 0)
 		_exit(125);
 	(void)trace_fd;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
+	/* The program gets the dispositions rec was started with. */
+	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
+		sigaction(saved_sigs[i], &saved_acts[i], NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -914,6 +914,10 @@ int rrk_record(const struct rec_options *o)
 	memset(r, 0, sizeof *r);
 	r->o = o;
 	r->t.memfd = -1;
+	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
+		sigaction(saved_sigs[i], NULL, &saved_acts[i]);
+	/* A closed trace pipe is a write error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	r->cpuid_trapped = rrk_cpuid_faulting_available();
 	int cpu = rrk_pin_cpu(-1);
 	set_origin(r, 1, 1);
@@ -936,7 +940,6 @@ int rrk_record(const struct rec_options *o)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	pid_t pid = fork();
 	if (pid < 0)
