@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,25 +49,54 @@ struct att {
 	size_t dlen;
 };
 
-struct recorder {
-	const struct rec_options *o;
-	struct rrk_writer *w;
+/* What the program's fds point to: 0 other, 1 the recorded stdout, 2 the
+ * recorded stderr. Shared by threads (CLONE_FILES), copied by fork. */
+struct fdtab {
+	int refs;
+	uint8_t *origin;
+	size_t n;
+};
+
+enum task_state {
+	TS_NEW,     /* created by clone; its first stop has not come yet */
+	TS_READY,   /* stopped by us, may be resumed */
+	TS_RUNNING, /* the one task running (user code or a quick syscall) */
+	TS_BLOCKED, /* inside a syscall that may block; ENTER is recorded */
+	TS_DEAD,
+};
+
+struct rtask {
 	struct tracee t;
-	struct blobs blobs;
-	uint64_t nevents;
-	int cpuid_trapped;
-	uint64_t last_flush;
-	/* Where each fd of the program points: 0 other, 1 the recorded
-	 * stdout, 2 the recorded stderr. */
-	uint8_t *fdorigin;
-	size_t nfd;
+	pid_t pid; /* thread group */
+	enum task_state state;
+	struct fdtab *fds;
+	int resume_sig;
+	int in_syscall;      /* between seccomp and exit stops */
+	int entered;         /* an ENTER event was written for this syscall */
+	uint64_t new_child;  /* clone: the child's tid, once known */
 	/* The syscall between its entry and exit stops. */
 	struct rrk_regs entry;
 	char *strs[6];
 	/* Registers as the last syscall returned: a signal that finds the
-	 * program in exactly this state was delivered at that boundary. */
+	 * task in exactly this state was delivered at that boundary. */
 	struct rrk_regs post;
 	int post_valid;
+	struct rtask *next;
+};
+
+struct recorder {
+	const struct rec_options *o;
+	struct rrk_writer *w;
+	struct rtask *tasks;
+	struct rtask *cur;    /* the task whose stop is being handled */
+	struct rtask *active; /* the task allowed to run, or NULL */
+	struct rtask *rr_last; /* round-robin position */
+	pid_t root;           /* the first process */
+	int root_status, root_done;
+	struct blobs blobs;
+	uint64_t nevents;
+	int cpuid_trapped;
+	uint64_t last_flush;
 	struct att *att;
 	size_t natt, catt;
 	uint32_t warned_ioctls[64];
@@ -109,8 +139,9 @@ static struct att *att_add(struct recorder *r, unsigned type, const void *head,
 static void writer_check(struct recorder *r, int rc)
 {
 	if (rc < 0) {
-		if (r->t.tid > 0) /* never kill(0): that is our process group */
-			kill(r->t.tid, SIGKILL);
+		for (struct rtask *t = r->tasks; t; t = t->next)
+			if (t->state != TS_DEAD && t->t.tid > 0) /* never kill(0) */
+				kill(t->t.tid, SIGKILL);
 		rrk_die("%s; the trace holds the events written so far", rrk_writer_error(r->w));
 	}
 }
@@ -123,7 +154,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 	while (len) {
 		uint64_t n = len < chunk ? len : chunk;
 		uint8_t *buf = rrk_xmalloc(n);
-		if (tracee_read(&r->t, addr, buf, n) < 0) {
+		if (tracee_read(&r->cur->t, addr, buf, n) < 0) {
 			/* Unreadable (e.g. PROT_NONE guard with no pages):
 			 * nothing the program can observe either. */
 			free(buf);
@@ -171,7 +202,7 @@ static void emit(struct recorder *r, unsigned kind, unsigned flags,
 	struct rrk_event ev;
 	memset(&ev, 0, sizeof ev);
 	ev.number = ++r->nevents;
-	ev.tid = (uint32_t)r->t.tid;
+	ev.tid = (uint32_t)r->cur->t.tid;
 	ev.kind = (uint16_t)kind;
 	ev.flags = (uint16_t)flags;
 	ev.nattach = (uint32_t)r->natt;
@@ -216,11 +247,11 @@ static void patch_auxv(struct recorder *r, uint64_t sp)
 	/* Stack at entry: argc, argv..., 0, envp..., 0, auxv pairs. The vDSO
 	 * reads time without syscalls; hide it so libc makes syscalls. */
 	uint64_t argc, v;
-	if (tracee_read(&r->t, sp, &argc, 8) < 0)
+	if (tracee_read(&r->cur->t, sp, &argc, 8) < 0)
 		return;
 	uint64_t p = sp + 8 + (argc + 1) * 8;
 	for (int i = 0; i < 100000; i++, p += 8) {
-		if (tracee_read(&r->t, p, &v, 8) < 0)
+		if (tracee_read(&r->cur->t, p, &v, 8) < 0)
 			return;
 		if (!v)
 			break;
@@ -228,11 +259,11 @@ static void patch_auxv(struct recorder *r, uint64_t sp)
 	p += 8;
 	for (int i = 0; i < 256; i++, p += 16) {
 		uint64_t kv[2];
-		if (tracee_read(&r->t, p, kv, 16) < 0 || kv[0] == 0)
+		if (tracee_read(&r->cur->t, p, kv, 16) < 0 || kv[0] == 0)
 			return;
 		if (kv[0] == AT_SYSINFO_EHDR_) {
 			uint64_t ign = AT_IGNORE_;
-			tracee_write(&r->t, p, &ign, 8);
+			tracee_write(&r->cur->t, p, &ign, 8);
 		}
 	}
 }
@@ -268,14 +299,14 @@ static long inject_at(struct recorder *r, long nr, uint64_t a0, uint64_t a1)
 	struct rrk_regs saved;
 	uint64_t word, patched;
 	int ok;
-	tracee_getregs(&r->t, &saved);
-	if (tracee_read(&r->t, saved.rip, &word, 8) < 0)
+	tracee_getregs(&r->cur->t, &saved);
+	if (tracee_read(&r->cur->t, saved.rip, &word, 8) < 0)
 		return -1;
 	patched = (word & ~0xffffull) | 0x050f;
-	tracee_write(&r->t, saved.rip, &patched, 8);
-	long rc = tracee_inject(&r->t, saved.rip, nr, a0, a1, 0, 0, 0, 0, &ok);
-	tracee_write(&r->t, saved.rip, &word, 8);
-	tracee_setregs(&r->t, &saved);
+	tracee_write(&r->cur->t, saved.rip, &patched, 8);
+	long rc = tracee_inject(&r->cur->t, saved.rip, nr, a0, a1, 0, 0, 0, 0, &ok);
+	tracee_write(&r->cur->t, saved.rip, &word, 8);
+	tracee_setregs(&r->cur->t, &saved);
 	return ok ? rc : -1;
 }
 
@@ -284,29 +315,29 @@ static void record_exec(struct recorder *r, int initial)
 	struct rrk_ev_exec body;
 	struct rrk_regs after;
 	memset(&body, 0, sizeof body);
-	if (tracee_open_mem(&r->t) < 0)
-		rrk_die("cannot open /proc/%d/mem: %s", (int)r->t.tid, strerror(errno));
-	tracee_getregs(&r->t, &after);
+	if (tracee_open_mem(&r->cur->t) < 0)
+		rrk_die("cannot open /proc/%d/mem: %s", (int)r->cur->t.tid, strerror(errno));
+	tracee_getregs(&r->cur->t, &after);
 	patch_auxv(r, after.rsp);
 	if (r->cpuid_trapped && inject_at(r, SYS_arch_prctl, ARCH_SET_CPUID_, 0) != 0)
 		rrk_die("cannot make cpuid fault in the new program");
 	if (!initial) {
-		body.nr = r->entry.orig_rax;
-		body.args[0] = r->entry.rdi;
-		body.args[1] = r->entry.rsi;
-		body.args[2] = r->entry.rdx;
-		body.args[3] = r->entry.r10;
-		body.args[4] = r->entry.r8;
-		body.args[5] = r->entry.r9;
+		body.nr = r->cur->entry.orig_rax;
+		body.args[0] = r->cur->entry.rdi;
+		body.args[1] = r->cur->entry.rsi;
+		body.args[2] = r->cur->entry.rdx;
+		body.args[3] = r->cur->entry.r10;
+		body.args[4] = r->cur->entry.r8;
+		body.args[5] = r->cur->entry.r9;
 	}
 	body.regs_after = after;
-	body.brk = read_start_brk(r->t.tid);
+	body.brk = read_start_brk(r->cur->t.tid);
 	struct rlimit rl;
-	if (prlimit(r->t.tid, RLIMIT_STACK, NULL, &rl) == 0)
+	if (prlimit(r->cur->t.tid, RLIMIT_STACK, NULL, &rl) == 0)
 		body.stack_limit = rl.rlim_cur;
 
 	char exe[4096], link[64];
-	snprintf(link, sizeof link, "/proc/%d/exe", (int)r->t.tid);
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)r->cur->t.tid);
 	ssize_t n = readlink(link, exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = 0;
@@ -315,9 +346,9 @@ static void record_exec(struct recorder *r, int initial)
 	}
 
 	struct mapping *maps;
-	long nm = rrk_read_maps(r->t.tid, &maps);
+	long nm = rrk_read_maps(r->cur->t.tid, &maps);
 	if (nm < 0)
-		rrk_die("cannot read /proc/%d/maps: %s", (int)r->t.tid, strerror(errno));
+		rrk_die("cannot read /proc/%d/maps: %s", (int)r->cur->t.tid, strerror(errno));
 	for (long i = 0; i < nm; i++) {
 		struct mapping *m = &maps[i];
 		if (!strcmp(m->name, "[vdso]") || !strcmp(m->name, "[vvar]") ||
@@ -339,7 +370,7 @@ static void record_exec(struct recorder *r, int initial)
 		 * start of .bss), so their bytes go in the trace. */
 		if (is_file && !(m->prot & PROT_WRITE)) {
 			char path[128];
-			snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->t.tid,
+			snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->cur->t.tid,
 				 (unsigned long long)m->start, (unsigned long long)m->end);
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
@@ -357,7 +388,168 @@ static void record_exec(struct recorder *r, int initial)
 		}
 	}
 	free(maps);
-	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->entry, &body, sizeof body);
+	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->cur->entry, &body, sizeof body);
+}
+
+/* ---- tasks ---- */
+
+static void args_of(const struct rrk_regs *g, uint64_t a[6])
+{
+	a[0] = g->rdi;
+	a[1] = g->rsi;
+	a[2] = g->rdx;
+	a[3] = g->r10;
+	a[4] = g->r8;
+	a[5] = g->r9;
+}
+
+
+static struct rtask *find_task(struct recorder *r, pid_t tid)
+{
+	for (struct rtask *t = r->tasks; t; t = t->next)
+		if (t->t.tid == tid && t->state != TS_DEAD)
+			return t;
+	return NULL;
+}
+
+static struct rtask *new_task(struct recorder *r, pid_t tid)
+{
+	struct rtask *t = rrk_xcalloc(1, sizeof *t);
+	t->t.tid = tid;
+	t->t.memfd = -1;
+	t->pid = tid;
+	t->state = TS_NEW;
+	t->next = r->tasks;
+	r->tasks = t;
+	return t;
+}
+
+static struct fdtab *fdtab_new(const struct fdtab *from)
+{
+	struct fdtab *f = rrk_xcalloc(1, sizeof *f);
+	f->refs = 1;
+	if (from && from->n) {
+		f->origin = rrk_xmalloc(from->n);
+		memcpy(f->origin, from->origin, from->n);
+		f->n = from->n;
+	}
+	return f;
+}
+
+static void fdtab_put(struct fdtab *f)
+{
+	if (f && --f->refs == 0) {
+		free(f->origin);
+		free(f);
+	}
+}
+
+static int others_alive(struct recorder *r)
+{
+	for (struct rtask *t = r->tasks; t; t = t->next)
+		if (t != r->cur && t->state != TS_DEAD)
+			return 1;
+	return 0;
+}
+
+/* The current task goes on running. */
+static void resume_cur(struct recorder *r, int sig)
+{
+	r->cur->state = TS_RUNNING;
+	r->active = r->cur;
+	tracee_cont(&r->cur->t, sig);
+}
+
+/* The current task is about to wait in the kernel: another may run. */
+static void block_cur(struct recorder *r)
+{
+	r->cur->entered = 1;
+	r->cur->state = TS_BLOCKED;
+	if (r->active == r->cur)
+		r->active = NULL;
+}
+
+/* The next task to run, round robin among those stopped by us. */
+static struct rtask *pick_ready(struct recorder *r)
+{
+	struct rtask *start = r->rr_last && r->rr_last->next ? r->rr_last->next : r->tasks;
+	struct rtask *t = start;
+	if (!t)
+		return NULL;
+	do {
+		if (t->state == TS_READY)
+			return r->rr_last = t;
+		t = t->next ? t->next : r->tasks;
+	} while (t != start);
+	return NULL;
+}
+
+/* clone, fork, vfork: the parent stopped with the new task's id. */
+static void record_clone(struct recorder *r, unsigned ev)
+{
+	struct rtask *p = r->cur;
+	unsigned long child = 0;
+	ptrace(PTRACE_GETEVENTMSG, p->t.tid, 0, &child);
+	uint64_t flags = p->entry.orig_rax == SYS_clone ? p->entry.rdi : 0;
+	struct rtask *c = find_task(r, (pid_t)child);
+	int seen = c != NULL; /* its first stop came before ours */
+	if (!c)
+		c = new_task(r, (pid_t)child);
+	c->pid = (flags & CLONE_THREAD) ? p->pid : (pid_t)child;
+	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
+	if (flags & CLONE_FILES)
+		p->fds->refs++;
+	if (seen)
+		c->state = TS_READY;
+	p->new_child = child;
+	if (ev == PTRACE_EVENT_VFORK) {
+		/* The parent now waits for the child to exec or exit. */
+		uint64_t a[6];
+		args_of(&p->entry, a);
+		struct rrk_ev_syscall body = { p->entry.orig_rax, { a[0], a[1], a[2], a[3], a[4], a[5] },
+					       (int64_t)child };
+		emit(r, RRK_EV_SYSCALL, RRK_EVF_ENTER, &p->entry, &body, sizeof body);
+		block_cur(r);
+	}
+	tracee_syscall(&p->t, 0);
+}
+
+/* A task's first stop after clone. */
+static void task_started(struct rtask *t)
+{
+	if (t->fds) /* the parent's clone stop registered it */
+		t->state = TS_READY;
+	tracee_getregs(&t->t, &t->post);
+	t->post_valid = 1;
+	tracee_open_mem(&t->t);
+}
+
+static void task_exited(struct recorder *r, struct rtask *t, int status)
+{
+	struct rrk_ev_exit b = { status, 0 };
+	r->cur = t;
+	att_clear(r);
+	emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
+	t->state = TS_DEAD;
+	if (t->t.memfd >= 0)
+		close(t->t.memfd);
+	t->t.memfd = -1;
+	fdtab_put(t->fds);
+	t->fds = NULL;
+	if (r->active == t)
+		r->active = NULL;
+	if (t->t.tid == r->root) {
+		r->root_status = status;
+		r->root_done = 1;
+	}
+}
+
+static int any_alive(struct recorder *r)
+{
+	for (struct rtask *t = r->tasks; t; t = t->next)
+		if (t->state != TS_DEAD)
+			return 1;
+	return 0;
 }
 
 /* ---- syscalls ---- */
@@ -366,18 +558,18 @@ static void set_origin(struct recorder *r, int64_t fd, uint8_t origin)
 {
 	if (fd < 0 || fd >= (1 << 20))
 		return;
-	if ((size_t)fd >= r->nfd) {
+	if ((size_t)fd >= r->cur->fds->n) {
 		size_t n = (size_t)fd + 64;
-		r->fdorigin = rrk_xrealloc(r->fdorigin, n);
-		memset(r->fdorigin + r->nfd, 0, n - r->nfd);
-		r->nfd = n;
+		r->cur->fds->origin = rrk_xrealloc(r->cur->fds->origin, n);
+		memset(r->cur->fds->origin + r->cur->fds->n, 0, n - r->cur->fds->n);
+		r->cur->fds->n = n;
 	}
-	r->fdorigin[fd] = origin;
+	r->cur->fds->origin[fd] = origin;
 }
 
 static uint8_t origin_of(struct recorder *r, int64_t fd)
 {
-	return fd >= 0 && (size_t)fd < r->nfd ? r->fdorigin[fd] : 0;
+	return fd >= 0 && (size_t)fd < r->cur->fds->n ? r->cur->fds->origin[fd] : 0;
 }
 
 static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
@@ -394,13 +586,13 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 	else if (e->flags & SF_NEWFD)
 		set_origin(r, res, 0);
 	if (nr == SYS_close_range) {
-		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->nfd; fd++)
-			r->fdorigin[fd] = 0;
+		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->cur->fds->n; fd++)
+			r->cur->fds->origin[fd] = 0;
 	}
 	if ((nr == SYS_pipe || nr == SYS_pipe2 || nr == SYS_socketpair)) {
 		int fds[2];
 		uint64_t p = nr == SYS_socketpair ? a[3] : a[0];
-		if (tracee_read(&r->t, p, fds, sizeof fds) == 0) {
+		if (tracee_read(&r->cur->t, p, fds, sizeof fds) == 0) {
 			set_origin(r, fds[0], 0);
 			set_origin(r, fds[1], 0);
 		}
@@ -423,33 +615,24 @@ static void stop_recording(struct recorder *r, const char *fmt, ...)
 	r->abort_reason = r->abort_buf;
 }
 
-static void args_of(const struct rrk_regs *g, uint64_t a[6])
-{
-	a[0] = g->rdi;
-	a[1] = g->rsi;
-	a[2] = g->rdx;
-	a[3] = g->r10;
-	a[4] = g->r8;
-	a[5] = g->r9;
-}
 
 static void free_strs(struct recorder *r)
 {
 	for (int i = 0; i < 6; i++) {
-		free(r->strs[i]);
-		r->strs[i] = NULL;
+		free(r->cur->strs[i]);
+		r->cur->strs[i] = NULL;
 	}
 }
 
 static void attach_strs(struct recorder *r)
 {
 	for (int i = 0; i < 6; i++) {
-		if (!r->strs[i])
+		if (!r->cur->strs[i])
 			continue;
 		struct rrk_str s = { (uint32_t)i, 0 };
-		size_t n = strlen(r->strs[i]);
-		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)r->strs[i], n);
-		r->strs[i] = NULL;
+		size_t n = strlen(r->cur->strs[i]);
+		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)r->cur->strs[i], n);
+		r->cur->strs[i] = NULL;
 	}
 }
 
@@ -507,8 +690,8 @@ static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64
 static void syscall_entry(struct recorder *r)
 {
 	struct rrk_regs g;
-	tracee_getregs(&r->t, &g);
-	r->entry = g;
+	tracee_getregs(&r->cur->t, &g);
+	r->cur->entry = g;
 	uint64_t nr = g.orig_rax, a[6];
 	args_of(&g, a);
 	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
@@ -529,16 +712,16 @@ static void syscall_entry(struct recorder *r)
 		if (!a[i])
 			continue;
 		char buf[4096];
-		if (tracee_read_str(&r->t, a[i], buf, sizeof buf) >= 0)
-			r->strs[i] = rrk_xstrdup(buf);
+		if (tracee_read_str(&r->cur->t, a[i], buf, sizeof buf) >= 0)
+			r->cur->strs[i] = rrk_xstrdup(buf);
 	}
 	if (nr == SYS_write || nr == SYS_pwrite64) {
 		/* The first bytes written, so tracecat can show them. */
 		char buf[65];
 		size_t n = a[2] < 64 ? (size_t)a[2] : 64;
-		if (n && tracee_read(&r->t, a[1], buf, n) == 0) {
+		if (n && tracee_read(&r->cur->t, a[1], buf, n) == 0) {
 			buf[n] = 0;
-			r->strs[1] = rrk_xstrdup(buf);
+			r->cur->strs[1] = rrk_xstrdup(buf);
 		}
 	}
 	int64_t fake;
@@ -546,13 +729,13 @@ static void syscall_entry(struct recorder *r)
 		struct rrk_regs s = g;
 		s.orig_rax = (uint64_t)-1;
 		s.rax = (uint64_t)fake;
-		tracee_setregs(&r->t, &s);
+		tracee_setregs(&r->cur->t, &s);
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, fake };
 		attach_strs(r);
 		emit(r, RRK_EV_SYSCALL, RRK_EVF_FAKED, &g, &body, sizeof body);
-		r->post = s;
-		r->post_valid = 1;
-		tracee_cont(&r->t, 0);
+		r->cur->post = s;
+		r->cur->post_valid = 1;
+		resume_cur(r, 0);
 		return;
 	}
 	if (e->action == ACT_EXIT || e->action == ACT_SIGRETURN) {
@@ -560,26 +743,37 @@ static void syscall_entry(struct recorder *r)
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
 		attach_strs(r);
 		emit(r, RRK_EV_SYSCALL, 0, &g, &body, sizeof body);
-		r->post_valid = 0;
-		tracee_cont(&r->t, 0);
+		r->cur->post_valid = 0;
+		resume_cur(r, 0);
 		return;
 	}
-	tracee_syscall(&r->t, 0); /* on to the exit stop (or the exec stop) */
+	r->cur->in_syscall = 1;
+	r->cur->entered = 0;
+	int vfork = nr == SYS_vfork || (nr == SYS_clone && (a[0] & CLONE_VFORK));
+	if ((e->flags & SF_BLOCKING) && !vfork && others_alive(r)) {
+		/* It may wait for another task: let the others run meanwhile.
+		 * (vfork writes its ENTER once the child exists.) */
+		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
+		attach_strs(r);
+		emit(r, RRK_EV_SYSCALL, RRK_EVF_ENTER, &g, &body, sizeof body);
+		block_cur(r);
+	}
+	tracee_syscall(&r->cur->t, 0); /* on to the exit stop (or the exec stop) */
 }
 
 static void syscall_exit(struct recorder *r)
 {
 	struct rrk_regs g;
-	tracee_getregs(&r->t, &g);
-	uint64_t nr = r->entry.orig_rax, a[6];
-	args_of(&r->entry, a);
+	tracee_getregs(&r->cur->t, &g);
+	uint64_t nr = r->cur->entry.orig_rax, a[6];
+	args_of(&r->cur->entry, a);
 	int64_t res = (int64_t)g.rax;
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	unsigned flags = 0;
 
 	if (res >= 0 || (res <= -RESTART_LO && res >= -RESTART_HI) || nr == SYS_wait4) {
 		struct rrk_memrange rg[64];
-		int n = rrk_syscall_outparams(nr, a, res, rg, 64, peek_cb, &r->t);
+		int n = rrk_syscall_outparams(nr, a, res, rg, 64, peek_cb, &r->cur->t);
 		for (int i = 0; i < n; i++)
 			if (rg[i].len && rg[i].len < (1ull << 32))
 				att_mem(r, rg[i].addr, rg[i].len, 0);
@@ -594,7 +788,7 @@ static void syscall_exit(struct recorder *r)
 		if (a[3] & MAP_SHARED)
 			mp.flags |= RRK_MAP_SHARED;
 		char path[64], name[4096] = "";
-		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->t.tid, (int)a[4]);
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->cur->t.tid, (int)a[4]);
 		ssize_t ln = readlink(path, name, sizeof name - 1);
 		if (ln > 0)
 			name[ln] = 0;
@@ -625,6 +819,10 @@ static void syscall_exit(struct recorder *r)
 		if (r->abort_reason)
 			return;
 	}
+	if (nr == SYS_clone && res > 0 && (a[0] & CLONE_PARENT_SETTID))
+		att_mem(r, a[2], 4, 0);
+	if (r->cur->entered)
+		flags |= RRK_EVF_ENTERED;
 	if (e->flags & SF_WRITE) {
 		uint8_t o = origin_of(r, (int64_t)a[0]);
 		flags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
@@ -632,10 +830,17 @@ static void syscall_exit(struct recorder *r)
 	track_fds(r, nr, a, res);
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
 	attach_strs(r);
-	emit(r, RRK_EV_SYSCALL, flags, &r->entry, &body, sizeof body);
-	r->post = g;
-	r->post_valid = 1;
-	tracee_cont(&r->t, 0);
+	emit(r, RRK_EV_SYSCALL, flags, &r->cur->entry, &body, sizeof body);
+	r->cur->post = g;
+	r->cur->post_valid = 1;
+	r->cur->in_syscall = 0;
+	if (r->cur->entered) {
+		/* Back from blocking: it waits its turn with the others. */
+		r->cur->entered = 0;
+		r->cur->state = TS_READY;
+	} else {
+		resume_cur(r, 0);
+	}
 }
 
 /* ---- signals ---- */
@@ -680,7 +885,7 @@ void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4])
 static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
 {
 	uint8_t insn[3] = { 0, 0, 0 };
-	if (tracee_read(&r->t, g->rip, insn, 3) < 0)
+	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
 		return 0;
 	struct rrk_regs before = *g;
 	if (insn[0] == 0x0f && (insn[1] == 0x31 || (insn[1] == 0x01 && insn[2] == 0xf9))) {
@@ -692,7 +897,7 @@ static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
 		if (p)
 			g->rcx = b.aux;
 		g->rip += p ? 3 : 2;
-		tracee_setregs(&r->t, g);
+		tracee_setregs(&r->cur->t, g);
 		emit(r, RRK_EV_RDTSC, 0, &before, &b, sizeof b);
 		return 1;
 	}
@@ -712,7 +917,7 @@ static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
 		g->rcx = v[2];
 		g->rdx = v[3];
 		g->rip += 2;
-		tracee_setregs(&r->t, g);
+		tracee_setregs(&r->cur->t, g);
 		emit(r, RRK_EV_CPUID, 0, &before, &b, sizeof b);
 		return 1;
 	}
@@ -724,10 +929,10 @@ static uint64_t frame_end(struct recorder *r, const struct rrk_regs *h)
 {
 	uint64_t fpstate = 0;
 	uint64_t end = h->rdx + 936; /* ucontext_t past uc_sigmask */
-	if (tracee_read(&r->t, h->rdx + 224, &fpstate, 8) == 0 && fpstate) {
+	if (tracee_read(&r->cur->t, h->rdx + 224, &fpstate, 8) == 0 && fpstate) {
 		uint32_t sw[2] = { 0, 0 }; /* magic1, extended_size */
 		uint64_t fe = fpstate + 512;
-		if (tracee_read(&r->t, fpstate + 464, sw, 8) == 0 && sw[0] == 0x46505853u &&
+		if (tracee_read(&r->cur->t, fpstate + 464, sw, 8) == 0 && sw[0] == 0x46505853u &&
 		    sw[1] <= (1u << 20))
 			fe = fpstate + sw[1];
 		if (fe > end)
@@ -740,20 +945,20 @@ static void record_signal(struct recorder *r, int sig)
 {
 	struct rrk_regs g;
 	uint8_t si[128];
-	tracee_getregs(&r->t, &g);
+	tracee_getregs(&r->cur->t, &g);
 	memset(si, 0, sizeof si);
-	ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, si);
+	ptrace(PTRACE_GETSIGINFO, r->cur->t.tid, 0, si);
 	int32_t code;
 	memcpy(&code, si + 8, 4);
 	char scratch[8];
-	int at_syscall = r->post_valid && !rrk_regs_diff(&r->post, &g, scratch, 0);
+	int at_syscall = r->cur->post_valid && !rrk_regs_diff(&r->cur->post, &g, scratch, 0);
 	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
-		tracee_cont(&r->t, 0);
+		resume_cur(r, 0);
 		return;
 	}
 	uint64_t bit = 1ull << (sig - 1);
-	uint64_t caught = sigmask_field(r->t.tid, "SigCgt");
-	uint64_t ignored = sigmask_field(r->t.tid, "SigIgn");
+	uint64_t caught = sigmask_field(r->cur->t.tid, "SigCgt");
+	uint64_t ignored = sigmask_field(r->cur->t.tid, "SigIgn");
 	int sync = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 				sig == SIGFPE || sig == SIGTRAP);
 	struct rrk_ev_signal b;
@@ -766,8 +971,8 @@ static void record_signal(struct recorder *r, int sig)
 	int stopsig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 	if (caught & bit) {
 		struct stop st;
-		tracee_singlestep(&r->t, sig);
-		while (tracee_wait(&r->t, &st) < 0)
+		tracee_singlestep(&r->cur->t, sig);
+		while (tracee_wait(&r->cur->t, &st) < 0)
 			if (errno != EINTR)
 				rrk_die("waiting for the program: %s", strerror(errno));
 		if (st.kind == STOP_EXITED) {
@@ -780,7 +985,7 @@ static void record_signal(struct recorder *r, int sig)
 				       rrk_signal_name(sig), st.sig);
 			return;
 		}
-		tracee_getregs(&r->t, &b.regs_after);
+		tracee_getregs(&r->cur->t, &b.regs_after);
 		b.disposition = RRK_SIG_HANDLED;
 		if (!sync && !at_syscall) {
 			char msg[200];
@@ -792,12 +997,12 @@ static void record_signal(struct recorder *r, int sig)
 		if (end > b.regs_after.rsp && end - b.regs_after.rsp < (1u << 20))
 			att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
 		emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
-		tracee_cont(&r->t, 0);
+		tracee_cont(&r->cur->t, 0);
 		return;
 	}
 	if ((ignored & bit) || default_ignore) {
 		/* Nothing observable happens: leave it out of the trace. */
-		tracee_cont(&r->t, sig);
+		tracee_cont(&r->cur->t, sig);
 		return;
 	}
 	if (stopsig) {
@@ -805,12 +1010,12 @@ static void record_signal(struct recorder *r, int sig)
 		snprintf(msg, sizeof msg, "the program got %s; rrkit does not record job-control stops, so it keeps running",
 			 rrk_signal_name(sig));
 		note(r, msg);
-		tracee_cont(&r->t, 0);
+		tracee_cont(&r->cur->t, 0);
 		return;
 	}
 	b.disposition = RRK_SIG_FATAL;
 	emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
-	tracee_cont(&r->t, sig);
+	tracee_cont(&r->cur->t, sig);
 }
 
 /* ---- header ---- */
@@ -875,16 +1080,17 @@ static void write_header(struct recorder *r, int cpu)
 
 /* ---- the loop ---- */
 
-static void child(const struct rec_options *o, int trace_fd)
+static void child(const struct rec_options *o, int go)
 {
-	/* Only execve may run after the filter is installed: everything
-	 * before the program's own first instruction stays out of the trace. */
-	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+	/* Wait until rec has seized us; then only execve may run after the
+	 * filter is installed: everything before the program's own first
+	 * instruction stays out of the trace. */
+	char c;
+	if (read(go, &c, 1) != 1)
 		_exit(125);
-	raise(SIGSTOP);
+	close(go);
 	if (o->program_stdout != 1 && dup2(o->program_stdout, 1) < 0)
 		_exit(125);
-	(void)trace_fd;
 	/* The program gets the dispositions rec was started with. */
 	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
 		sigaction(saved_sigs[i], &saved_acts[i], NULL);
@@ -913,15 +1119,12 @@ int rrk_record(const struct rec_options *o)
 	struct recorder rec, *r = &rec;
 	memset(r, 0, sizeof *r);
 	r->o = o;
-	r->t.memfd = -1;
 	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
 		sigaction(saved_sigs[i], NULL, &saved_acts[i]);
 	/* A closed trace pipe is a write error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	r->cpuid_trapped = rrk_cpuid_faulting_available();
 	int cpu = rrk_pin_cpu(-1);
-	set_origin(r, 1, 1);
-	set_origin(r, 2, 2);
 
 	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
 	if (!r->w)
@@ -941,28 +1144,56 @@ int rrk_record(const struct rec_options *o)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		rrk_die("cannot start %s: pipe: %s", o->path, strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		rrk_die("cannot start %s: fork: %s", o->path, strerror(errno));
-	if (pid == 0)
-		child(o, o->trace_fd);
-	r->t.tid = pid;
-	struct stop st;
-	if (tracee_wait(&r->t, &st) < 0 || st.kind != STOP_SIGNAL || st.sig != SIGSTOP)
-		rrk_die("cannot start %s under ptrace", o->path);
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+	if (pid == 0) {
+		close(go[1]);
+		child(o, go[0]);
+	}
+	close(go[0]);
+	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-		   PTRACE_O_TRACEVFORK) < 0)
+		   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT) < 0) {
+		kill(pid, SIGKILL);
 		rrk_die("cannot trace %s: ptrace: %s", o->path, strerror(errno));
+	}
+	if (write(go[1], "g", 1) != 1)
+		rrk_die("cannot start %s", o->path);
+	close(go[1]);
+	r->root = pid;
+	struct rtask *first = new_task(r, pid);
+	first->fds = fdtab_new(NULL);
+	first->state = TS_RUNNING;
+	r->cur = first;
+	set_origin(r, 1, 1);
+	set_origin(r, 2, 2);
 
 	struct itimerval it = { { 1, 0 }, { 1, 0 } };
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	int started = 0, in_syscall = 0, exit_status = -1, forwarded = 0;
-	tracee_cont(&r->t, 0);
+	int started = 0, forwarded = 0;
+	struct stop st;
 	for (;;) {
-		if (tracee_wait(&r->t, &st) < 0) {
+		if (started && !r->active) {
+			struct rtask *n = pick_ready(r);
+			if (n) {
+				r->cur = n;
+				resume_cur(r, n->resume_sig);
+				n->resume_sig = 0;
+			} else if (!any_alive(r)) {
+				break;
+			}
+		}
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == ECHILD)
+				break;
 			if (errno != EINTR)
 				rrk_die("waiting for the program: %s", strerror(errno));
 			if (got_alarm) {
@@ -975,71 +1206,97 @@ int rrk_record(const struct rec_options *o)
 				kill(pid, got_term);
 			}
 			if (got_int >= 2) {
-				kill(pid, SIGKILL);
 				stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
 				got_int = 0;
+				goto aborted;
+			}
+			continue;
+		}
+		struct rtask *t = find_task(r, tid);
+		if (!t) /* a new task whose parent's clone stop is still to come */
+			t = new_task(r, tid);
+		t->t.status = status;
+		decode_stop(status, &st);
+		r->cur = t;
+		if (!started) {
+			/* Before the program's first instruction: only our
+			 * execve, which becomes event 1 when it succeeds. */
+			if (st.kind == STOP_EXITED) {
+				t->state = TS_DEAD;
+				r->root_status = status;
+				r->root_done = 1;
+				break;
+			}
+			if (st.kind == STOP_EXEC) {
+				started = 1;
+				record_exec(r, 1);
+				resume_cur(r, 0);
+			} else {
+				tracee_cont(&t->t, st.kind == STOP_SIGNAL ? st.sig : 0);
 			}
 			continue;
 		}
 		if (st.kind == STOP_EXITED) {
-			exit_status = st.status;
-			break;
+			task_exited(r, t, status);
+			continue;
 		}
-		if (!started) {
-			/* Before the program's first instruction: only our
-			 * execve, which becomes event 1 when it succeeds. */
-			if (st.kind == STOP_EXEC) {
-				started = 1;
-				record_exec(r, 1);
-				tracee_cont(&r->t, 0);
-			} else {
-				tracee_cont(&r->t, st.kind == STOP_SIGNAL ? st.sig : 0);
-			}
+		if (st.kind == STOP_EXIT_EVENT) {
+			/* On its way out (exit, or killed with its group). */
+			tracee_cont(&t->t, 0);
+			continue;
+		}
+		unsigned ev = (unsigned)status >> 16;
+		if (t->state == TS_NEW) {
+			task_started(t);
 			continue;
 		}
 		switch (st.kind) {
 		case STOP_SECCOMP:
 			syscall_entry(r);
-			in_syscall = !r->abort_reason;
 			break;
 		case STOP_SYSCALL:
-			if (in_syscall) {
-				in_syscall = 0;
+			if (t->in_syscall)
 				syscall_exit(r);
-			} else {
-				tracee_cont(&r->t, 0);
-			}
+			else
+				resume_cur(r, 0);
 			break;
 		case STOP_EXEC:
-			in_syscall = 0;
+			t->in_syscall = 0;
 			record_exec(r, 0);
-			r->post_valid = 0;
-			tracee_cont(&r->t, 0);
+			t->post_valid = 0;
+			resume_cur(r, 0);
 			break;
 		case STOP_SIGNAL:
 			record_signal(r, st.sig);
 			break;
-		case STOP_OTHER_EVENT: {
-			unsigned ev = (unsigned)st.status >> 16;
+		case STOP_OTHER_EVENT:
 			if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE)
-				stop_recording(r, "the program created a process or thread at event %llu; process trees and threads are not supported yet",
-					       (unsigned long long)r->nevents);
+				record_clone(r, ev);
 			else
-				tracee_cont(&r->t, 0);
+				tracee_cont(&t->t, 0);
 			break;
-		}
 		default:
-			tracee_cont(&r->t, 0);
+			tracee_cont(&t->t, 0);
 			break;
 		}
-		if (r->abort_reason) {
-			kill(pid, SIGKILL);
-			while (tracee_wait(&r->t, &st) == 0 || errno == EINTR)
-				if (st.kind == STOP_EXITED)
-					break;
-			break;
-		}
+		if (r->abort_reason)
+			goto aborted;
 	}
+	goto done;
+aborted:
+	for (struct rtask *t = r->tasks; t; t = t->next)
+		if (t->state != TS_DEAD)
+			kill(t->t.tid, SIGKILL);
+	for (;;) {
+		int ws;
+		pid_t w = waitpid(-1, &ws, __WALL);
+		if (w < 0 && errno != EINTR)
+			break;
+		/* killed tasks still stop once at their exit event */
+		if (w > 0 && WIFSTOPPED(ws))
+			ptrace(PTRACE_CONT, w, 0, 0);
+	}
+done:
 	struct itimerval off;
 	memset(&off, 0, sizeof off);
 	setitimer(ITIMER_REAL, &off, NULL);
@@ -1052,9 +1309,7 @@ int rrk_record(const struct rec_options *o)
 		end.code = 125;
 		rc = 125;
 	} else {
-		struct rrk_ev_exit b = { exit_status, 0 };
-		if (started)
-			emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
+		int exit_status = r->root_status;
 		if (WIFSIGNALED(exit_status)) {
 			end.how = RRK_END_SIGNALED;
 			end.code = WTERMSIG(exit_status);
@@ -1073,10 +1328,17 @@ int rrk_record(const struct rec_options *o)
 		rrk_die("%s", rrk_writer_error(r->w));
 	if (r->abort_reason && started)
 		rrk_warn("%s", r->abort_reason);
-	free_strs(r);
 	att_clear(r);
 	free(r->att);
-	free(r->fdorigin);
+	while (r->tasks) {
+		struct rtask *t = r->tasks;
+		r->tasks = t->next;
+		r->cur = t;
+		free_strs(r);
+		if (t->state != TS_DEAD)
+			fdtab_put(t->fds);
+		free(t);
+	}
 	rrk_blobs_free(&r->blobs);
 	return rc;
 }

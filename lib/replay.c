@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,10 +39,44 @@ struct blob {
 	uint8_t *data;
 };
 
+/* Per address space: the program break play maintains. */
+struct proc {
+	int refs;
+	uint64_t cur_brk;
+};
+
+/* One replayed task, known by its recorded tid. */
+struct ptask {
+	uint32_t rec_tid;
+	struct tracee t;     /* the live task */
+	struct proc *proc;
+	int running;         /* resumed by us, its next stop not yet taken */
+	int has_pending;     /* a stop taken while waiting for another task */
+	struct stop pending;
+	int initial;         /* its first (seize) stop is still to come */
+	int at_entry;        /* parked at the entry of an ENTERed syscall */
+	int in_real;         /* blocked for real in the kernel (vfork) */
+	int dead;
+	int resume_sig;      /* a signal to deliver when resumed */
+	/* vfork: the parent's recorded return, applied once the live parent
+	 * is let go (after the child's exec or exit, which the recording may
+	 * list after the return). */
+	int collect;
+	/* An emulated syscall returned a kernel restart code: unless the
+	 * task's next event is a signal at that boundary, the kernel would
+	 * have restarted the call (restart_nr) on the way out. */
+	int restart_pending;
+	uint64_t restart_nr;
+	struct rrk_regs collect_entry;
+	int64_t collect_result;
+	struct ptask *next;
+};
+
 struct replayer {
 	const struct replay_options *o;
 	struct rrk_reader *rd;
-	struct tracee t;
+	struct ptask *tasks;
+	struct ptask *cur_t; /* the task of the event being replayed */
 	int started;
 	/* Lookahead: cur is being replayed, next is peeked. */
 	struct rrk_ev slot[2];
@@ -57,9 +92,7 @@ struct replayer {
 	char end_reason[256];
 	struct blob *blobs;
 	size_t nblobs, cblobs;
-	uint64_t cur_brk;
 	char stub_path[64];
-	int resume_sig;
 	int out_closed;
 };
 
@@ -73,8 +106,10 @@ static void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	if (g_rp && g_rp->t.tid > 0)
-		kill(g_rp->t.tid, SIGKILL);
+	if (g_rp)
+		for (struct ptask *t = g_rp->tasks; t; t = t->next)
+			if (!t->dead && t->t.tid > 0)
+				kill(t->t.tid, SIGKILL);
 	rrk_die("%s", buf);
 }
 
@@ -162,10 +197,6 @@ static int fetch(struct replayer *rp, struct rrk_ev *ev)
 }
 
 static struct rrk_ev *cur(struct replayer *rp) { return &rp->slot[rp->cur]; }
-static struct rrk_ev *peek(struct replayer *rp)
-{
-	return rp->st_next == RRK_OK ? &rp->slot[!rp->cur] : NULL;
-}
 
 /* Moves to the next event; returns 0, or the reader status at the end. */
 static int advance(struct replayer *rp)
@@ -231,13 +262,14 @@ static void diverge(struct replayer *rp, const char *what, const struct rrk_regs
 {
 	char name[64], l1[1024], l2[1024];
 	const struct rrk_ev *ev = cur(rp);
-	if (getenv("RRK_DEBUG") && rp->t.tid > 0) {
+	if (getenv("RRK_DEBUG") && rp->cur_t->t.tid > 0) {
 		char cmd[64];
-		snprintf(cmd, sizeof cmd, "cat /proc/%d/maps >&2", (int)rp->t.tid);
+		snprintf(cmd, sizeof cmd, "cat /proc/%d/maps >&2", (int)rp->cur_t->t.tid);
 		if (system(cmd)) {}
 	}
-	if (rp->t.tid > 0)
-		kill(rp->t.tid, SIGKILL);
+	for (struct ptask *t = rp->tasks; t; t = t->next)
+		if (!t->dead && t->t.tid > 0)
+			kill(t->t.tid, SIGKILL);
 	rrk_warn("divergence at event %llu (%s, tid %u): %s; the replay does not match the recording",
 		 (unsigned long long)ev->hdr.number, ev_name(ev, name, sizeof name),
 		 ev->hdr.tid, what);
@@ -262,18 +294,18 @@ static void check_regs(struct replayer *rp, const struct rrk_regs *want,
 
 /* ---- tracee plumbing ---- */
 
+static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_sig);
+
+/* The current task's next stop, after the caller resumed it. */
 static struct stop wait_stop(struct replayer *rp)
 {
-	struct stop st;
-	while (tracee_wait(&rp->t, &st) < 0)
-		if (errno != EINTR)
-			fail("waiting for the replayed program: %s", strerror(errno));
-	return st;
+	rp->cur_t->running = 1;
+	return task_wait(rp, rp->cur_t, 0);
 }
 
 static void mem_write(struct replayer *rp, uint64_t addr, const void *data, size_t len)
 {
-	if (tracee_write(&rp->t, addr, data, len) < 0)
+	if (tracee_write(&rp->cur_t->t, addr, data, len) < 0)
 		diverge(rp, "cannot write recorded memory into the program", NULL, NULL);
 }
 
@@ -281,7 +313,7 @@ static long inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uin
 		   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	int ok;
-	long r = tracee_inject(&rp->t, insn, nr, a0, a1, a2, a3, a4, a5, &ok);
+	long r = tracee_inject(&rp->cur_t->t, insn, nr, a0, a1, a2, a3, a4, a5, &ok);
 	if (!ok)
 		fail("the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
 	return r;
@@ -314,7 +346,7 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 		niov = 1;
 	} else if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
 		uint64_t cnt = b->args[2] < 64 ? b->args[2] : 64;
-		if (tracee_read(&rp->t, b->args[1], iov, cnt * sizeof iov[0]) < 0)
+		if (tracee_read(&rp->cur_t->t, b->args[1], iov, cnt * sizeof iov[0]) < 0)
 			return;
 		niov = cnt;
 	}
@@ -324,7 +356,7 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 		while (n) {
 			char buf[65536];
 			size_t k = n < sizeof buf ? n : sizeof buf;
-			if (tracee_read(&rp->t, addr, buf, k) < 0)
+			if (tracee_read(&rp->cur_t->t, addr, buf, k) < 0)
 				return;
 			int rc = rrk_write_all(fd, buf, k);
 			if (rc == -EPIPE) {
@@ -346,12 +378,12 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 {
 	const struct rrk_ev_exec *b = (const void *)ev->body;
 	struct rrk_regs stub;
-	if (tracee_open_mem(&rp->t) < 0)
-		fail("cannot open /proc/%d/mem: %s", (int)rp->t.tid, strerror(errno));
-	tracee_getregs(&rp->t, &stub);
+	if (tracee_open_mem(&rp->cur_t->t) < 0)
+		fail("cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
+	tracee_getregs(&rp->cur_t->t, &stub);
 	uint64_t insn = stub.rip, text_lo = 0, text_hi = 0;
 	struct mapping *maps;
-	long nm = rrk_read_maps(rp->t.tid, &maps);
+	long nm = rrk_read_maps(rp->cur_t->t.tid, &maps);
 	if (nm < 0)
 		fail("cannot read the replay stub's memory map");
 	for (long i = 0; i < nm; i++) {
@@ -420,8 +452,8 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 	/* Last: the stub's own text. The syscall returns into unmapped
 	 * memory, but the tracee stops at its exit first. */
 	inject(rp, insn, SYS_munmap, text_lo, text_hi - text_lo, 0, 0, 0, 0);
-	tracee_setregs(&rp->t, &b->regs_after);
-	rp->cur_brk = b->brk;
+	tracee_setregs(&rp->cur_t->t, &b->regs_after);
+	rp->cur_t->proc->cur_brk = b->brk;
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "replay: image built, brk 0x%llx\n", (unsigned long long)b->brk);
 }
@@ -440,8 +472,8 @@ static void exec_stub(struct replayer *rp, struct rrk_regs *g)
 	r.rdi = area;
 	r.rsi = argvp;
 	r.rdx = argvp + 8;
-	tracee_setregs(&rp->t, &r);
-	tracee_cont(&rp->t, 0);
+	tracee_setregs(&rp->cur_t->t, &r);
+	tracee_cont(&rp->cur_t->t, 0);
 	struct stop st = wait_stop(rp);
 	if (st.kind != STOP_EXEC)
 		fail("cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
@@ -462,12 +494,12 @@ static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint6
 	r.r10 = a[3];
 	r.r8 = a[4];
 	r.r9 = a[5];
-	tracee_setregs(&rp->t, &r);
-	tracee_syscall(&rp->t, 0);
+	tracee_setregs(&rp->cur_t->t, &r);
+	tracee_syscall(&rp->cur_t->t, 0);
 	struct stop st = wait_stop(rp);
 	if (st.kind != STOP_SYSCALL)
 		diverge(rp, "the program did not finish a syscall run for real", NULL, NULL);
-	tracee_getregs(&rp->t, &r);
+	tracee_getregs(&rp->cur_t->t, &r);
 	int64_t res = (int64_t)r.rax;
 	/* Keep what the syscall changed (rax, and fs_base for arch_prctl);
 	 * put back the argument registers the program passed. */
@@ -478,7 +510,7 @@ static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint6
 	r.r8 = entry->r8;
 	r.r9 = entry->r9;
 	r.orig_rax = entry->orig_rax;
-	tracee_setregs(&rp->t, &r);
+	tracee_setregs(&rp->cur_t->t, &r);
 	return res;
 }
 
@@ -489,17 +521,10 @@ static void emulate(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev
 	g->orig_rax = (uint64_t)-1;
 	g->rax = (uint64_t)b->result;
 	if (b->result <= -RESTART_LO && b->result >= -RESTART_HI) {
-		/* The kernel restarted the syscall unless a handler ran. */
-		const struct rrk_ev *n = peek(rp);
-		const struct rrk_ev_signal *s = n && n->hdr.kind == RRK_EV_SIGNAL ? (const void *)n->body : NULL;
-		(void)s;
-		if (!(n && n->hdr.kind == RRK_EV_SIGNAL && n->hdr.tid == ev->hdr.tid &&
-		      (n->hdr.flags & RRK_EVF_AT_SYSCALL))) {
-			g->rip -= 2;
-			g->rax = b->result == -ERESTART_RESTARTBLOCK_ ? SYS_restart_syscall : b->nr;
-		}
+		rp->cur_t->restart_pending = 1;
+		rp->cur_t->restart_nr = b->result == -ERESTART_RESTARTBLOCK_ ? SYS_restart_syscall : b->nr;
 	}
-	tracee_setregs(&rp->t, g);
+	tracee_setregs(&rp->cur_t->t, g);
 	apply_mem(rp, ev);
 }
 
@@ -518,7 +543,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 	memcpy(a, b->args, sizeof a);
 	int64_t want = b->result, got;
 	if (b->nr == SYS_brk) {
-		uint64_t old_top = (rp->cur_brk + 4095) & ~4095ull;
+		uint64_t old_top = (rp->cur_t->proc->cur_brk + 4095) & ~4095ull;
 		uint64_t new_top = ((uint64_t)want + 4095) & ~4095ull;
 		uint64_t z[6] = { 0 };
 		if (new_top > old_top) {
@@ -533,16 +558,16 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		} else {
 			(void)z;
 		}
-		rp->cur_brk = (uint64_t)want;
+		rp->cur_t->proc->cur_brk = (uint64_t)want;
 		g->orig_rax = (uint64_t)-1;
 		g->rax = (uint64_t)want;
 		if (new_top == old_top)
-			tracee_setregs(&rp->t, g);
+			tracee_setregs(&rp->cur_t->t, g);
 		else {
 			struct rrk_regs r;
-			tracee_getregs(&rp->t, &r);
+			tracee_getregs(&rp->cur_t->t, &r);
 			r.rax = (uint64_t)want;
-			tracee_setregs(&rp->t, &r);
+			tracee_setregs(&rp->cur_t->t, &r);
 		}
 		return;
 	}
@@ -571,6 +596,14 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		}
 	}
 	got = run_real(rp, g, b->nr, a);
+	if (b->nr == SYS_set_tid_address) {
+		/* returns the caller's tid: the program sees the recorded one */
+		struct rrk_regs r;
+		tracee_getregs(&rp->cur_t->t, &r);
+		r.rax = (uint64_t)want;
+		tracee_setregs(&rp->cur_t->t, &r);
+		got = want;
+	}
 	if (got != want) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s returned 0x%llx in replay, 0x%llx when recorded",
@@ -592,21 +625,297 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 	apply_mem(rp, ev);
 }
 
+/* ---- tasks ---- */
+
+static struct ptask *task_by_rec(struct replayer *rp, uint32_t rec_tid)
+{
+	for (struct ptask *t = rp->tasks; t; t = t->next)
+		if (t->rec_tid == rec_tid && !t->dead)
+			return t;
+	return NULL;
+}
+
+static struct ptask *task_by_live(struct replayer *rp, pid_t tid)
+{
+	for (struct ptask *t = rp->tasks; t; t = t->next)
+		if (t->t.tid == tid && !t->dead)
+			return t;
+	return NULL;
+}
+
+static struct ptask *task_new(struct replayer *rp, pid_t live, uint32_t rec_tid)
+{
+	struct ptask *t = rrk_xcalloc(1, sizeof *t);
+	t->t.tid = live;
+	t->t.memfd = -1;
+	t->rec_tid = rec_tid;
+	t->next = rp->tasks;
+	rp->tasks = t;
+	return t;
+}
+
+/* Signals play did not send and no event expects: the replay's own
+ * children dying (SIGCHLD), a resized terminal, a stray kill. */
+static int stray_signal(struct ptask *t, int sig)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si);
+	if (sig == SIGCHLD)
+		return 1;
+	return si.si_code <= 0 && si.si_pid != getpid();
+}
+
+/* Waits for t's next stop; stops of other tasks that come first are kept
+ * for later. expect_sig is a signal the current event expects, or 0. */
+static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_sig)
+{
+	if (t->has_pending) {
+		t->has_pending = 0;
+		t->running = 0;
+		return t->pending;
+	}
+	for (;;) {
+		int status;
+		pid_t w = waitpid(-1, &status, __WALL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			fail("waiting for the replayed program: %s", strerror(errno));
+		}
+		struct ptask *x = task_by_live(rp, w);
+		if (!x) /* a new task whose parent's clone stop is still to come */
+			x = task_new(rp, w, 0);
+		struct stop st;
+		decode_stop(status, &st);
+		x->t.status = status;
+		if (st.kind == STOP_EXIT_EVENT) {
+			tracee_cont(&x->t, 0);
+			continue;
+		}
+		if (x->initial && st.kind == STOP_OTHER_EVENT) {
+			x->initial = 0;
+			x->running = 0;
+			if (x != t)
+				continue;
+			tracee_cont(&x->t, 0);
+			x->running = 1;
+			continue;
+		}
+		if (st.kind == STOP_SIGNAL && st.sig != expect_sig && stray_signal(x, st.sig)) {
+			tracee_cont(&x->t, 0);
+			continue;
+		}
+		if (st.kind == STOP_OTHER_EVENT && st.sig != SIGTRAP &&
+		    ((unsigned)status >> 16) == 128) {
+			/* a group stop: not ours to keep */
+			tracee_cont(&x->t, 0);
+			continue;
+		}
+		x->running = 0;
+		if (st.kind == STOP_EXITED)
+			x->dead = 1;
+		if (x == t)
+			return st;
+		x->pending = st;
+		x->has_pending = 1;
+	}
+}
+
+/* Resumes t (unless a stop of it is already waiting) and takes its next
+ * stop. */
+static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
+{
+	if (t->collect) {
+		t->collect = 0;
+		struct stop st = task_wait(rp, t, 0);
+		if (st.kind != STOP_SYSCALL)
+			diverge(rp, "vfork did not return in replay", NULL, NULL);
+		struct rrk_regs r;
+		tracee_getregs(&t->t, &r);
+		struct rrk_regs *e = &t->collect_entry;
+		r.rax = (uint64_t)t->collect_result;
+		r.rdi = e->rdi;
+		r.rsi = e->rsi;
+		r.rdx = e->rdx;
+		r.r10 = e->r10;
+		r.r8 = e->r8;
+		r.r9 = e->r9;
+		r.orig_rax = e->orig_rax;
+		tracee_setregs(&t->t, &r);
+	}
+	if (!t->has_pending && !t->running && !t->dead) {
+		if (t->initial) {
+			struct stop st = task_wait(rp, t, expect_sig);
+			return st;
+		}
+		tracee_cont(&t->t, t->resume_sig);
+		t->running = 1;
+	}
+	t->resume_sig = 0;
+	return task_wait(rp, t, expect_sig);
+}
+
+static const char *stop_name(const struct stop *st, char *buf, size_t len)
+{
+	switch (st->kind) {
+	case STOP_SECCOMP: return "a syscall";
+	case STOP_EXITED: return "the program's exit";
+	case STOP_EXEC: return "an exec";
+	case STOP_SIGNAL:
+		snprintf(buf, len, "signal %s", rrk_signal_name(st->sig) ? rrk_signal_name(st->sig) : "?");
+		return buf;
+	default: return "an unexpected stop";
+	}
+}
+
+static void unexpected(struct replayer *rp, const struct stop *st)
+{
+	char buf[64], msg[160];
+	struct rrk_regs g;
+	const struct rrk_ev *ev = cur(rp);
+	memset(&g, 0, sizeof g);
+	if (st->kind != STOP_EXITED)
+		tracee_getregs(&rp->cur_t->t, &g);
+	snprintf(msg, sizeof msg, "the program reached %s instead", stop_name(st, buf, sizeof buf));
+	if (st->kind == STOP_SIGNAL) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		ptrace(PTRACE_GETSIGINFO, rp->cur_t->t.tid, 0, &si);
+		snprintf(msg, sizeof msg, "the program reached %s (code %d, address %p) instead",
+			 stop_name(st, buf, sizeof buf), si.si_code, si.si_addr);
+	}
+	if (st->kind == STOP_SECCOMP) {
+		const char *n = rrk_syscall_name(g.orig_rax);
+		snprintf(msg, sizeof msg, "the program made syscall %s instead", n ? n : "?");
+	}
+	int has_regs = st->kind != STOP_EXITED && ev->hdr.kind != RRK_EV_EXIT &&
+		       ev->hdr.kind != RRK_EV_EXEC;
+	diverge(rp, msg, has_regs ? &ev->hdr.regs : NULL, has_regs ? &g : NULL);
+}
+
+/* The parent is at the exit of its clone: it sees the recorded child tid
+ * and the argument registers it passed. */
+static void finish_clone(struct replayer *rp, const struct rrk_regs *entry, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	struct rrk_regs r;
+	tracee_getregs(&rp->cur_t->t, &r);
+	r.rax = (uint64_t)b->result;
+	r.rdi = entry->rdi;
+	r.rsi = entry->rsi;
+	r.rdx = entry->rdx;
+	r.r10 = entry->r10;
+	r.r8 = entry->r8;
+	r.r9 = entry->r9;
+	r.orig_rax = entry->orig_rax;
+	tracee_setregs(&rp->cur_t->t, &r);
+	apply_mem(rp, ev);
+}
+
+/* clone, fork, vfork, for real: the new task is mapped to its recorded
+ * tid. The kernel would write the live tid where the program asked
+ * (CLONE_CHILD_SETTID): play writes the recorded one instead. */
+static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev *ev, int enter)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	struct ptask *p = rp->cur_t;
+	uint64_t flags = b->nr == SYS_clone ? b->args[0] : b->nr == SYS_vfork ? CLONE_VFORK | CLONE_VM : 0;
+	if (b->result < 0) {
+		emulate(rp, g, ev);
+		return;
+	}
+	struct rrk_regs r = *g;
+	if (b->nr == SYS_clone)
+		r.rdi &= ~(uint64_t)CLONE_CHILD_SETTID;
+	tracee_setregs(&p->t, &r);
+	tracee_syscall(&p->t, 0);
+	p->running = 1;
+	struct stop st = task_wait(rp, p, 0);
+	unsigned evno = (unsigned)st.status >> 16;
+	if (st.kind != STOP_OTHER_EVENT ||
+	    (evno != PTRACE_EVENT_CLONE && evno != PTRACE_EVENT_FORK && evno != PTRACE_EVENT_VFORK))
+		diverge(rp, "clone did not create a task in replay", NULL, NULL);
+	unsigned long live = 0;
+	ptrace(PTRACE_GETEVENTMSG, p->t.tid, 0, &live);
+	struct ptask *c = task_by_live(rp, (pid_t)live);
+	if (c) {
+		/* its first stop came already */
+		c->rec_tid = (uint32_t)b->result;
+		c->has_pending = 0;
+	} else {
+		c = task_new(rp, (pid_t)live, (uint32_t)b->result);
+		c->initial = 1;
+	}
+	if (flags & CLONE_VM) {
+		c->proc = p->proc;
+		p->proc->refs++;
+	} else {
+		c->proc = rrk_xcalloc(1, sizeof *c->proc);
+		c->proc->refs = 1;
+		c->proc->cur_brk = p->proc->cur_brk;
+	}
+	tracee_open_mem(&c->t);
+	if (flags & CLONE_CHILD_SETTID) {
+		int32_t tid = (int32_t)b->result;
+		if (tracee_write(&c->t, b->args[3], &tid, 4) < 0)
+			diverge(rp, "cannot write the child's tid", NULL, NULL);
+	}
+	tracee_syscall(&p->t, 0);
+	p->running = 1;
+	if (enter) {
+		/* vfork: the parent waits in the kernel until the child execs
+		 * or exits; its ENTERED event collects it. */
+		p->in_real = 1;
+		return;
+	}
+	st = task_wait(rp, p, 0);
+	if (st.kind != STOP_SYSCALL)
+		diverge(rp, "clone did not return in replay", NULL, NULL);
+	finish_clone(rp, g, ev);
+}
+
 static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 {
 	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	struct rrk_ev *e = (struct rrk_ev *)ev;
 	struct rrk_regs g;
-	tracee_getregs(&rp->t, &g);
-	check_regs(rp, &ev->hdr.regs, &g, 1);
+	struct ptask *t = rp->cur_t;
+	tracee_getregs(&t->t, &g);
+	if (ev->hdr.flags & RRK_EVF_ENTERED) {
+		g = e->hdr.regs;
+		if (!t->at_entry)
+			diverge(rp, "a syscall result for a task that is not in that syscall", NULL, NULL);
+		t->at_entry = 0;
+		if (t->in_real) {
+			t->in_real = 0;
+			t->collect = 1;
+			t->collect_entry = g;
+			t->collect_result = b->result;
+			return;
+		}
+		tracee_getregs(&t->t, &g);
+	} else {
+		check_regs(rp, &ev->hdr.regs, &g, 1);
+	}
 	unsigned action = b->nr < RRK_NSYSCALLS ? rrk_systable[b->nr].action : ACT_UNSUPPORTED;
 	if (ev->hdr.flags & RRK_EVF_FAKED)
 		action = ACT_EMULATE;
+	if (ev->hdr.flags & RRK_EVF_ENTER) {
+		t->at_entry = 1;
+		if (action == ACT_CLONE)
+			replay_clone(rp, &g, ev, 1);
+		return; /* parked at the entry until its result event */
+	}
 	switch (action) {
 	case ACT_EXIT:
 	case ACT_SIGRETURN:
 		break; /* runs for real when the tracee resumes */
 	case ACT_REAL:
 		replay_real(rp, &g, ev);
+		break;
+	case ACT_CLONE:
+		replay_clone(rp, &g, ev, 0);
 		break;
 	default:
 		emulate(rp, &g, ev);
@@ -616,11 +925,14 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 
 /* ---- the loop ---- */
 
-static void child(struct replayer *rp)
+static void child(struct replayer *rp, int go)
 {
-	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+	char c;
+	if (read(go, &c, 1) != 1)
 		_exit(125);
-	raise(SIGSTOP);
+	close(go);
+	/* Its own process group: the terminal's signals are for play. */
+	setpgid(0, 0);
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGPIPE, SIG_DFL);
@@ -656,7 +968,7 @@ static void check_cpu(struct replayer *rp)
 	}
 }
 
-static void start(struct replayer *rp)
+static void start(struct replayer *rp, uint32_t rec_tid)
 {
 	int mfd = memfd_create("rrkit-stub", MFD_CLOEXEC);
 	if (mfd < 0)
@@ -667,91 +979,42 @@ static void start(struct replayer *rp)
 	if (rrk_pin_cpu((int)rp->cpu) != (int)rp->cpu)
 		rrk_warn("warning: cannot run on CPU %u as the recording did; using another", rp->cpu);
 	check_cpu(rp);
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		fail("cannot start the replay: pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		fail("cannot start the replay: fork: %s", strerror(errno));
-	if (pid == 0)
-		child(rp);
-	rp->t.tid = pid;
-	struct stop st = wait_stop(rp);
-	if (st.kind != STOP_SIGNAL || st.sig != SIGSTOP)
-		fail("cannot start the replay under ptrace");
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+	if (pid == 0) {
+		close(go[1]);
+		child(rp, go[0]);
+	}
+	close(go[0]);
+	struct ptask *t = task_new(rp, pid, rec_tid);
+	t->proc = rrk_xcalloc(1, sizeof *t->proc);
+	t->proc->refs = 1;
+	rp->cur_t = t;
+	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
-		   PTRACE_O_TRACESYSGOOD) < 0)
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+		   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT) < 0)
 		fail("cannot trace the replay: ptrace: %s", strerror(errno));
-	tracee_cont(&rp->t, 0);
+	if (write(go[1], "g", 1) != 1)
+		fail("cannot start the replay");
+	close(go[1]);
+	t->running = 1;
 	for (;;) {
-		st = wait_stop(rp);
+		struct stop st = task_wait(rp, t, 0);
 		if (st.kind == STOP_EXEC)
 			break;
 		if (st.kind == STOP_EXITED)
 			fail("the replay stub could not start (status 0x%x)", st.status);
-		tracee_cont(&rp->t, 0);
+		tracee_cont(&t->t, 0);
+		t->running = 1;
 	}
 }
 
-static int status_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 125;
-}
 
-/* Resumes the tracee and waits for its next stop, skipping stops that
- * are no events (the exit notification). */
-static struct stop next_stop(struct replayer *rp)
-{
-	struct stop st;
-	tracee_cont(&rp->t, rp->resume_sig);
-	rp->resume_sig = 0;
-	for (;;) {
-		st = wait_stop(rp);
-		if (st.kind == STOP_EXIT_EVENT || st.kind == STOP_OTHER_EVENT) {
-			tracee_cont(&rp->t, 0);
-			continue;
-		}
-		return st;
-	}
-}
-
-static const char *stop_name(const struct stop *st, char *buf, size_t len)
-{
-	switch (st->kind) {
-	case STOP_SECCOMP: return "a syscall";
-	case STOP_EXITED: return "the program's exit";
-	case STOP_EXEC: return "an exec";
-	case STOP_SIGNAL:
-		snprintf(buf, len, "signal %s", rrk_signal_name(st->sig) ? rrk_signal_name(st->sig) : "?");
-		return buf;
-	default: return "an unexpected stop";
-	}
-}
-
-static void unexpected(struct replayer *rp, const struct stop *st)
-{
-	char buf[64], msg[160];
-	struct rrk_regs g;
-	memset(&g, 0, sizeof g);
-	if (st->kind != STOP_EXITED)
-		tracee_getregs(&rp->t, &g);
-	snprintf(msg, sizeof msg, "the program reached %s instead", stop_name(st, buf, sizeof buf));
-	if (st->kind == STOP_SIGNAL) {
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		ptrace(PTRACE_GETSIGINFO, rp->t.tid, 0, &si);
-		snprintf(msg, sizeof msg, "the program reached %s (code %d, address %p) instead",
-			 stop_name(st, buf, sizeof buf), si.si_code, si.si_addr);
-	}
-	if (st->kind == STOP_SECCOMP) {
-		const char *n = rrk_syscall_name(g.orig_rax);
-		snprintf(msg, sizeof msg, "the program made syscall %s instead", n ? n : "?");
-	}
-	diverge(rp, msg, st->kind == STOP_EXITED ? NULL : &cur(rp)->hdr.regs,
-		st->kind == STOP_EXITED ? NULL : &g);
-}
 
 static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
 {
@@ -759,8 +1022,8 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 	uint8_t insn[3] = { 0, 0, 0 };
 	if (st->kind != STOP_SIGNAL || st->sig != SIGSEGV)
 		unexpected(rp, st);
-	tracee_getregs(&rp->t, &g);
-	tracee_read(&rp->t, g.rip, insn, 3);
+	tracee_getregs(&rp->cur_t->t, &g);
+	tracee_read(&rp->cur_t->t, g.rip, insn, 3);
 	check_regs(rp, &ev->hdr.regs, &g, 0);
 	if (ev->hdr.kind == RRK_EV_RDTSC) {
 		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
@@ -782,7 +1045,7 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 		g.rdx = b->edx;
 		g.rip += 2;
 	}
-	tracee_setregs(&rp->t, &g);
+	tracee_setregs(&rp->cur_t->t, &g);
 }
 
 static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
@@ -791,7 +1054,7 @@ static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct s
 	struct rrk_regs g;
 	if (st->kind != STOP_SIGNAL || st->sig != (int)b->signo)
 		unexpected(rp, st);
-	tracee_getregs(&rp->t, &g);
+	tracee_getregs(&rp->cur_t->t, &g);
 	/* A fatal signal that hit user code lands a little earlier in
 	 * replay; with no event in between, nothing observable differs. */
 	if (b->synchronous || (ev->hdr.flags & RRK_EVF_AT_SYSCALL) ||
@@ -801,10 +1064,10 @@ static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct s
 		apply_mem(rp, ev); /* the frame the kernel built */
 		struct rrk_regs h = b->regs_after;
 		h.orig_rax = (uint64_t)-1; /* no syscall restart on the way out */
-		tracee_setregs(&rp->t, &h);
-		rp->resume_sig = 0;
+		tracee_setregs(&rp->cur_t->t, &h);
+		rp->cur_t->resume_sig = 0;
 	} else if (b->disposition == RRK_SIG_FATAL) {
-		rp->resume_sig = (int)b->signo;
+		rp->cur_t->resume_sig = (int)b->signo;
 	}
 }
 
@@ -819,20 +1082,52 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 		fail("event %llu: a signal handled in the middle of user code needs execution-point replay, which this version cannot do",
 		     (unsigned long long)ev->hdr.number);
 	uint64_t none = 0;
-	ptrace(PTRACE_SETSIGMASK, rp->t.tid, (void *)8, &none);
-	syscall(SYS_tgkill, rp->t.tid, rp->t.tid, (int)b->signo);
+	ptrace(PTRACE_SETSIGMASK, rp->cur_t->t.tid, (void *)8, &none);
+	syscall(SYS_tgkill, rp->cur_t->t.tid, rp->cur_t->t.tid, (int)b->signo);
 }
 
-static int finish(struct replayer *rp, int status)
+static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 {
-	int st = advance(rp);
-	if (st == 0)
-		fail("%s: events continue after the program exited (event %llu)", rp->o->trace_name,
-		     (unsigned long long)cur(rp)->hdr.number);
-	if (st != RRK_EOF)
-		fail("%s", rrk_reader_error(rp->rd));
-	(void)status;
-	return 0;
+	const struct rrk_ev_exit *b = (const void *)ev->body;
+	struct ptask *t = rp->cur_t;
+	struct stop st;
+	if (WIFSIGNALED(b->status) && WTERMSIG(b->status) == SIGKILL && !t->has_pending) {
+		/* killed from outside: nothing in the trace leads there */
+		kill(t->t.tid, SIGKILL);
+		t->running = 1;
+	}
+	for (;;) {
+		st = next_stop(rp, t, 0);
+		if (st.kind == STOP_EXITED)
+			break;
+		if (st.kind == STOP_SIGNAL)
+			rp->cur_t->resume_sig = 0;
+		else if (st.kind != STOP_SECCOMP && st.kind != STOP_SYSCALL)
+			unexpected(rp, &st);
+		/* a thread killed with its group passes its last stops */
+	}
+	/* The core-dump bit depends on the host's limits, not the program. */
+	if ((st.status & ~0x80) != (b->status & ~0x80)) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "the program ended with status 0x%x, recorded 0x%x",
+			 st.status, b->status);
+		diverge(rp, msg, NULL, NULL);
+	}
+	t->dead = 1;
+	if (t->t.memfd >= 0)
+		close(t->t.memfd);
+	t->t.memfd = -1;
+}
+
+static int end_status(struct replayer *rp)
+{
+	if (!rp->have_end)
+		return 125;
+	if (rp->end.how == RRK_END_EXITED)
+		return rp->end.code & 0xff;
+	if (rp->end.how == RRK_END_SIGNALED)
+		return 128 + rp->end.code;
+	return 125;
 }
 
 int rrk_replay(const struct replay_options *o)
@@ -840,7 +1135,6 @@ int rrk_replay(const struct replay_options *o)
 	struct replayer rps, *rp = &rps;
 	memset(rp, 0, sizeof *rp);
 	rp->o = o;
-	rp->t.memfd = -1;
 	g_rp = rp;
 	signal(SIGPIPE, SIG_IGN);
 	rp->rd = rrk_reader_open(o->trace_fd, o->trace_name);
@@ -848,8 +1142,7 @@ int rrk_replay(const struct replay_options *o)
 		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
 	rp->cur = 1;
 	rp->st_next = fetch(rp, &rp->slot[0]);
-	rp->cur = 1; /* so advance() makes slot 0 current */
-	/* advance() swaps: cur becomes !cur (0), and fetches into slot 1 */
+	/* advance() swaps: slot 0 becomes current, slot 1 is fetched */
 	int st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF)
@@ -862,31 +1155,65 @@ int rrk_replay(const struct replay_options *o)
 	struct rrk_ev *ev = cur(rp);
 	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))
 		fail("%s: the first event is not the program's start", o->trace_name);
-	start(rp);
+	start(rp, ev->hdr.tid);
 	build_image(rp, ev);
 
+	uint64_t last = ev->hdr.number;
 	for (;;) {
 		st = advance(rp);
 		if (st) {
 			if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
 				fail("the recording stopped early (%s); replayed all %llu events it holds",
-				     rp->end_reason, (unsigned long long)ev->hdr.number);
+				     rp->end_reason, (unsigned long long)last);
 			if (st == RRK_EOF)
-				fail("%s: the trace ends before the program exits", o->trace_name);
+				break;
 			fail("%s; replayed up to event %llu", rrk_reader_error(rp->rd),
-			     (unsigned long long)ev->hdr.number);
+			     (unsigned long long)last);
 		}
 		ev = cur(rp);
+		last = ev->hdr.number;
 		if (getenv("RRK_DEBUG")) {
 			char nb[64];
-			fprintf(stderr, "replay: event %llu %s\n", (unsigned long long)ev->hdr.number, ev_name(ev, nb, sizeof nb));
+			fprintf(stderr, "replay: event %llu tid %u %s\n", (unsigned long long)ev->hdr.number,
+				ev->hdr.tid, ev_name(ev, nb, sizeof nb));
+		}
+		rp->cur_t = task_by_rec(rp, ev->hdr.tid);
+		if (!rp->cur_t)
+			fail("%s: event %llu belongs to task %u, which does not exist at that point",
+			     o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
+		struct ptask *ct = rp->cur_t;
+		if (ct->restart_pending) {
+			ct->restart_pending = 0;
+			if (!(ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_AT_SYSCALL))) {
+				struct rrk_regs r;
+				tracee_getregs(&ct->t, &r);
+				r.rip -= 2;
+				r.rax = ct->restart_nr;
+				tracee_setregs(&ct->t, &r);
+			}
 		}
 		if (ev->hdr.kind == RRK_EV_SIGNAL)
 			send_async(rp, ev);
-		struct stop stp = next_stop(rp);
+		struct stop stp;
+		if (ev->hdr.kind == RRK_EV_EXIT) {
+			replay_exit(rp, ev);
+			continue;
+		}
+		if (ev->hdr.kind == RRK_EV_SYSCALL && (ev->hdr.flags & RRK_EVF_ENTERED)) {
+			replay_syscall(rp, ev);
+			continue;
+		}
+		int expect = 0;
+		if (ev->hdr.kind == RRK_EV_SIGNAL)
+			expect = (int)((const struct rrk_ev_signal *)(const void *)ev->body)->signo;
+		else if (ev->hdr.kind == RRK_EV_RDTSC || ev->hdr.kind == RRK_EV_CPUID)
+			expect = SIGSEGV;
+		stp = next_stop(rp, rp->cur_t, expect);
 		if (rp->out_closed) {
-			if (rp->t.tid > 0)
-				kill(rp->t.tid, SIGKILL);
+			fail_quiet:
+			for (struct ptask *t = rp->tasks; t; t = t->next)
+				if (!t->dead && t->t.tid > 0)
+					kill(t->t.tid, SIGKILL);
 			return 141;
 		}
 		switch (ev->hdr.kind) {
@@ -899,7 +1226,7 @@ int rrk_replay(const struct replay_options *o)
 			if (stp.kind != STOP_SECCOMP)
 				unexpected(rp, &stp);
 			struct rrk_regs g;
-			tracee_getregs(&rp->t, &g);
+			tracee_getregs(&rp->cur_t->t, &g);
 			check_regs(rp, &ev->hdr.regs, &g, 1);
 			exec_stub(rp, &g);
 			build_image(rp, ev);
@@ -912,23 +1239,12 @@ int rrk_replay(const struct replay_options *o)
 		case RRK_EV_SIGNAL:
 			replay_signal(rp, ev, &stp);
 			break;
-		case RRK_EV_EXIT: {
-			const struct rrk_ev_exit *b = (const void *)ev->body;
-			if (stp.kind != STOP_EXITED)
-				unexpected(rp, &stp);
-			if (stp.status != b->status) {
-				char msg[128];
-				snprintf(msg, sizeof msg, "the program ended with status 0x%x, recorded 0x%x",
-					 stp.status, b->status);
-				diverge(rp, msg, NULL, NULL);
-			}
-			rp->t.tid = 0;
-			finish(rp, b->status);
-			return status_code(b->status);
-		}
 		default:
 			fail("%s: event %llu has unknown kind %u", o->trace_name,
 			     (unsigned long long)ev->hdr.number, ev->hdr.kind);
 		}
+		if (rp->out_closed)
+			goto fail_quiet;
 	}
+	return end_status(rp);
 }

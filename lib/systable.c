@@ -148,9 +148,9 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(socketpair, 4, T(A_INT, A_INT, A_INT, A_PTR), T(FX(3, 8)), NFD),
 	E(setsockopt, 5, T(A_FD, A_INT, A_INT, A_PTR, A_INT), NOOUT, 0),
 	E(getsockopt, 5, T(A_FD, A_INT, A_INT, A_PTR, A_PTR), T(SLEN(3, 4)), 0),
-	U(clone, 5, T(A_HEX, A_PTR, A_PTR, A_PTR, A_HEX)),
-	U(fork, 0, T(0)),
-	U(vfork, 0, T(0)),
+	ENT(clone, 5, T(A_HEX, A_PTR, A_PTR, A_PTR, A_HEX), NOOUT, ACT_CLONE, 0, 0),
+	ENT(fork, 0, T(0), NOOUT, ACT_CLONE, 0, 0),
+	ENT(vfork, 0, T(0), NOOUT, ACT_CLONE, SF_BLOCKING, 0),
 	ENT(execve, 3, T(A_PATH, A_STRARRAY, A_STRARRAY), NOOUT, ACT_EXEC, 0, 0),
 	ENT(exit, 1, T(A_INT), NOOUT, ACT_EXIT, 0, 0),
 	E(wait4, 4, T(A_INT, A_PTR, A_HEX, A_PTR), T(FX(1, 4), FX(3, 144)), BLK),
@@ -317,7 +317,8 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	F(epoll_wait_old, 4, T(A_FD, A_PTR, A_INT, A_INT), -ENOSYS),
 	U(remap_file_pages, 5, T(A_PTR, A_SIZE, A_PROT, A_SIZE, A_HEX)),
 	E(getdents64, 3, T(A_FD, A_PTR, A_UINT), T(RES(1)), 0),
-	E(set_tid_address, 1, T(A_PTR), NOOUT, 0),
+	/* real: the kernel clears that word when the thread exits */
+	R(set_tid_address, 1, T(A_PTR), NOOUT),
 	E(restart_syscall, 0, T(0), NOOUT, BLK),
 	E(semtimedop, 4, T(A_INT, A_PTR, A_SIZE, A_PTR), NOOUT, BLK),
 	E(fadvise64, 4, T(A_FD, A_OFF, A_SIZE, A_INT), NOOUT, 0),
@@ -460,7 +461,8 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(fsmount, 3, T(A_FD, A_HEX, A_HEX), NOOUT, NFD),
 	E(fspick, 3, T(A_DIRFD, A_PATH, A_HEX), NOOUT, NFD),
 	E(pidfd_open, 2, T(A_INT, A_HEX), NOOUT, NFD),
-	U(clone3, 2, T(A_PTR, A_SIZE)),
+	/* glibc falls back to clone, whose flags are in registers */
+	F(clone3, 2, T(A_PTR, A_SIZE), -ENOSYS),
 	/* closes a range of fds; not flagged SF_CLOSE (that is args[0] only) */
 	E(close_range, 3, T(A_FD, A_FD, A_HEX), NOOUT, 0),
 	E(openat2, 4, T(A_DIRFD, A_PATH, A_PTR, A_SIZE), NOOUT, NFD | BLK),

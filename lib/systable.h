@@ -72,6 +72,7 @@ enum rrk_action {
 	ACT_EXEC,      /* execve, execveat */
 	ACT_EXIT,      /* exit, exit_group: run for real in both */
 	ACT_SIGRETURN, /* rt_sigreturn: run for real in both */
+	ACT_CLONE,     /* clone, fork, vfork: a new task, for real in both */
 };
 
 #define SF_BLOCKING 0x1  /* may block for a long time */

@@ -118,6 +118,10 @@ struct rrk_event {
 #define RRK_EVF_FAKED 0x8    /* SYSCALL: not executed at record; result invented */
 #define RRK_EVF_AT_SYSCALL 0x10 /* SIGNAL: delivered as the previous syscall
 				 * returned, before any user instruction */
+#define RRK_EVF_ENTER 0x20   /* SYSCALL: the task entered a syscall that may
+			      * block; its result comes in a later event
+			      * (for vfork and clone, result is the child) */
+#define RRK_EVF_ENTERED 0x40 /* SYSCALL: the result of the task's ENTER */
 
 struct rrk_ev_syscall {
 	uint64_t nr;

@@ -35,23 +35,22 @@ int tracee_open_mem(struct tracee *t)
 	return t->memfd < 0 ? -1 : 0;
 }
 
-int tracee_wait(struct tracee *t, struct stop *st)
+void decode_stop(int status, struct stop *st)
 {
-	int status;
 	memset(st, 0, sizeof *st);
-	pid_t r = waitpid(t->tid, &status, __WALL);
-	if (r < 0)
-		return -1;
-	t->status = status;
 	st->status = status;
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		st->kind = STOP_EXITED;
-		return 0;
+		return;
 	}
 	int sig = WSTOPSIG(status);
 	int ev = (unsigned)status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
 		st->kind = STOP_SYSCALL;
+	} else if (ev == PTRACE_EVENT_STOP) {
+		/* seize: a new task's first stop, an interrupt, a group stop */
+		st->kind = STOP_OTHER_EVENT;
+		st->sig = sig;
 	} else if (sig == SIGTRAP && ev) {
 		switch (ev) {
 		case PTRACE_EVENT_SECCOMP: st->kind = STOP_SECCOMP; break;
@@ -59,12 +58,20 @@ int tracee_wait(struct tracee *t, struct stop *st)
 		case PTRACE_EVENT_EXIT: st->kind = STOP_EXIT_EVENT; break;
 		default: st->kind = STOP_OTHER_EVENT; break;
 		}
-	} else if (ev == PTRACE_EVENT_STOP) {
-		st->kind = STOP_OTHER_EVENT;
 	} else {
 		st->kind = STOP_SIGNAL;
 		st->sig = sig;
 	}
+}
+
+int tracee_wait(struct tracee *t, struct stop *st)
+{
+	int status;
+	pid_t r = waitpid(t->tid, &status, __WALL);
+	if (r < 0)
+		return -1;
+	t->status = status;
+	decode_stop(status, st);
 	return 0;
 }
 

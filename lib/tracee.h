@@ -32,6 +32,8 @@ struct stop {
 };
 
 int tracee_open_mem(struct tracee *t);
+/* Decodes a wait status. */
+void decode_stop(int status, struct stop *st);
 /* Blocks until t stops or ends. Returns -1 with errno EINTR when a signal
  * interrupted the wait (so callers can do periodic work). */
 int tracee_wait(struct tracee *t, struct stop *st);
