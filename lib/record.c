@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -33,6 +34,7 @@
 
 #define AT_IGNORE_ 1
 #define AT_SYSINFO_EHDR_ 33
+#define AUDIT_ARCH_X86_64_ 0xc000003eu
 #define ARCH_GET_CPUID_ 0x1011
 #define ARCH_SET_CPUID_ 0x1012
 #define RESTART_LO 512
@@ -103,6 +105,17 @@ struct recorder {
 	size_t nwarned;
 	const char *abort_reason;
 	char abort_buf[512];
+	/* MAP_SHARED file mappings: the process's writes to the file show
+	 * through them, so their pages are recorded after such writes. */
+	struct shmap {
+		pid_t pid;
+		uint64_t start, len;
+		dev_t dev;
+		ino_t ino;
+	} *shmaps;
+	size_t nshmaps;
+	struct stat out_id[2]; /* the program's stdout and stderr at start */
+	int out_valid[2];
 };
 
 static volatile sig_atomic_t got_alarm, got_int, got_term;
@@ -572,6 +585,24 @@ static uint8_t origin_of(struct recorder *r, int64_t fd)
 	return fd >= 0 && (size_t)fd < r->cur->fds->n ? r->cur->fds->origin[fd] : 0;
 }
 
+/* Whether fd (just opened) is the recorded stdout or stderr again, as with
+ * /dev/stdout or /proc/self/fd/1: 1 or 2, else 0. */
+static uint8_t same_file_as_output(struct recorder *r, int64_t fd)
+{
+	char path[64];
+	struct stat sb;
+	snprintf(path, sizeof path, "/proc/%d/fd/%lld", (int)r->cur->t.tid, (long long)fd);
+	if (stat(path, &sb) < 0)
+		return 0;
+	if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 3)
+		return 0; /* /dev/null: a place to discard, not the output */
+	for (int i = 0; i < 2; i++)
+		if (r->out_valid[i] && sb.st_dev == r->out_id[i].st_dev && sb.st_ino == r->out_id[i].st_ino &&
+		    !S_ISREG(sb.st_mode) == !S_ISREG(r->out_id[i].st_mode))
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
 static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
 {
 	const struct rrk_sysent *e = &rrk_systable[nr];
@@ -584,7 +615,7 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 	else if (nr == SYS_dup || (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)))
 		set_origin(r, res, origin_of(r, (int64_t)a[0]));
 	else if (e->flags & SF_NEWFD)
-		set_origin(r, res, 0);
+		set_origin(r, res, same_file_as_output(r, res));
 	if (nr == SYS_close_range) {
 		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->cur->fds->n; fd++)
 			r->cur->fds->origin[fd] = 0;
@@ -636,6 +667,25 @@ static void attach_strs(struct recorder *r)
 	}
 }
 
+static void shared_pages_after_write(struct recorder *r, int fd)
+{
+	char path[64];
+	struct stat sb;
+	int any = 0;
+	for (size_t i = 0; i < r->nshmaps; i++)
+		any |= r->shmaps[i].pid == r->cur->pid;
+	if (!any)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->cur->t.tid, fd);
+	if (stat(path, &sb) < 0)
+		return;
+	for (size_t i = 0; i < r->nshmaps; i++) {
+		struct shmap *m = &r->shmaps[i];
+		if (m->pid == r->cur->pid && m->dev == sb.st_dev && m->ino == sb.st_ino)
+			att_mem(r, m->start, m->len, 0);
+	}
+}
+
 /* Decides, at syscall entry, syscalls the program must not really make.
  * Returns 1 and sets *res when the result is invented. */
 static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t *res)
@@ -648,6 +698,22 @@ static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64
 	/* The program must not turn off our rdtsc and cpuid traps. */
 	if (nr == SYS_prctl && (a[0] == PR_SET_TSC || a[0] == PR_SET_SECCOMP)) {
 		*res = a[0] == PR_SET_TSC ? 0 : -EINVAL;
+		return 1;
+	}
+	/* A filter of the program's own would answer syscalls before ours
+	 * sees them: it is not installed, and the program is told it was. */
+	if (nr == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT)) {
+		note(r, "the program installs a seccomp filter: rec does not apply it, so syscalls it would refuse run normally");
+		*res = 0;
+		return 1;
+	}
+	/* Output that never passes through the program's memory could not be
+	 * re-emitted by play: make the program fall back to read and write. */
+	if ((nr == SYS_sendfile && origin_of(r, (int64_t)a[0])) ||
+	    ((nr == SYS_copy_file_range || nr == SYS_splice) && origin_of(r, (int64_t)a[2])) ||
+	    (nr == SYS_tee && origin_of(r, (int64_t)a[1])) ||
+	    (nr == SYS_vmsplice && origin_of(r, (int64_t)a[0]))) {
+		*res = -EINVAL;
 		return 1;
 	}
 	if (nr == SYS_arch_prctl && (a[0] == ARCH_SET_CPUID_ || a[0] == ARCH_GET_CPUID_)) {
@@ -694,6 +760,11 @@ static void syscall_entry(struct recorder *r)
 	r->cur->entry = g;
 	uint64_t nr = g.orig_rax, a[6];
 	args_of(&g, a);
+	if (tracee_syscall_arch(&r->cur->t) != AUDIT_ARCH_X86_64_ || (nr & 0x40000000)) {
+		stop_recording(r, "the program made a 32-bit or x32 system call (%llu) at event %llu; only 64-bit system calls can be recorded",
+			       (unsigned long long)(nr & ~0x40000000ull), (unsigned long long)r->nevents + 1);
+		return;
+	}
 	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
 		stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
 			       (unsigned long long)nr, (unsigned long long)r->nevents + 1);
@@ -798,6 +869,11 @@ static void syscall_exit(struct recorder *r)
 			stop_recording(r, "cannot read %s, mapped by the program at event %llu: %s",
 				       name, (unsigned long long)r->nevents + 1, strerror(errno));
 		} else if (S_ISREG(sb.st_mode)) {
+			if (a[3] & MAP_SHARED) {
+				r->shmaps = rrk_xrealloc(r->shmaps, (r->nshmaps + 1) * sizeof *r->shmaps);
+				r->shmaps[r->nshmaps++] = (struct shmap){ r->cur->pid, mp.start,
+									  mp.end - mp.start, sb.st_dev, sb.st_ino };
+			}
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
 			mp.flags |= RRK_MAP_FILE;
@@ -819,6 +895,15 @@ static void syscall_exit(struct recorder *r)
 		if (r->abort_reason)
 			return;
 	}
+	if (nr == SYS_munmap && res == 0) {
+		for (size_t i = 0; i < r->nshmaps; i++) {
+			struct shmap *m = &r->shmaps[i];
+			if (m->pid == r->cur->pid && m->start >= a[0] && m->start + m->len <= a[0] + a[1])
+				*m = r->shmaps[--r->nshmaps], i--;
+		}
+	}
+	if (res >= 0 && r->nshmaps && ((e->flags & SF_WRITE) || nr == SYS_ftruncate || nr == SYS_fallocate))
+		shared_pages_after_write(r, (int)a[0]);
 	if (nr == SYS_clone && res > 0 && (a[0] & CLONE_PARENT_SETTID))
 		att_mem(r, a[2], 4, 0);
 	if (r->cur->entered)
@@ -1080,7 +1165,7 @@ static void write_header(struct recorder *r, int cpu)
 
 /* ---- the loop ---- */
 
-static void child(const struct rec_options *o, int go)
+static void child(const struct rec_options *o, int go, int report)
 {
 	/* Wait until rec has seized us; then only execve may run after the
 	 * filter is installed: everything before the program's own first
@@ -1102,7 +1187,11 @@ static void child(const struct rec_options *o, int go)
 	if (rrk_install_filter() < 0)
 		_exit(125);
 	execve(o->path, o->argv, environ);
-	_exit(errno == ENOENT ? 127 : 126);
+	/* Tell rec why; the pipe closes by itself when execve works. */
+	int e = errno;
+	if (write(report, &e, sizeof e) < 0) {
+	}
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 static int exit_code_of(int status)
@@ -1125,6 +1214,8 @@ int rrk_record(const struct rec_options *o)
 	signal(SIGPIPE, SIG_IGN);
 	r->cpuid_trapped = rrk_cpuid_faulting_available();
 	int cpu = rrk_pin_cpu(-1);
+	r->out_valid[0] = fstat(o->program_stdout, &r->out_id[0]) == 0;
+	r->out_valid[1] = fstat(2, &r->out_id[1]) == 0;
 
 	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
 	if (!r->w)
@@ -1144,17 +1235,19 @@ int rrk_record(const struct rec_options *o)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 
-	int go[2];
-	if (pipe2(go, O_CLOEXEC) < 0)
+	int go[2], report[2];
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
 		rrk_die("cannot start %s: pipe: %s", o->path, strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		rrk_die("cannot start %s: fork: %s", o->path, strerror(errno));
 	if (pid == 0) {
 		close(go[1]);
-		child(o, go[0]);
+		close(report[0]);
+		child(o, go[0], report[1]);
 	}
 	close(go[0]);
+	close(report[1]);
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
@@ -1225,6 +1318,9 @@ int rrk_record(const struct rec_options *o)
 				t->state = TS_DEAD;
 				r->root_status = status;
 				r->root_done = 1;
+				int e = 0;
+				if (read(report[0], &e, sizeof e) == sizeof e)
+					stop_recording(r, "cannot execute %s: %s", o->path, strerror(e));
 				break;
 			}
 			if (st.kind == STOP_EXEC) {
@@ -1307,7 +1403,7 @@ done:
 	if (r->abort_reason) {
 		end.how = RRK_END_ABORTED;
 		end.code = 125;
-		rc = 125;
+		rc = started ? 125 : exit_code_of(r->root_status);
 	} else {
 		int exit_status = r->root_status;
 		if (WIFSIGNALED(exit_status)) {
@@ -1326,7 +1422,7 @@ done:
 	end.nevents = r->nevents;
 	if (rrk_writer_close(r->w, &end, r->abort_reason) < 0)
 		rrk_die("%s", rrk_writer_error(r->w));
-	if (r->abort_reason && started)
+	if (r->abort_reason)
 		rrk_warn("%s", r->abort_reason);
 	att_clear(r);
 	free(r->att);
@@ -1340,5 +1436,6 @@ done:
 		free(t);
 	}
 	rrk_blobs_free(&r->blobs);
+	free(r->shmaps);
 	return rc;
 }

@@ -288,6 +288,13 @@ static void check_regs(struct replayer *rp, const struct rrk_regs *want,
 	struct rrk_regs g = *got;
 	if (!with_orig_rax)
 		g.orig_rax = want->orig_rax;
+	if (with_orig_rax && want->orig_rax != got->orig_rax) {
+		/* the clearest symptom first: a different syscall */
+		const char *w = rrk_syscall_name(want->orig_rax), *n = rrk_syscall_name(got->orig_rax);
+		snprintf(buf, sizeof buf, "the program made syscall %s where the recording has %s",
+			 n ? n : "?", w ? w : "?");
+		diverge(rp, buf, want, got);
+	}
 	if (rrk_regs_diff(want, &g, buf, sizeof buf))
 		diverge(rp, buf, want, got);
 }
@@ -338,17 +345,17 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 	if (!fd || rp->o->quiet || rp->out_closed || b->result <= 0)
 		return;
 	uint64_t left = (uint64_t)b->result;
-	struct iovec iov[64];
+	struct iovec one, *iov = &one;
 	size_t niov = 0;
 	if (b->nr == SYS_write || b->nr == SYS_pwrite64) {
-		iov[0].iov_base = (void *)b->args[1];
-		iov[0].iov_len = left;
+		one.iov_base = (void *)b->args[1];
+		one.iov_len = left;
 		niov = 1;
 	} else if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
-		uint64_t cnt = b->args[2] < 64 ? b->args[2] : 64;
-		if (tracee_read(&rp->cur_t->t, b->args[1], iov, cnt * sizeof iov[0]) < 0)
-			return;
-		niov = cnt;
+		niov = b->args[2] < 1024 ? b->args[2] : 1024; /* IOV_MAX */
+		iov = rrk_xmalloc(niov * sizeof *iov);
+		if (tracee_read(&rp->cur_t->t, b->args[1], iov, niov * sizeof iov[0]) < 0)
+			niov = 0;
 	}
 	for (size_t i = 0; i < niov && left; i++) {
 		uint64_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
@@ -357,11 +364,11 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 			char buf[65536];
 			size_t k = n < sizeof buf ? n : sizeof buf;
 			if (tracee_read(&rp->cur_t->t, addr, buf, k) < 0)
-				return;
+				goto out;
 			int rc = rrk_write_all(fd, buf, k);
 			if (rc == -EPIPE) {
 				rp->out_closed = 1;
-				return;
+				goto out;
 			}
 			if (rc < 0)
 				fail("writing the program's output: %s", strerror(-rc));
@@ -370,6 +377,9 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 			left -= k;
 		}
 	}
+out:
+	if (iov != &one)
+		free(iov);
 }
 
 /* ---- exec: rebuild the recorded image on top of the stub ---- */

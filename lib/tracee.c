@@ -185,8 +185,6 @@ long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 		while (tracee_wait(t, &st) < 0)
 			if (errno != EINTR)
 				return -1;
-		if (getenv("RRK_DEBUG"))
-			{ struct rrk_regs q; tracee_getregs(t, &q); fprintf(stderr, "inject: stop kind %d sig %d op %d rip %llx orig %llx rax %llx insn %llx\n", st.kind, st.sig, tracee_syscall_op(t), (unsigned long long)q.rip, (unsigned long long)q.orig_rax, (unsigned long long)q.rax, (unsigned long long)insn); }
 		if (st.kind == STOP_SECCOMP)
 			continue;
 		if (st.kind != STOP_SYSCALL)
@@ -207,6 +205,17 @@ long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 			return -1;
 	}
 	return -1;
+}
+
+uint32_t tracee_syscall_arch(struct tracee *t)
+{
+	uint8_t info[96];
+	uint32_t arch;
+	memset(info, 0, sizeof info);
+	if (ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, t->tid, (void *)sizeof info, info) <= 0)
+		return AUDIT_ARCH_X86_64; /* an older kernel: assume the common case */
+	memcpy(&arch, info + 4, 4);
+	return arch;
 }
 
 int tracee_syscall_op(struct tracee *t)

@@ -58,6 +58,8 @@ long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 /* Which syscall stop t is in: SYSCALL_OP_ENTRY, _EXIT or _SECCOMP. */
 enum { SYSCALL_OP_ENTRY = 1, SYSCALL_OP_EXIT = 2, SYSCALL_OP_SECCOMP = 3 };
 int tracee_syscall_op(struct tracee *t);
+/* The AUDIT_ARCH_* of the syscall t is stopped in. */
+uint32_t tracee_syscall_arch(struct tracee *t);
 /* Installs the seccomp filter in the calling process: every syscall stops
  * the tracer (SECCOMP_RET_TRACE). Returns 0 or -errno. */
 int rrk_install_filter(void);

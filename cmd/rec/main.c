@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (fd < 0)
 			rrk_die("cannot create %s: %s", out, strerror(errno));
+		if (isatty(fd))
+			rrk_die("refusing to write a trace to the terminal %s; give a file name", out);
 		o.trace_fd = fd;
 		o.trace_name = out;
 		o.program_stdout = 1;

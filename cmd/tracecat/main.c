@@ -277,6 +277,16 @@ static void on_other(void *ctx, const struct rrk_record *rec)
 		print_header(rec->data, rec->size);
 	} else if (rec->type == RRK_REC_END && header) {
 		print_end(rec->data, rec->size);
+	} else if (rec->type == RRK_REC_END && rec->size >= sizeof(struct rrk_end)) {
+		/* Without --header, still say when the recording was cut short. */
+		struct rrk_end e;
+		memcpy(&e, rec->data, sizeof e);
+		if (e.how == RRK_END_ABORTED) {
+			char *reason = dupn(rec->data + sizeof e, rec->size - sizeof e);
+			oflush();
+			rrk_warn("note: the recording was stopped early: %s", reason);
+			free(reason);
+		}
 	} else if (rec->type == RRK_REC_NOTE && header) {
 		char *s = dupn(rec->data, rec->size);
 		if (json) {
