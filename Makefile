@@ -65,7 +65,7 @@ bin/%: build/cmd/%/main.o build/librrkit.a
 # Test programs are ordinary dynamically linked glibc programs.
 tests/progs/bin/%: tests/progs/%.c
 	@mkdir -p tests/progs/bin
-	$(HOSTCC) -O1 -g -Wall -Wextra -Werror -o $@ $<
+	$(HOSTCC) -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
 
 progs: $(PROGS)
 

@@ -463,7 +463,17 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 	 * memory, but the tracee stops at its exit first. */
 	inject(rp, insn, SYS_munmap, text_lo, text_hi - text_lo, 0, 0, 0, 0);
 	tracee_setregs(&rp->cur_t->t, &b->regs_after);
-	rp->cur_t->proc->cur_brk = b->brk;
+	/* A new address space (a vfork child shared its parent's). */
+	struct ptask *t = rp->cur_t;
+	if (t->proc && t->proc->refs > 1) {
+		t->proc->refs--;
+		t->proc = NULL;
+	}
+	if (!t->proc) {
+		t->proc = rrk_xcalloc(1, sizeof *t->proc);
+		t->proc->refs = 1;
+	}
+	t->proc->cur_brk = b->brk;
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "replay: image built, brk 0x%llx\n", (unsigned long long)b->brk);
 }
