@@ -27,6 +27,7 @@
 
 #include "blobs.h"
 #include "maps.h"
+#include "point.h"
 #include "systable.h"
 #include "trace.h"
 #include "tracee.h"
@@ -45,7 +46,7 @@ extern char **environ;
 /* One pending attachment of the event being built. */
 struct att {
 	unsigned type;
-	uint8_t head[sizeof(struct rrk_map)];
+	uint8_t head[sizeof(struct rrk_point)];
 	size_t hlen;
 	uint8_t *data; /* owned */
 	size_t dlen;
@@ -76,6 +77,8 @@ struct rtask {
 	int in_syscall;      /* between seccomp and exit stops */
 	int entered;         /* an ENTER event was written for this syscall */
 	uint64_t new_child;  /* clone: the child's tid, once known */
+	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
+	uint64_t run_start;  /* when it was last resumed */
 	/* The syscall between its entry and exit stops. */
 	struct rrk_regs entry;
 	char *strs[6];
@@ -468,6 +471,8 @@ static int others_alive(struct recorder *r)
 /* The current task goes on running. */
 static void resume_cur(struct recorder *r, int sig)
 {
+	if (r->cur->state != TS_RUNNING)
+		r->cur->run_start = rrk_now_ns();
 	r->cur->state = TS_RUNNING;
 	r->active = r->cur;
 	tracee_cont(&r->cur->t, sig);
@@ -495,6 +500,62 @@ static struct rtask *pick_ready(struct recorder *r)
 		t = t->next ? t->next : r->tasks;
 	} while (t != start);
 	return NULL;
+}
+
+/* The current task's execution point, as a POINT attachment. */
+static void att_point(struct recorder *r)
+{
+	struct rrk_point pt;
+	struct point_range *rg;
+	size_t n;
+	if (rrk_point_capture(&r->cur->t, &pt, &rg, &n) < 0)
+		rrk_die("cannot read the state of task %d: %s", (int)r->cur->t.tid, strerror(errno));
+	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
+}
+
+/* A preemption (PTRACE_INTERRUPT) stop: the task yields to the others. */
+static void record_sched(struct recorder *r)
+{
+	struct rtask *t = r->cur;
+	struct rrk_regs g;
+	char scratch[8];
+	tracee_getregs(&t->t, &g);
+	t->interrupted = 0;
+	unsigned flags;
+	if (t->post_valid && !rrk_regs_diff(&t->post, &g, scratch, 0)) {
+		flags = RRK_EVF_AT_SYSCALL; /* it had not run user code yet */
+	} else {
+		flags = RRK_EVF_EXECPOINT;
+		att_point(r);
+		t->post_valid = 0;
+	}
+	struct rrk_ev_sched b = { { 0, 0 } };
+	emit(r, RRK_EV_SCHED, flags, &g, &b, sizeof b);
+	t->state = TS_READY;
+	if (r->active == t)
+		r->active = NULL;
+}
+
+/* Whether the running task has had its turn: threads of one process
+ * share memory, so one may spin waiting for another; separate processes
+ * only need an occasional turn each. */
+static void maybe_preempt(struct recorder *r)
+{
+	struct rtask *a = r->active;
+	if (!a || a->state != TS_RUNNING || a->in_syscall || a->interrupted)
+		return;
+	uint64_t ran = rrk_now_ns() - a->run_start;
+	int sibling = 0, other = 0;
+	for (struct rtask *t = r->tasks; t; t = t->next) {
+		if (t == a || t->state != TS_READY)
+			continue;
+		other = 1;
+		sibling |= t->pid == a->pid;
+	}
+	if ((sibling && ran >= 10000000u) || (other && ran >= 200000000u)) {
+		if (ptrace(PTRACE_INTERRUPT, a->t.tid, 0, 0) == 0)
+			a->interrupted = 1;
+	}
 }
 
 /* clone, fork, vfork: the parent stopped with the new task's id. */
@@ -1052,10 +1113,16 @@ static void record_signal(struct recorder *r, int sig)
 	b.synchronous = (uint32_t)sync;
 	memcpy(b.siginfo, si, sizeof si);
 	unsigned flags = at_syscall ? RRK_EVF_AT_SYSCALL : 0;
+	int needs_point = !sync && !at_syscall;
 	int default_ignore = sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
 	int stopsig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 	if (caught & bit) {
 		struct stop st;
+		if (needs_point) {
+			/* before delivery changes the state */
+			att_point(r);
+			flags |= RRK_EVF_EXECPOINT;
+		}
 		tracee_singlestep(&r->cur->t, sig);
 		while (tracee_wait(&r->cur->t, &st) < 0)
 			if (errno != EINTR)
@@ -1072,16 +1139,12 @@ static void record_signal(struct recorder *r, int sig)
 		}
 		tracee_getregs(&r->cur->t, &b.regs_after);
 		b.disposition = RRK_SIG_HANDLED;
-		if (!sync && !at_syscall) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "%s was handled while the program ran user code (event %llu): this version of play cannot replay past that point",
-				 rrk_signal_name(sig), (unsigned long long)r->nevents + 1);
-			note(r, msg);
-		}
+
 		uint64_t end = frame_end(r, &b.regs_after);
 		if (end > b.regs_after.rsp && end - b.regs_after.rsp < (1u << 20))
 			att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
 		emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
+		r->cur->post_valid = 0;
 		tracee_cont(&r->cur->t, 0);
 		return;
 	}
@@ -1266,7 +1329,7 @@ int rrk_record(const struct rec_options *o)
 	set_origin(r, 1, 1);
 	set_origin(r, 2, 2);
 
-	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
 	setitimer(ITIMER_REAL, &it, NULL);
 
 	int started = 0, forwarded = 0;
@@ -1291,8 +1354,12 @@ int rrk_record(const struct rec_options *o)
 				rrk_die("waiting for the program: %s", strerror(errno));
 			if (got_alarm) {
 				got_alarm = 0;
-				writer_check(r, rrk_writer_flush(r->w));
-				r->last_flush = rrk_now_ns();
+				uint64_t now = rrk_now_ns();
+				if (now - r->last_flush >= 1000000000u) {
+					writer_check(r, rrk_writer_flush(r->w));
+					r->last_flush = now;
+				}
+				maybe_preempt(r);
 			}
 			if (got_term && !forwarded) {
 				forwarded = 1;
@@ -1368,6 +1435,8 @@ int rrk_record(const struct rec_options *o)
 		case STOP_OTHER_EVENT:
 			if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE)
 				record_clone(r, ev);
+			else if (ev == PTRACE_EVENT_STOP && st.sig == SIGTRAP && t->interrupted)
+				record_sched(r);
 			else
 				tracee_cont(&t->t, 0);
 			break;

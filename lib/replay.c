@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "maps.h"
+#include "point.h"
 #include "systable.h"
 #include "trace.h"
 #include "tracee.h"
@@ -744,7 +745,7 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 
 /* Resumes t (unless a stop of it is already waiting) and takes its next
  * stop. */
-static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
+static void collect_vfork(struct replayer *rp, struct ptask *t)
 {
 	if (t->collect) {
 		t->collect = 0;
@@ -764,6 +765,11 @@ static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_si
 		r.orig_rax = e->orig_rax;
 		tracee_setregs(&t->t, &r);
 	}
+}
+
+static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
+{
+	collect_vfork(rp, t);
 	if (!t->has_pending && !t->running && !t->dead) {
 		if (t->initial) {
 			struct stop st = task_wait(rp, t, expect_sig);
@@ -812,6 +818,58 @@ static void unexpected(struct replayer *rp, const struct stop *st)
 	int has_regs = st->kind != STOP_EXITED && ev->hdr.kind != RRK_EV_EXIT &&
 		       ev->hdr.kind != RRK_EV_EXEC;
 	diverge(rp, msg, has_regs ? &ev->hdr.regs : NULL, has_regs ? &g : NULL);
+}
+
+/* Runs the current task to the event's execution point: a hardware
+ * breakpoint at its ip, and on each hit a comparison of registers, FPU
+ * state and (only when those match) the memory digest. The first state
+ * that matches is equivalent to the recorded one (doc/design.md). */
+static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
+{
+	struct ptask *t = rp->cur_t;
+	const struct rrk_point *p = NULL;
+	const struct point_range *rg = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_POINT)
+			continue;
+		p = (const void *)a->data;
+		n = (a->size - sizeof *p) / sizeof *rg;
+		if (n > p->nranges)
+			n = p->nranges;
+		rg = (const void *)(a->data + sizeof *p);
+	}
+	if (!p)
+		fail("%s: event %llu has no execution point", rp->o->trace_name,
+		     (unsigned long long)ev->hdr.number);
+	collect_vfork(rp, t);
+	if (t->has_pending)
+		diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
+	if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
+		return;
+	if (rrk_hw_break(&t->t, ev->hdr.regs.rip) < 0)
+		fail("cannot set a hardware breakpoint: %s", strerror(errno));
+	uint64_t hits = 0, t0 = rrk_now_ns();
+	for (;;) {
+		tracee_cont(&t->t, 0);
+		t->running = 1;
+		struct stop st = task_wait(rp, t, SIGTRAP);
+		if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP) {
+			hits++;
+			if (getenv("RRK_DEBUG") && hits % 100000 == 0)
+				fprintf(stderr, "replay: %llu hits, %.3f s\n", (unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
+			if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
+				break;
+			continue;
+		}
+		rrk_hw_break(&t->t, 0);
+		unexpected(rp, &st);
+	}
+	rrk_hw_break(&t->t, 0);
+	if (getenv("RRK_DEBUG"))
+		fprintf(stderr, "replay: execution point after %llu hits, %.3f s\n",
+			(unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
 }
 
 /* The parent is at the exit of its clone: it sees the recorded child tid
@@ -1098,9 +1156,10 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 	const struct rrk_ev_signal *b = (const void *)ev->body;
 	if (b->synchronous)
 		return;
-	if (!(ev->hdr.flags & RRK_EVF_AT_SYSCALL) && b->disposition == RRK_SIG_HANDLED)
-		fail("event %llu: a signal handled in the middle of user code needs execution-point replay, which this version cannot do",
-		     (unsigned long long)ev->hdr.number);
+	if (!(ev->hdr.flags & (RRK_EVF_AT_SYSCALL | RRK_EVF_EXECPOINT)) &&
+	    b->disposition == RRK_SIG_HANDLED)
+		fail("%s: event %llu: a signal handled in the middle of user code, without an execution point",
+		     rp->o->trace_name, (unsigned long long)ev->hdr.number);
 	uint64_t none = 0;
 	ptrace(PTRACE_SETSIGMASK, rp->cur_t->t.tid, (void *)8, &none);
 	syscall(SYS_tgkill, rp->cur_t->t.tid, rp->cur_t->t.tid, (int)b->signo);
@@ -1212,6 +1271,14 @@ int rrk_replay(const struct replay_options *o)
 				tracee_setregs(&ct->t, &r);
 			}
 		}
+		if (ev->hdr.kind == RRK_EV_SCHED) {
+			/* the recorder switched tasks here: be at the same point */
+			if (ev->hdr.flags & RRK_EVF_EXECPOINT)
+				reach_point(rp, ev);
+			continue;
+		}
+		if (ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_EXECPOINT))
+			reach_point(rp, ev);
 		if (ev->hdr.kind == RRK_EV_SIGNAL)
 			send_async(rp, ev);
 		struct stop stp;

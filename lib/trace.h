@@ -54,6 +54,7 @@ enum rrk_rec_type {
 	RRK_REC_STR = 6,    /* attachment: a string argument, for display */
 	RRK_REC_END = 7,    /* last record */
 	RRK_REC_NOTE = 8,   /* skippable: a warning the recorder printed */
+	RRK_REC_POINT = 9,  /* attachment: the execution point of the event */
 };
 
 /* HEADER payload: a sequence of fields, each {u16 tag, u16 0, u32 len, bytes}. */
@@ -100,6 +101,7 @@ enum rrk_event_kind {
 	RRK_EV_SIGNAL = 4,
 	RRK_EV_EXEC = 5,
 	RRK_EV_EXIT = 6,
+	RRK_EV_SCHED = 7, /* the recorder preempted the task here */
 };
 
 /* EVENT payload: this common part, then the kind's body. */
@@ -122,6 +124,9 @@ struct rrk_event {
 			      * block; its result comes in a later event
 			      * (for vfork and clone, result is the child) */
 #define RRK_EVF_ENTERED 0x40 /* SYSCALL: the result of the task's ENTER */
+#define RRK_EVF_EXECPOINT 0x80 /* SIGNAL, SCHED: happened in user code at the
+				* execution point named by regs and the POINT
+				* attachment */
 
 struct rrk_ev_syscall {
 	uint64_t nr;
@@ -156,6 +161,21 @@ struct rrk_ev_exec {
 	uint64_t brk;         /* program break after exec */
 	uint64_t stack_limit; /* RLIMIT_STACK soft limit at exec */
 };
+struct rrk_ev_sched {
+	uint32_t reserved[2];
+};
+
+/* POINT payload: an execution point without a branch counter is the
+ * task's complete state: registers (the event's regs), the FPU/SSE state
+ * and a digest of its writable private memory, over the ranges that
+ * follow this struct (nranges pairs of u64 start, end). */
+struct rrk_point {
+	uint64_t digest; /* rrk_mem_digest over the ranges */
+	uint32_t nranges;
+	uint32_t reserved;
+	uint8_t fpregs[512]; /* FXSAVE layout (PTRACE_GETFPREGS) */
+};
+
 struct rrk_ev_exit {
 	int32_t status; /* wait status (as from waitpid) */
 	uint32_t reserved;

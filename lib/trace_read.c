@@ -321,9 +321,9 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 		return BAD("the first record is of type %u, not a header", fr, ri, rec->type);
 	if (r->attach_left) {
 		if (rec->type == RRK_REC_MEM || rec->type == RRK_REC_MAP ||
-		    rec->type == RRK_REC_STR)
+		    rec->type == RRK_REC_STR || rec->type == RRK_REC_POINT)
 			;
-		else if ((rec->type == 0 || rec->type > RRK_REC_NOTE) &&
+		else if ((rec->type == 0 || rec->type > RRK_REC_POINT) &&
 			 (rec->flags & RRK_RF_SKIPPABLE))
 			;
 		else
@@ -372,6 +372,7 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 		case RRK_EV_SIGNAL: min = sizeof(struct rrk_ev_signal); break;
 		case RRK_EV_EXEC: min = sizeof(struct rrk_ev_exec); break;
 		case RRK_EV_EXIT: min = sizeof(struct rrk_ev_exit); break;
+		case RRK_EV_SCHED: min = sizeof(struct rrk_ev_sched); break;
 		default:
 			return fail(r, RRK_UNSUPPORTED, fo,
 				    "frame %llu, record %u: event %llu has unknown kind %u", fr, ri,
@@ -386,9 +387,11 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 	}
 	case RRK_REC_MEM:
 	case RRK_REC_MAP:
-	case RRK_REC_STR: {
+	case RRK_REC_STR:
+	case RRK_REC_POINT: {
 		size_t min = rec->type == RRK_REC_MEM ? sizeof(struct rrk_mem)
 			   : rec->type == RRK_REC_MAP ? sizeof(struct rrk_map)
+			   : rec->type == RRK_REC_POINT ? sizeof(struct rrk_point)
 						      : sizeof(struct rrk_str);
 		if (!r->attach_left)
 			return BAD("attachment record of type %u outside an event", fr, ri, rec->type);
@@ -535,7 +538,7 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 			if (s)
 				return s; /* a partial event is never returned */
 			if (rec.type != RRK_REC_MEM && rec.type != RRK_REC_MAP &&
-			    rec.type != RRK_REC_STR)
+			    rec.type != RRK_REC_STR && rec.type != RRK_REC_POINT)
 				continue; /* a skippable extension: ignored */
 			if (ev->nattach == cap) {
 				cap = cap ? cap * 2 : 4;

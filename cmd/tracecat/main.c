@@ -312,6 +312,7 @@ static const char *kind_name(unsigned k)
 	case RRK_EV_SIGNAL: return "signal";
 	case RRK_EV_EXEC: return "exec";
 	case RRK_EV_EXIT: return "exit";
+	case RRK_EV_SCHED: return "sched";
 	}
 	return "unknown";
 }
@@ -369,8 +370,19 @@ static void print_syscall(const struct rrk_ev *ev)
 			ostr(",\"stream\":null");
 		oprintf(",\"faked\":%s,\"mem\":%llu", faked ? "true" : "false",
 			(unsigned long long)mem);
+		oprintf(",\"phase\":%s", ev->hdr.flags & RRK_EVF_ENTER ? "\"enter\"" :
+					 ev->hdr.flags & RRK_EVF_ENTERED ? "\"resumed\"" : "null");
 	} else {
+		char *eq = strstr(b, ") = ");
+		if ((ev->hdr.flags & RRK_EVF_ENTER) && eq)
+			strcpy(eq, ") = ?"); /* the result comes with [resumed] */
 		ostr(b);
+		/* A syscall that may block is listed when it starts ([enter],
+		 * its result is not known yet) and when it returns ([resumed]). */
+		if (ev->hdr.flags & RRK_EVF_ENTER)
+			ostr(" [enter]");
+		if (ev->hdr.flags & RRK_EVF_ENTERED)
+			ostr(" [resumed]");
 		if (faked)
 			ostr(" [faked]");
 		if (st)
@@ -438,6 +450,26 @@ static void print_exec(const struct rrk_ev *ev)
 	free(path);
 }
 
+/* Where an asynchronous event hit: as a syscall returned, or at an
+ * execution point (ip, and the digest of the task's memory). */
+static void print_where(const struct rrk_ev *ev)
+{
+	const struct rrk_point *p = NULL;
+	for (size_t i = 0; i < ev->nattach; i++)
+		if (ev->attach[i].type == RRK_REC_POINT && ev->attach[i].size >= sizeof *p)
+			p = (const void *)ev->attach[i].data;
+	if (ev->hdr.flags & RRK_EVF_AT_SYSCALL) {
+		ostr(json ? ",\"at\":\"syscall\"" : " at=syscall");
+	} else if ((ev->hdr.flags & RRK_EVF_EXECPOINT) && p) {
+		if (json)
+			oprintf(",\"at\":\"point\",\"ip\":%llu,\"digest\":\"%016llx\"",
+				(unsigned long long)ev->hdr.regs.rip, (unsigned long long)p->digest);
+		else
+			oprintf(" at=point ip=0x%llx digest=%016llx", (unsigned long long)ev->hdr.regs.rip,
+				(unsigned long long)p->digest);
+	}
+}
+
 static void print_event(const struct rrk_ev *ev)
 {
 	const char *kind = kind_name(ev->hdr.kind);
@@ -496,8 +528,14 @@ static void print_event(const struct rrk_ev *ev)
 				sn, s.signo, s.synchronous ? "true" : "false", disp);
 		else
 			oprintf("%s %s %s", sn, s.synchronous ? "sync" : "async", disp);
+		print_where(ev);
 		break;
 	}
+	case RRK_EV_SCHED:
+		/* the recorder preempted the task and ran another */
+		ostr(json ? "\"switch\":true" : "switch");
+		print_where(ev);
+		break;
 	case RRK_EV_EXEC:
 		print_exec(ev);
 		break;

@@ -1,0 +1,110 @@
+#include "point.h"
+
+#include <stddef.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+#include "maps.h"
+#include "util.h"
+
+/* The legacy FXSAVE area up to xmm15; the tail is padding and software
+ * bytes that say nothing about the program. */
+#define FP_COMPARE 416
+
+int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,
+		      size_t *n)
+{
+	struct mapping *m;
+	memset(p, 0, sizeof p[0]);
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, p->fpregs) < 0)
+		return -1;
+	long nm = rrk_read_maps(t->tid, &m);
+	if (nm < 0)
+		return -1;
+	struct point_range *r = rrk_xmalloc((size_t)(nm ? nm : 1) * sizeof *r);
+	size_t k = 0;
+	for (long i = 0; i < nm; i++) {
+		/* What the program can change and read back; the vDSO's
+		 * pages are the kernel's and unused (hidden from libc). */
+		if (!(m[i].prot & PROT_WRITE) || m[i].shared || !strncmp(m[i].name, "[v", 2))
+			continue;
+		r[k++] = (struct point_range){ m[i].start, m[i].end };
+	}
+	free(m);
+	p->nranges = (uint32_t)k;
+	p->digest = rrk_mem_digest(t, r, k);
+	*ranges = r;
+	*n = k;
+	return 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n)
+{
+	static uint64_t buf[1 << 16]; /* 512 KiB at a time */
+	uint64_t h = 0x243f6a8885a308d3ull;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = r[i].start;
+		while (a < r[i].end) {
+			uint64_t len = r[i].end - a;
+			if (len > sizeof buf)
+				len = sizeof buf;
+			h = mix(h, a);
+			if (tracee_read(t, a, buf, len) == 0) {
+				for (uint64_t k = 0; k < len / 8; k++)
+					h = mix(h, buf[k]);
+			} else {
+				h = mix(h, ~a);
+			}
+			a += len;
+		}
+	}
+	return h;
+}
+
+int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struct rrk_point *p,
+		      const struct point_range *r, size_t n)
+{
+	struct rrk_regs g;
+	char scratch[8];
+	if (tracee_getregs(t, &g) < 0)
+		return 0;
+	g.orig_rax = want->orig_rax;
+	if (rrk_regs_diff(want, &g, scratch, 0))
+		return 0;
+	uint8_t fp[512];
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, fp) < 0 || memcmp(fp, p->fpregs, FP_COMPARE))
+		return 0;
+	return rrk_mem_digest(t, r, n) == p->digest;
+}
+
+int rrk_hw_break(struct tracee *t, uint64_t addr)
+{
+	size_t dr0 = offsetof(struct user, u_debugreg[0]);
+	size_t dr7 = offsetof(struct user, u_debugreg[7]);
+	if (!addr)
+		return (int)ptrace(PTRACE_POKEUSER, t->tid, (void *)dr7, 0);
+	if (ptrace(PTRACE_POKEUSER, t->tid, (void *)dr0, (void *)addr) < 0)
+		return -1;
+	/* L0 enabled, execute, length 1 */
+	return (int)ptrace(PTRACE_POKEUSER, t->tid, (void *)dr7, (void *)1);
+}
+
+uint64_t rrk_hw_status(struct tracee *t)
+{
+	size_t dr6 = offsetof(struct user, u_debugreg[6]);
+	errno = 0;
+	long v = ptrace(PTRACE_PEEKUSER, t->tid, (void *)dr6, 0);
+	ptrace(PTRACE_POKEUSER, t->tid, (void *)dr6, 0);
+	return (uint64_t)v;
+}

@@ -1,0 +1,33 @@
+/* Execution points without a branch counter: a task's complete state
+ * (registers, FPU/SSE state, digest of its writable private memory) names
+ * the point (doc/design.md, "Execution points"). */
+#ifndef RRK_POINT_H
+#define RRK_POINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+#include "tracee.h"
+
+struct point_range {
+	uint64_t start, end;
+};
+
+/* Fills p and *ranges (malloc'd, *n of them) for the stopped task t of
+ * process pid. Returns 0 or -1. */
+int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,
+		      size_t *n);
+/* Digest of t's memory over ranges; pages that cannot be read count as
+ * absent (hashed as their address only). */
+uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n);
+/* Whether t is exactly at the point: regs (GPRs and flags, not orig_rax),
+ * FPU/SSE state, then memory. */
+int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struct rrk_point *p,
+		      const struct point_range *r, size_t n);
+/* Hardware execute breakpoint 0 at addr (0 clears it). */
+int rrk_hw_break(struct tracee *t, uint64_t addr);
+/* Reads and clears DR6; returns its old value. */
+uint64_t rrk_hw_status(struct tracee *t);
+
+#endif

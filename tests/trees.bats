@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# Process trees, threads and asynchronous signals (issue 3): each program
+# is recorded with rec and replayed with play; output and status match.
+
+load helpers
+
+setup() {
+	rrk_setup
+	P=tests/progs/bin
+}
+
+@test "a shell pipeline: seq | sort -rn | head" {
+	record_replay 0 sh -c 'seq 1 200000 | sort -rn | head -5'
+}
+
+@test "background jobs and wait" {
+	record_replay 0 sh -c 'for i in 1 2 3; do echo $i & done; wait'
+}
+
+@test "timeout 1 sleep 5: SIGALRM and SIGTERM at syscall boundaries (124)" {
+	record_replay 124 timeout 1 sleep 5
+}
+
+@test "gcc -O2 hello.c -o hello && ./hello in one recording" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '#include <stdio.h>\nint main(void) { puts("hello, world"); return 0; }\n' >hello.c
+	record_replay 0 sh -c 'gcc -O2 hello.c -o hello && ./hello'
+	grep -q 'hello, world' "$OUT2"
+}
+
+@test "make -j2 of a generated 20-file C project" {
+	local d=$BATS_TEST_TMPDIR/proj
+	mkdir -p "$d"
+	for i in $(seq 1 20); do
+		printf 'int f%d(int x) { return x * %d + 1; }\n' "$i" "$i" >"$d/f$i.c"
+	done
+	{
+		echo '#include <stdio.h>'
+		for i in $(seq 1 20); do echo "int f$i(int);"; done
+		echo 'int main(void) { long s = 0;'
+		for i in $(seq 1 20); do echo "s += f$i($i);"; done
+		echo 'printf("sum %ld\n", s); return 0; }'
+	} >"$d/main.c"
+	printf 'OBJS = main.o %s\napp: $(OBJS)\n\tgcc -o $@ $(OBJS)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\n' \
+		"$(cd "$d" && echo f*.c | sed 's/\.c/.o/g')" >"$d/Makefile"
+	cd "$d"
+	record_replay 0 make -j2
+	grep -q 'gcc -o app' "$OUT2"
+}
+
+@test "pthreads: mutex, condition variable and barrier" {
+	record_replay 0 "$P/threads_pc"
+	grep -q 'total 2000 checksum' "$OUT2"
+}
+
+@test "four threads share a C11 spin lock a million times" {
+	record_replay 0 "$P/spinlock"
+	grep -q 'counter 1000000' "$OUT2"
+}
+
+@test "sort --parallel=2 of 200,000 lines" {
+	seq 1 200000 | sort -R --random-source=/dev/zero >"$BATS_TEST_TMPDIR/lines"
+	record_replay 0 sort --parallel=2 "$BATS_TEST_TMPDIR/lines"
+}
+
+@test "SIGALRM every 1 ms during a loop without syscalls: execution points" {
+	record_replay 0 "$P/alarm_loop"
+	grep -q 'tick 0 at i=' "$OUT2"
+	# the ticks that hit user code are delivered at execution points
+	run bin/tracecat "$T"
+	[[ "$output" == *"signal SIGALRM async handled at=point ip=0x"* ]]
+}
+
+@test "python3 with threads and a subprocess" {
+	record_replay 0 /usr/bin/python3 -c '
+import threading, subprocess
+r = []
+ts = [threading.Thread(target=lambda i=i: r.append(i * i)) for i in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(sorted(r))
+print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
+}
+
+@test "a multi-threaded trace replays identically 20 times in a row" {
+	record "$P/threads_pc"
+	[ "$rec_status" -eq 0 ]
+	for _ in $(seq 1 20); do
+		replay
+		[ "$play_status" -eq 0 ]
+		cmp "$OUT1" "$OUT2"
+	done
+}
+
+@test "tracecat shows clones, execs, blocking syscalls, signals and exits" {
+	record sh -c 'echo a | cat; timeout 1 sleep 3; exit 0'
+	run bin/tracecat "$T"
+	[[ "$output" == *" syscall clone("* ]]
+	[[ "$output" == *" exec /usr/bin/cat "* ]]
+	[[ "$output" == *"[enter]"* ]]
+	[[ "$output" == *"[resumed]"* ]]
+	[[ "$output" == *" signal SIGTERM async"* ]]
+	[[ "$output" == *" exit signal=SIGTERM"* ]]
+}
+
+@test "a tracee killed with SIGKILL from outside replays" {
+	bin/rec -o "$T" "$P/slow" 30 >"$OUT1" 2>/dev/null &
+	local rec=$!
+	for _ in $(seq 1 100); do
+		timeout 10 bin/tracecat "$T" 2>/dev/null | grep -q 'write(1, "tick' && break
+		sleep 0.2
+	done
+	kill -KILL "$(pgrep -P "$rec")"
+	local st=0
+	wait "$rec" || st=$?
+	[ "$st" -eq 137 ]
+	replay
+	[ "$play_status" -eq 137 ]
+	cmp "$OUT1" "$OUT2"
+}
