@@ -117,6 +117,8 @@ struct recorder {
 		ino_t ino;
 	} *shmaps;
 	size_t nshmaps;
+	pid_t emit_tid; /* when set, the tid the next event is listed under */
+	uint32_t exec_new_tid;
 	struct stat out_id[2]; /* the program's stdout and stderr at start */
 	int out_valid[2];
 };
@@ -218,7 +220,8 @@ static void emit(struct recorder *r, unsigned kind, unsigned flags,
 	struct rrk_event ev;
 	memset(&ev, 0, sizeof ev);
 	ev.number = ++r->nevents;
-	ev.tid = (uint32_t)r->cur->t.tid;
+	ev.tid = (uint32_t)(r->emit_tid ? r->emit_tid : r->cur->t.tid);
+	r->emit_tid = 0;
 	ev.kind = (uint16_t)kind;
 	ev.flags = (uint16_t)flags;
 	ev.nattach = (uint32_t)r->natt;
@@ -348,6 +351,8 @@ static void record_exec(struct recorder *r, int initial)
 	}
 	body.regs_after = after;
 	body.brk = read_start_brk(r->cur->t.tid);
+	body.new_tid = r->exec_new_tid;
+	r->exec_new_tid = 0;
 	struct rlimit rl;
 	if (prlimit(r->cur->t.tid, RLIMIT_STACK, NULL, &rl) == 0)
 		body.stack_limit = rl.rlim_cur;
@@ -1423,12 +1428,32 @@ int rrk_record(const struct rec_options *o)
 			else
 				resume_cur(r, 0);
 			break;
-		case STOP_EXEC:
+		case STOP_EXEC: {
+			/* A thread that is not the leader takes the leader's tid:
+			 * the stop comes under that tid, the old leader is gone. */
+			unsigned long former = 0;
+			ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &former);
+			struct rtask *x = (pid_t)former != t->t.tid ? find_task(r, (pid_t)former) : NULL;
+			if (x) {
+				t->state = TS_DEAD;
+				if (r->active == t)
+					r->active = NULL;
+				if (t->t.memfd >= 0)
+					close(t->t.memfd);
+				fdtab_put(t->fds);
+				t->fds = NULL;
+				r->emit_tid = x->t.tid;
+				r->exec_new_tid = (uint32_t)t->t.tid;
+				x->t.tid = t->t.tid;
+				x->t.status = status;
+				t = r->cur = x;
+			}
 			t->in_syscall = 0;
 			record_exec(r, 0);
 			t->post_valid = 0;
 			resume_cur(r, 0);
 			break;
+		}
 		case STOP_SIGNAL:
 			record_signal(r, st.sig);
 			break;

@@ -303,6 +303,7 @@ static void check_regs(struct replayer *rp, const struct rrk_regs *want,
 /* ---- tracee plumbing ---- */
 
 static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_sig);
+static struct ptask *task_by_rec(struct replayer *rp, uint32_t rec_tid);
 
 /* The current task's next stop, after the caller resumed it. */
 static struct stop wait_stop(struct replayer *rp)
@@ -495,7 +496,27 @@ static void exec_stub(struct replayer *rp, struct rrk_regs *g)
 	r.rdx = argvp + 8;
 	tracee_setregs(&rp->cur_t->t, &r);
 	tracee_cont(&rp->cur_t->t, 0);
-	struct stop st = wait_stop(rp);
+	const struct rrk_ev_exec *b = (const void *)cur(rp)->body;
+	struct ptask *leader = NULL;
+	if (b->new_tid && b->new_tid != rp->cur_t->rec_tid)
+		leader = task_by_rec(rp, b->new_tid);
+	struct stop st;
+	if (leader) {
+		/* The kernel reports the exec under the leader's tid; the old
+		 * leader is gone and this task takes its place. */
+		rp->cur_t->running = 1;
+		st = task_wait(rp, leader, 0);
+		leader->dead = 1;
+		if (leader->t.memfd >= 0)
+			close(leader->t.memfd);
+		leader->t.memfd = -1;
+		rp->cur_t->t.tid = leader->t.tid;
+		rp->cur_t->rec_tid = b->new_tid;
+		rp->cur_t->running = 0;
+		leader->t.tid = -1;
+	} else {
+		st = wait_stop(rp);
+	}
 	if (st.kind != STOP_EXEC)
 		fail("cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
 }
@@ -734,8 +755,6 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 			continue;
 		}
 		x->running = 0;
-		if (st.kind == STOP_EXITED)
-			x->dead = 1;
 		if (x == t)
 			return st;
 		x->pending = st;
@@ -987,6 +1006,11 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 	}
 	switch (action) {
 	case ACT_EXIT:
+		/* Let it go now: an exit_group kills the other threads, whose
+		 * exits the trace lists before this one's. */
+		tracee_cont(&t->t, 0);
+		t->running = 1;
+		break;
 	case ACT_SIGRETURN:
 		break; /* runs for real when the tracee resumes */
 	case ACT_REAL:

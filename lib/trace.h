@@ -160,6 +160,9 @@ struct rrk_ev_exec {
 	struct rrk_regs regs_after; /* at the new program's first instruction */
 	uint64_t brk;         /* program break after exec */
 	uint64_t stack_limit; /* RLIMIT_STACK soft limit at exec */
+	uint32_t new_tid;     /* the task's tid after exec: a thread that is
+			       * not the leader takes the leader's (else 0) */
+	uint32_t reserved;
 };
 struct rrk_ev_sched {
 	uint32_t reserved[2];

@@ -118,3 +118,26 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	[ "$play_status" -eq 137 ]
 	cmp "$OUT1" "$OUT2"
 }
+
+@test "execve from a second thread while the first is blocked" {
+	record_replay 0 "$P/thread_exec"
+	grep -q 'exec from a thread' "$OUT2"
+}
+
+@test "exit_group while 8 threads are alive" {
+	record_replay 5 "$P/thread_exec" many
+}
+
+@test "socketpair and pipe between processes, kill between tracees, waitid" {
+	record_replay 0 "$P/kill_child"
+	grep -q 'child killed by SIGTERM' "$OUT2"
+}
+
+@test "the root process exits before its child (daemonizing)" {
+	record_replay 0 sh -c '(sleep 0.3; echo late) & echo early'
+	grep -q late "$OUT2"
+}
+
+@test "a shell kills itself with SIGUSR1 (default action: terminate)" {
+	record_replay 138 sh -c 'kill -USR1 $$; echo not reached'
+}
