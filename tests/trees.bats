@@ -141,3 +141,19 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 @test "a shell kills itself with SIGUSR1 (default action: terminate)" {
 	record_replay 138 sh -c 'kill -USR1 $$; echo not reached'
 }
+
+@test "preemption: a thread spins until another computes, both without syscalls" {
+	record_replay 0 "$P/spin_wait"
+	run bin/tracecat "$T"
+	[[ "$output" == *" sched switch at=point ip=0x"* ]]
+}
+
+@test "a handler on an alternate signal stack catches a stack overflow" {
+	record_replay 3 "$P/altstack"
+	grep -q 'alternate stack' "$OUT2"
+}
+
+@test "a new session, and an orphan re-parented after its parent exits" {
+	record_replay 0 sh -c 'setsid sh -c "echo in a new session"; (sh -c "sleep 0.2; echo orphan" &); echo parent exits'
+	grep -q orphan "$OUT2"
+}
