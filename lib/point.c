@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -76,16 +77,26 @@ int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struc
 		      const struct point_range *r, size_t n)
 {
 	struct rrk_regs g;
-	char scratch[8];
 	if (tracee_getregs(t, &g) < 0)
 		return 0;
 	g.orig_rax = want->orig_rax;
-	if (rrk_regs_diff(want, &g, scratch, 0))
+	char why[512];
+	int debug = getenv("RRK_DEBUG") != NULL;
+	if (rrk_regs_diff(want, &g, why, debug ? sizeof why : 0)) {
+		if (debug)
+			fprintf(stderr, "point: registers differ: %s\n", why);
 		return 0;
+	}
 	uint8_t fp[512];
-	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, fp) < 0 || memcmp(fp, p->fpregs, FP_COMPARE))
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, fp) < 0 || memcmp(fp, p->fpregs, FP_COMPARE)) {
+		if (debug)
+			fprintf(stderr, "point: FPU state differs\n");
 		return 0;
-	return rrk_mem_digest(t, r, n) == p->digest;
+	}
+	uint64_t d = rrk_mem_digest(t, r, n);
+	if (debug && d != p->digest)
+		fprintf(stderr, "point: memory differs\n");
+	return d == p->digest;
 }
 
 int rrk_hw_break(struct tracee *t, uint64_t addr)
@@ -107,4 +118,25 @@ uint64_t rrk_hw_status(struct tracee *t)
 	long v = ptrace(PTRACE_PEEKUSER, t->tid, (void *)dr6, 0);
 	ptrace(PTRACE_POKEUSER, t->tid, (void *)dr6, 0);
 	return (uint64_t)v;
+}
+
+size_t rrk_rep_string_len(const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	int rep = 0;
+	for (; i < n && i < 14; i++) {
+		uint8_t c = b[i];
+		if (c == 0xf2 || c == 0xf3)
+			rep = 1;
+		else if (!(c == 0x66 || c == 0x67 || c == 0x26 || c == 0x2e || c == 0x36 ||
+			   c == 0x3e || c == 0x64 || c == 0x65 || (c >= 0x40 && c <= 0x4f)))
+			break;
+	}
+	if (!rep || i >= n)
+		return 0;
+	uint8_t op = b[i];
+	/* movs, cmps, stos, lods, scas, ins, outs */
+	if ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0x6c && op <= 0x6f))
+		return i + 1;
+	return 0;
 }

@@ -25,6 +25,11 @@ uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n)
  * FPU/SSE state, then memory. */
 int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struct rrk_point *p,
 		      const struct point_range *r, size_t n);
+/* When the instruction bytes b start a rep-prefixed string instruction,
+ * its length, else 0. A task stopped inside one is at the instruction's
+ * own address with registers part way through: a state a breakpoint at
+ * that address never shows again. */
+size_t rrk_rep_string_len(const uint8_t *b, size_t n);
 /* Hardware execute breakpoint 0 at addr (0 clears it). */
 int rrk_hw_break(struct tracee *t, uint64_t addr);
 /* Reads and clears DR6; returns its old value. */

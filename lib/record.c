@@ -78,6 +78,8 @@ struct rtask {
 	int entered;         /* an ENTER event was written for this syscall */
 	uint64_t new_child;  /* clone: the child's tid, once known */
 	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
+	int resend_sig;      /* a signal re-sent after a string instruction */
+	uint8_t resend_info[128];
 	uint64_t run_start;  /* when it was last resumed */
 	/* The syscall between its entry and exit stops. */
 	struct rrk_regs entry;
@@ -412,6 +414,9 @@ static void record_exec(struct recorder *r, int initial)
 	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->cur->entry, &body, sizeof body);
 }
 
+static void stop_recording(struct recorder *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* ---- tasks ---- */
 
 static void args_of(const struct rrk_regs *g, uint64_t a[6])
@@ -518,6 +523,51 @@ static void att_point(struct recorder *r)
 	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
 }
 
+/* If the current task stopped inside a rep string instruction, lets it
+ * finish the instruction (breakpoint just after it) so that the point we
+ * name is one replay can find. Returns 0 when the task is at such a point
+ * now, -1 when something else stopped it first (its stop is in *st). */
+static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st)
+{
+	uint8_t b[16];
+	struct rtask *t = r->cur;
+	if (tracee_read(&t->t, g->rip, b, sizeof b) < 0)
+		return 0;
+	size_t len = rrk_rep_string_len(b, sizeof b);
+	if (!len)
+		return 0;
+	if (rrk_hw_break(&t->t, g->rip + len) < 0)
+		return 0;
+	uint64_t held = 0; /* asynchronous signals that came meanwhile */
+	for (;;) {
+		tracee_cont(&t->t, 0);
+		while (tracee_wait(&t->t, st) < 0)
+			if (errno != EINTR)
+				rrk_die("waiting for task %d: %s", (int)t->t.tid, strerror(errno));
+		if (st->kind != STOP_SIGNAL || st->sig == SIGTRAP)
+			break;
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si);
+		if (si.si_code > 0 && (st->sig == SIGSEGV || st->sig == SIGBUS))
+			break; /* a fault inside the instruction */
+		held |= 1ull << (st->sig - 1);
+	}
+	rrk_hw_break(&t->t, 0);
+	for (int sig = 1; sig <= 64; sig++)
+		if ((held & (1ull << (sig - 1))) && sig != t->resend_sig)
+			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+	if (st->kind != STOP_SIGNAL || st->sig != SIGTRAP)
+		return -1;
+	tracee_getregs(&t->t, g);
+	/* The trap left the resume flag set; a signal frame saved now would
+	 * keep it, and it would hide the instruction from replay's
+	 * breakpoint after sigreturn. */
+	g->eflags &= ~(uint64_t)0x10000;
+	tracee_setregs(&t->t, g);
+	return 0;
+}
+
 /* A preemption (PTRACE_INTERRUPT) stop: the task yields to the others. */
 static void record_sched(struct recorder *r)
 {
@@ -530,6 +580,12 @@ static void record_sched(struct recorder *r)
 	if (t->post_valid && !rrk_regs_diff(&t->post, &g, scratch, 0)) {
 		flags = RRK_EVF_AT_SYSCALL; /* it had not run user code yet */
 	} else {
+		struct stop st;
+		if (step_past_rep(r, &g, &st) < 0) {
+			stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec finished a string instruction",
+				       (int)t->t.tid, st.status);
+			return;
+		}
 		flags = RRK_EVF_EXECPOINT;
 		att_point(r);
 		t->post_valid = 0;
@@ -1099,6 +1155,12 @@ static void record_signal(struct recorder *r, int sig)
 	tracee_getregs(&r->cur->t, &g);
 	memset(si, 0, sizeof si);
 	ptrace(PTRACE_GETSIGINFO, r->cur->t.tid, 0, si);
+	if (r->cur->resend_sig == sig) {
+		/* our re-sent copy: the program sees the original siginfo */
+		r->cur->resend_sig = 0;
+		memcpy(si, r->cur->resend_info, sizeof si);
+		ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, si);
+	}
 	int32_t code;
 	memcpy(&code, si + 8, 4);
 	char scratch[8];
@@ -1123,6 +1185,22 @@ static void record_signal(struct recorder *r, int sig)
 	int stopsig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 	if (caught & bit) {
 		struct stop st;
+		uint8_t ib[16];
+		if (needs_point && tracee_read(&r->cur->t, g.rip, ib, sizeof ib) == 0 &&
+		    rrk_rep_string_len(ib, sizeof ib)) {
+			/* Deliver it just after the string instruction instead,
+			 * with the same siginfo (restored at its next stop). */
+			r->cur->resend_sig = sig;
+			memcpy(r->cur->resend_info, si, sizeof si);
+			if (step_past_rep(r, &g, &st) < 0) {
+				stop_recording(r, "task %d stopped unexpectedly while rec finished a string instruction",
+					       (int)r->cur->t.tid);
+				return;
+			}
+			syscall(SYS_tgkill, r->cur->pid, r->cur->t.tid, sig);
+			resume_cur(r, 0);
+			return;
+		}
 		if (needs_point) {
 			/* before delivery changes the state */
 			att_point(r);

@@ -157,3 +157,9 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	record_replay 0 sh -c 'setsid sh -c "echo in a new session"; (sh -c "sleep 0.2; echo orphan" &); echo parent exits'
 	grep -q orphan "$OUT2"
 }
+
+@test "signals that interrupt rep stos/movs are delivered just after the instruction" {
+	record_replay 0 "$P/rep_signal"
+	run bin/tracecat "$T"
+	[[ "$output" == *"signal SIGALRM async handled at=point"* ]]
+}
