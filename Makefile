@@ -71,6 +71,7 @@ progs: $(PROGS)
 
 lint:
 	shellcheck $(SHELL_FILES)
+	shellcheck -s bash $(BATS)
 
 check: deps
 	$(MAKE) all progs

@@ -318,6 +318,18 @@ static void mem_write(struct replayer *rp, uint64_t addr, const void *data, size
 		diverge(rp, "cannot write recorded memory into the program", NULL, NULL);
 }
 
+/* A syscall leaves its argument registers as the program passed them. */
+static void restore_args(struct rrk_regs *r, const struct rrk_regs *entry)
+{
+	r->rdi = entry->rdi;
+	r->rsi = entry->rsi;
+	r->rdx = entry->rdx;
+	r->r10 = entry->r10;
+	r->r8 = entry->r8;
+	r->r9 = entry->r9;
+	r->orig_rax = entry->orig_rax;
+}
+
 static long inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
 		   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -545,13 +557,7 @@ static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint6
 	int64_t res = (int64_t)r.rax;
 	/* Keep what the syscall changed (rax, and fs_base for arch_prctl);
 	 * put back the argument registers the program passed. */
-	r.rdi = entry->rdi;
-	r.rsi = entry->rsi;
-	r.rdx = entry->rdx;
-	r.r10 = entry->r10;
-	r.r8 = entry->r8;
-	r.r9 = entry->r9;
-	r.orig_rax = entry->orig_rax;
+	restore_args(&r, entry);
 	tracee_setregs(&rp->cur_t->t, &r);
 	return res;
 }
@@ -775,13 +781,7 @@ static void collect_vfork(struct replayer *rp, struct ptask *t)
 		tracee_getregs(&t->t, &r);
 		struct rrk_regs *e = &t->collect_entry;
 		r.rax = (uint64_t)t->collect_result;
-		r.rdi = e->rdi;
-		r.rsi = e->rsi;
-		r.rdx = e->rdx;
-		r.r10 = e->r10;
-		r.r8 = e->r8;
-		r.r9 = e->r9;
-		r.orig_rax = e->orig_rax;
+		restore_args(&r, e);
 		tracee_setregs(&t->t, &r);
 	}
 }
@@ -899,13 +899,7 @@ static void finish_clone(struct replayer *rp, const struct rrk_regs *entry, cons
 	struct rrk_regs r;
 	tracee_getregs(&rp->cur_t->t, &r);
 	r.rax = (uint64_t)b->result;
-	r.rdi = entry->rdi;
-	r.rsi = entry->rsi;
-	r.rdx = entry->rdx;
-	r.r10 = entry->r10;
-	r.r8 = entry->r8;
-	r.r9 = entry->r9;
-	r.orig_rax = entry->orig_rax;
+	restore_args(&r, entry);
 	tracee_setregs(&rp->cur_t->t, &r);
 	apply_mem(rp, ev);
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 # Every trace reader on damaged copies of a real recording: one clear
 # error line and a failure status; never a crash or a hang. A truncated
 # trace still yields its complete prefix and says it is incomplete.
@@ -19,8 +20,10 @@ one_error() {
 	local n
 	n=$(printf '%s\n' "$stderr" | grep -c "^$1: ")
 	[ "$n" -eq 1 ] || { echo "$1: $n error lines: $stderr"; return 1; }
-	[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -le 125 ] ||
-		{ echo "$1: status $status"; return 1; }
+	if [ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -gt 125 ]; then
+		echo "$1: status $status"
+		return 1
+	fi
 }
 
 @test "empty file" {

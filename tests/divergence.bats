@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 bats_require_minimum_version 1.5.0
 # play compares registers at every event: a trace that no longer matches
 # the program's execution is reported as a divergence (exit 125).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 # Acceptance tests: record a program, replay the trace, compare.
 # rec_status and play_status are set by record/replay in helpers.bash:
 # shellcheck disable=SC2154

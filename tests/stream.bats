@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 # Traces are streams: readable while rec writes them, and readable up to
 # the last complete frame when rec dies.
 
@@ -10,8 +11,7 @@ setup() {
 
 # waits up to 20 s for FILE to contain PATTERN
 wait_for() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.2
 	done

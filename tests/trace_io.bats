@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 # Trace reading and writing: digest stability, checks, summaries, and how
 # every trace-reading tool copes with bad input (it must fail cleanly with
 # one line of error, never crash or hang).

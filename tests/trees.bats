@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, stderr; sh -c scripts are single-quoted on purpose
 # Process trees, threads and asynchronous signals (issue 3): each program
 # is recorded with rec and replayed with play; output and status match.
 
@@ -39,7 +40,7 @@ setup() {
 		for i in $(seq 1 20); do echo "int f$i(int);"; done
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq 1 20); do echo "s += f$i($i);"; done
-		echo 'printf("sum %ld\n", s); return 0; }'
+		printf '%s\n' 'printf("sum %ld\n", s); return 0; }'
 	} >"$d/main.c"
 	printf 'OBJS = main.o %s\napp: $(OBJS)\n\tgcc -o $@ $(OBJS)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\n' \
 		"$(cd "$d" && echo f*.c | sed 's/\.c/.o/g')" >"$d/Makefile"
