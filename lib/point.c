@@ -1,7 +1,6 @@
 #include "point.h"
 
 #include <stddef.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +108,6 @@ int rrk_hw_break(struct tracee *t, uint64_t addr)
 		return -1;
 	/* L0 enabled, execute, length 1 */
 	return (int)ptrace(PTRACE_POKEUSER, t->tid, (void *)dr7, (void *)1);
-}
-
-uint64_t rrk_hw_status(struct tracee *t)
-{
-	size_t dr6 = offsetof(struct user, u_debugreg[6]);
-	errno = 0;
-	long v = ptrace(PTRACE_PEEKUSER, t->tid, (void *)dr6, 0);
-	ptrace(PTRACE_POKEUSER, t->tid, (void *)dr6, 0);
-	return (uint64_t)v;
 }
 
 size_t rrk_rep_string_len(const uint8_t *b, size_t n)

@@ -32,7 +32,5 @@ int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struc
 size_t rrk_rep_string_len(const uint8_t *b, size_t n);
 /* Hardware execute breakpoint 0 at addr (0 clears it). */
 int rrk_hw_break(struct tracee *t, uint64_t addr);
-/* Reads and clears DR6; returns its old value. */
-uint64_t rrk_hw_status(struct tracee *t);
 
 #endif

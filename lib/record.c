@@ -73,10 +73,8 @@ struct rtask {
 	pid_t pid; /* thread group */
 	enum task_state state;
 	struct fdtab *fds;
-	int resume_sig;
 	int in_syscall;      /* between seccomp and exit stops */
 	int entered;         /* an ENTER event was written for this syscall */
-	uint64_t new_child;  /* clone: the child's tid, once known */
 	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
 	int resend_sig;      /* a signal re-sent after a string instruction */
 	uint8_t resend_info[128];
@@ -99,7 +97,7 @@ struct recorder {
 	struct rtask *active; /* the task allowed to run, or NULL */
 	struct rtask *rr_last; /* round-robin position */
 	pid_t root;           /* the first process */
-	int root_status, root_done;
+	int root_status;
 	struct blobs blobs;
 	uint64_t nevents;
 	int cpuid_trapped;
@@ -156,12 +154,17 @@ static struct att *att_add(struct recorder *r, unsigned type, const void *head,
 	return a;
 }
 
+static void kill_tasks(struct recorder *r)
+{
+	for (struct rtask *t = r->tasks; t; t = t->next)
+		if (t->state != TS_DEAD && t->t.tid > 0) /* never kill(0) */
+			kill(t->t.tid, SIGKILL);
+}
+
 static void writer_check(struct recorder *r, int rc)
 {
 	if (rc < 0) {
-		for (struct rtask *t = r->tasks; t; t = t->next)
-			if (t->state != TS_DEAD && t->t.tid > 0) /* never kill(0) */
-				kill(t->t.tid, SIGKILL);
+		kill_tasks(r);
 		rrk_die("%s; the trace holds the events written so far", rrk_writer_error(r->w));
 	}
 }
@@ -512,6 +515,13 @@ static struct rtask *pick_ready(struct recorder *r)
 	return NULL;
 }
 
+/* Whether t is exactly as its last syscall left it: it has run no user
+ * code since, so what happens now happens at that boundary. */
+static int at_syscall_boundary(const struct rtask *t, const struct rrk_regs *g)
+{
+	return t->post_valid && !rrk_regs_diff(&t->post, g, NULL, 0);
+}
+
 /* The current task's execution point, as a POINT attachment. */
 static void att_point(struct recorder *r)
 {
@@ -573,11 +583,10 @@ static void record_sched(struct recorder *r)
 {
 	struct rtask *t = r->cur;
 	struct rrk_regs g;
-	char scratch[8];
 	tracee_getregs(&t->t, &g);
 	t->interrupted = 0;
 	unsigned flags;
-	if (t->post_valid && !rrk_regs_diff(&t->post, &g, scratch, 0)) {
+	if (at_syscall_boundary(t, &g)) {
 		flags = RRK_EVF_AT_SYSCALL; /* it had not run user code yet */
 	} else {
 		struct stop st;
@@ -636,7 +645,6 @@ static void record_clone(struct recorder *r, unsigned ev)
 		p->fds->refs++;
 	if (seen)
 		c->state = TS_READY;
-	p->new_child = child;
 	if (ev == PTRACE_EVENT_VFORK) {
 		/* The parent now waits for the child to exec or exit. */
 		uint64_t a[6];
@@ -659,12 +667,9 @@ static void task_started(struct rtask *t)
 	tracee_open_mem(&t->t);
 }
 
-static void task_exited(struct recorder *r, struct rtask *t, int status)
+/* t no longer exists (exited, or replaced by an exec'ing thread). */
+static void task_gone(struct recorder *r, struct rtask *t)
 {
-	struct rrk_ev_exit b = { status, 0 };
-	r->cur = t;
-	att_clear(r);
-	emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
 	t->state = TS_DEAD;
 	if (t->t.memfd >= 0)
 		close(t->t.memfd);
@@ -673,10 +678,17 @@ static void task_exited(struct recorder *r, struct rtask *t, int status)
 	t->fds = NULL;
 	if (r->active == t)
 		r->active = NULL;
-	if (t->t.tid == r->root) {
+}
+
+static void task_exited(struct recorder *r, struct rtask *t, int status)
+{
+	struct rrk_ev_exit b = { status, 0 };
+	r->cur = t;
+	att_clear(r);
+	emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
+	task_gone(r, t);
+	if (t->t.tid == r->root)
 		r->root_status = status;
-		r->root_done = 1;
-	}
 }
 
 static int any_alive(struct recorder *r)
@@ -1052,20 +1064,22 @@ static void syscall_exit(struct recorder *r)
 
 /* ---- signals ---- */
 
-static uint64_t sigmask_field(pid_t pid, const char *field)
+/* The signals the process catches and ignores, from /proc/PID/status. */
+static void signal_masks(pid_t pid, uint64_t *caught, uint64_t *ignored)
 {
 	char path[64], line[256];
+	*caught = *ignored = 0;
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "re");
-	uint64_t v = 0;
 	if (!f)
-		return 0;
-	size_t fl = strlen(field);
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, field, fl) && line[fl] == ':')
-			v = strtoull(line + fl + 1, NULL, 16);
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "SigCgt:", 7))
+			*caught = strtoull(line + 7, NULL, 16);
+		else if (!strncmp(line, "SigIgn:", 7))
+			*ignored = strtoull(line + 7, NULL, 16);
+	}
 	fclose(f);
-	return v;
 }
 
 static uint64_t rdtsc_now(uint32_t *aux, int p)
@@ -1079,15 +1093,6 @@ static uint64_t rdtsc_now(uint32_t *aux, int p)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Masks features a program could use to read nondeterminism without
- * trapping: rdrand, rdseed, and transactional memory. */
-void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	if (leaf == 1)
-		r[2] &= ~(1u << 30);                     /* RDRAND */
-	if (leaf == 7 && sub == 0)
-		r[1] &= ~((1u << 18) | (1u << 4) | (1u << 11)); /* RDSEED, HLE, RTM */
-}
 
 static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
 {
@@ -1163,15 +1168,13 @@ static void record_signal(struct recorder *r, int sig)
 	}
 	int32_t code;
 	memcpy(&code, si + 8, 4);
-	char scratch[8];
-	int at_syscall = r->cur->post_valid && !rrk_regs_diff(&r->cur->post, &g, scratch, 0);
+	int at_syscall = at_syscall_boundary(r->cur, &g);
 	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
 		resume_cur(r, 0);
 		return;
 	}
-	uint64_t bit = 1ull << (sig - 1);
-	uint64_t caught = sigmask_field(r->cur->t.tid, "SigCgt");
-	uint64_t ignored = sigmask_field(r->cur->t.tid, "SigIgn");
+	uint64_t bit = 1ull << (sig - 1), caught, ignored;
+	signal_masks(r->cur->t.tid, &caught, &ignored);
 	int sync = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 				sig == SIGFPE || sig == SIGTRAP);
 	struct rrk_ev_signal b;
@@ -1422,8 +1425,7 @@ int rrk_record(const struct rec_options *o)
 			struct rtask *n = pick_ready(r);
 			if (n) {
 				r->cur = n;
-				resume_cur(r, n->resume_sig);
-				n->resume_sig = 0;
+				resume_cur(r, 0);
 			} else if (!any_alive(r)) {
 				break;
 			}
@@ -1467,7 +1469,6 @@ int rrk_record(const struct rec_options *o)
 			if (st.kind == STOP_EXITED) {
 				t->state = TS_DEAD;
 				r->root_status = status;
-				r->root_done = 1;
 				int e = 0;
 				if (read(report[0], &e, sizeof e) == sizeof e)
 					stop_recording(r, "cannot execute %s: %s", o->path, strerror(e));
@@ -1513,13 +1514,7 @@ int rrk_record(const struct rec_options *o)
 			ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &former);
 			struct rtask *x = (pid_t)former != t->t.tid ? find_task(r, (pid_t)former) : NULL;
 			if (x) {
-				t->state = TS_DEAD;
-				if (r->active == t)
-					r->active = NULL;
-				if (t->t.memfd >= 0)
-					close(t->t.memfd);
-				fdtab_put(t->fds);
-				t->fds = NULL;
+				task_gone(r, t);
 				r->emit_tid = x->t.tid;
 				r->exec_new_tid = (uint32_t)t->t.tid;
 				x->t.tid = t->t.tid;
@@ -1552,9 +1547,7 @@ int rrk_record(const struct rec_options *o)
 	}
 	goto done;
 aborted:
-	for (struct rtask *t = r->tasks; t; t = t->next)
-		if (t->state != TS_DEAD)
-			kill(t->t.tid, SIGKILL);
+	kill_tasks(r);
 	for (;;) {
 		int ws;
 		pid_t w = waitpid(-1, &ws, __WALL);

@@ -78,7 +78,6 @@ struct replayer {
 	struct rrk_reader *rd;
 	struct ptask *tasks;
 	struct ptask *cur_t; /* the task of the event being replayed */
-	int started;
 	/* Lookahead: cur is being replayed, next is peeked. */
 	struct rrk_ev slot[2];
 	int cur, st_next;
@@ -99,6 +98,22 @@ struct replayer {
 
 static struct replayer *g_rp; /* for fail(): kill the tracee first */
 
+static void kill_tasks(struct replayer *rp)
+{
+	for (struct ptask *t = rp->tasks; t; t = t->next)
+		if (!t->dead && t->t.tid > 0) /* never kill(0) */
+			kill(t->t.tid, SIGKILL);
+}
+
+/* t no longer exists (exited, or replaced by an exec'ing thread). */
+static void task_gone(struct ptask *t)
+{
+	t->dead = 1;
+	if (t->t.memfd >= 0)
+		close(t->t.memfd);
+	t->t.memfd = -1;
+}
+
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
 {
@@ -108,9 +123,7 @@ static void fail(const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (g_rp)
-		for (struct ptask *t = g_rp->tasks; t; t = t->next)
-			if (!t->dead && t->t.tid > 0)
-				kill(t->t.tid, SIGKILL);
+		kill_tasks(g_rp);
 	rrk_die("%s", buf);
 }
 
@@ -268,9 +281,7 @@ static void diverge(struct replayer *rp, const char *what, const struct rrk_regs
 		snprintf(cmd, sizeof cmd, "cat /proc/%d/maps >&2", (int)rp->cur_t->t.tid);
 		if (system(cmd)) {}
 	}
-	for (struct ptask *t = rp->tasks; t; t = t->next)
-		if (!t->dead && t->t.tid > 0)
-			kill(t->t.tid, SIGKILL);
+	kill_tasks(rp);
 	rrk_warn("divergence at event %llu (%s, tid %u): %s; the replay does not match the recording",
 		 (unsigned long long)ev->hdr.number, ev_name(ev, name, sizeof name),
 		 ev->hdr.tid, what);
@@ -518,10 +529,7 @@ static void exec_stub(struct replayer *rp, struct rrk_regs *g)
 		 * leader is gone and this task takes its place. */
 		rp->cur_t->running = 1;
 		st = task_wait(rp, leader, 0);
-		leader->dead = 1;
-		if (leader->t.memfd >= 0)
-			close(leader->t.memfd);
-		leader->t.memfd = -1;
+		task_gone(leader);
 		rp->cur_t->t.tid = leader->t.tid;
 		rp->cur_t->rec_tid = b->new_tid;
 		rp->cur_t->running = 0;
@@ -1210,10 +1218,7 @@ static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 			 st.status, b->status);
 		diverge(rp, msg, NULL, NULL);
 	}
-	t->dead = 1;
-	if (t->t.memfd >= 0)
-		close(t->t.memfd);
-	t->t.memfd = -1;
+	task_gone(t);
 }
 
 static int end_status(struct replayer *rp)
@@ -1316,9 +1321,7 @@ int rrk_replay(const struct replay_options *o)
 		stp = next_stop(rp, rp->cur_t, expect);
 		if (rp->out_closed) {
 			fail_quiet:
-			for (struct ptask *t = rp->tasks; t; t = t->next)
-				if (!t->dead && t->t.tid > 0)
-					kill(t->t.tid, SIGKILL);
+			kill_tasks(rp);
 			return 141;
 		}
 		switch (ev->hdr.kind) {

@@ -207,12 +207,18 @@ long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 	return -1;
 }
 
+/* struct ptrace_syscall_info: u8 op, 3 bytes padding, u32 arch, ... */
+static int syscall_info(struct tracee *t, uint8_t info[96])
+{
+	memset(info, 0, 96);
+	return ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, t->tid, (void *)96, info) > 0 ? 0 : -1;
+}
+
 uint32_t tracee_syscall_arch(struct tracee *t)
 {
 	uint8_t info[96];
 	uint32_t arch;
-	memset(info, 0, sizeof info);
-	if (ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, t->tid, (void *)sizeof info, info) <= 0)
+	if (syscall_info(t, info) < 0)
 		return AUDIT_ARCH_X86_64; /* an older kernel: assume the common case */
 	memcpy(&arch, info + 4, 4);
 	return arch;
@@ -220,12 +226,8 @@ uint32_t tracee_syscall_arch(struct tracee *t)
 
 int tracee_syscall_op(struct tracee *t)
 {
-	/* struct ptrace_syscall_info starts with the op byte. */
 	uint8_t info[96];
-	memset(info, 0, sizeof info);
-	if (ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, t->tid, (void *)sizeof info, info) <= 0)
-		return -1;
-	return info[0];
+	return syscall_info(t, info) < 0 ? -1 : info[0];
 }
 
 int rrk_install_filter(void)
@@ -276,6 +278,14 @@ void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__asm__ volatile("cpuid"
 			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
 			 : "a"(leaf), "c"(sub));
+}
+
+void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	if (leaf == 1)
+		r[2] &= ~(1u << 30);                     /* RDRAND */
+	if (leaf == 7 && sub == 0)
+		r[1] &= ~((1u << 18) | (1u << 4) | (1u << 11)); /* RDSEED, HLE, RTM */
 }
 
 int rrk_cpuid_faulting_available(void)

@@ -74,7 +74,8 @@ void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
  * (rdrand, rdseed, transactional memory) from recorded cpuid results. */
 void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* Compare registers the way replay checks them. Returns 0 when equal,
- * else writes a description of the differences into buf. */
+ * else the number of differences, described in buf (which may be NULL
+ * when len is 0). */
 int rrk_regs_diff(const struct rrk_regs *want, const struct rrk_regs *got,
 		  char *buf, size_t len);
 
