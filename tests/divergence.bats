@@ -11,17 +11,24 @@ setup() {
 	TAMPER=tests/tools/bin/tamper
 }
 
+# tamper_and_play EVENT-PATTERN TAMPER-OPTION [VALUE]: finds the first
+# event of the recorded $T whose tracecat line matches the awk pattern,
+# changes it with the tamper tool and replays: play must diverge (125).
+# Sets n to that event's number.
+tamper_and_play() {
+	n=$(bin/tracecat "$T" | awk "$1 { print \$1; exit }")
+	[ -n "$n" ]
+	"$TAMPER" "$2" "$n" "${@:3}" <"$T" >"$T.bad"
+	run --separate-stderr timeout 60 bin/play "$T.bad"
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+}
+
 @test "a changed syscall result makes the replay diverge, with a report" {
 	record tests/progs/bin/files
 	[ "$rec_status" -eq 0 ]
 	# The program's own temporary file: make its open fail in replay.
-	local n
-	n=$(bin/tracecat "$T" | awk '/openat\(AT_FDCWD, "\/tmp\/rrkit-files/ { print $1; exit }')
-	[ -n "$n" ]
-	"$TAMPER" --result "$n" -2 <"$T" >"$T.bad"
-	run --separate-stderr timeout 60 bin/play "$T.bad"
-	echo "$stderr"
-	[ "$status" -eq 125 ]
+	tamper_and_play '/openat\(AT_FDCWD, "\/tmp\/rrkit-files/' --result -2
 	[[ "${stderr_lines[0]}" == "play: divergence at event "* ]]
 	[[ "$stderr" == *expected:* ]]
 	[[ "$stderr" == *actual:* ]]
@@ -30,12 +37,6 @@ setup() {
 @test "changed recorded registers are reported with the register name" {
 	record tests/progs/bin/hello_time
 	[ "$rec_status" -eq 0 ]
-	local n
-	n=$(bin/tracecat "$T" | awk '/ getpid\(/ { print $1; exit }')
-	[ -n "$n" ]
-	"$TAMPER" --rbx "$n" <"$T" >"$T.bad"
-	run --separate-stderr timeout 60 bin/play "$T.bad"
-	echo "$stderr"
-	[ "$status" -eq 125 ]
+	tamper_and_play '/ getpid\(/' --rbx
 	[[ "${stderr_lines[0]}" == "play: divergence at event $n (syscall getpid, tid "*"rbx expected"* ]]
 }
