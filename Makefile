@@ -104,3 +104,8 @@ tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a lib/*.h build/incl
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
 
 progs: tests/tools/bin/tamper
+
+# Test programs for play --gdb: no optimisation, so every local is there.
+tests/progs/bin/gdb_%: tests/progs/gdb_%.c
+	@mkdir -p tests/progs/bin
+	$(HOSTCC) -O0 -g -Wall -Wextra -Werror -pthread -o $@ $<

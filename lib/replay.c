@@ -2,9 +2,10 @@
  * every recorded input. Syscalls are emulated from the trace; the ones that
  * shape the address space run for real at the recorded addresses; exec is
  * rebuilt from the trace's blobs on top of a stub (doc/design.md). */
-#include "replay.h"
+#include "replay_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,72 +31,6 @@
 #include "util.h"
 
 extern const unsigned char rrk_stub_elf[], rrk_stub_elf_end[];
-
-#define RESTART_LO 512
-#define RESTART_HI 516
-#define ERESTART_RESTARTBLOCK_ 516
-
-struct blob {
-	uint8_t digest[32];
-	uint64_t total, filled;
-	uint8_t *data;
-};
-
-/* Per address space: the program break play maintains. */
-struct proc {
-	int refs;
-	uint64_t cur_brk;
-};
-
-/* One replayed task, known by its recorded tid. */
-struct ptask {
-	uint32_t rec_tid;
-	struct tracee t;     /* the live task */
-	struct proc *proc;
-	int running;         /* resumed by us, its next stop not yet taken */
-	int has_pending;     /* a stop taken while waiting for another task */
-	struct stop pending;
-	int initial;         /* its first (seize) stop is still to come */
-	int at_entry;        /* parked at the entry of an ENTERed syscall */
-	int in_real;         /* blocked for real in the kernel (vfork) */
-	int dead;
-	int resume_sig;      /* a signal to deliver when resumed */
-	/* vfork: the parent's recorded return, applied once the live parent
-	 * is let go (after the child's exec or exit, which the recording may
-	 * list after the return). */
-	int collect;
-	/* An emulated syscall returned a kernel restart code: unless the
-	 * task's next event is a signal at that boundary, the kernel would
-	 * have restarted the call (restart_nr) on the way out. */
-	int restart_pending;
-	uint64_t restart_nr;
-	struct rrk_regs collect_entry;
-	int64_t collect_result;
-	struct ptask *next;
-};
-
-struct replayer {
-	const struct replay_options *o;
-	struct rrk_reader *rd;
-	struct ptask *tasks;
-	struct ptask *cur_t; /* the task of the event being replayed */
-	/* Lookahead: cur is being replayed, next is peeked. */
-	struct rrk_ev slot[2];
-	int cur, st_next;
-	/* From the header. */
-	int have_header;
-	uint32_t cpu, hflags;
-	struct rrk_cpuid_leaf *leaves;
-	size_t nleaves;
-	/* From END. */
-	int have_end;
-	struct rrk_end end;
-	char end_reason[256];
-	struct blob *blobs;
-	size_t nblobs, cblobs;
-	char stub_path[64];
-	int out_closed;
-};
 
 static struct replayer *g_rp; /* for fail(): kill the tracee first */
 
@@ -154,6 +90,8 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 	}
 	if (b->total != h.total)
 		fail("%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
+	if (b->filled == b->total && n)
+		return; /* read again after a checkpoint was restored */
 	memcpy(b->data + h.offset, rec->data + sizeof h, n);
 	b->filled += n;
 }
@@ -177,6 +115,7 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 			memcpy(&rp->hflags, v, 4);
 		else if (tag == RRK_H_CPUID && len % sizeof(struct rrk_cpuid_leaf) == 0) {
 			rp->nleaves = len / sizeof(struct rrk_cpuid_leaf);
+			free(rp->leaves);
 			rp->leaves = rrk_xmalloc(len);
 			memcpy(rp->leaves, v, len);
 		}
@@ -205,12 +144,44 @@ static void on_other(void *ctx, const struct rrk_record *rec)
 	}
 }
 
+/* Files by the paths the program knew them by, for a debugger. */
+static void note_files(struct replayer *rp, const struct rrk_ev *ev)
+{
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		struct rrk_map mp;
+		if (a->type != RRK_REC_MAP || a->size <= sizeof mp)
+			continue;
+		memcpy(&mp, a->data, sizeof mp);
+		if (!(mp.flags & RRK_MAP_FILE))
+			continue;
+		size_t n = a->size - sizeof mp;
+		const char *name = (const char *)a->data + sizeof mp;
+		size_t k = 0;
+		for (; k < rp->nfiles; k++)
+			if (strlen(rp->files[k].path) == n && !memcmp(rp->files[k].path, name, n))
+				break;
+		if (k == rp->nfiles) {
+			rp->files = rrk_xrealloc(rp->files, (rp->nfiles + 1) * sizeof *rp->files);
+			rp->files[k].path = rrk_xmalloc(n + 1);
+			memcpy(rp->files[k].path, name, n);
+			rp->files[k].path[n] = 0;
+			rp->nfiles++;
+		}
+		memcpy(rp->files[k].digest, mp.digest, 32);
+	}
+}
+
 static int fetch(struct replayer *rp, struct rrk_ev *ev)
 {
-	return rrk_read_event(rp->rd, ev, on_other, rp);
+	int st = rrk_read_event(rp->rd, ev, on_other, rp);
+	if (st == RRK_OK && rp->gdb)
+		note_files(rp, ev);
+	return st;
 }
 
 static struct rrk_ev *cur(struct replayer *rp) { return &rp->slot[rp->cur]; }
+struct rrk_ev *rrk_rp_cur(struct replayer *rp) { return cur(rp); }
 
 /* Moves to the next event; returns 0, or the reader status at the end. */
 static int advance(struct replayer *rp)
@@ -222,7 +193,7 @@ static int advance(struct replayer *rp)
 	return 0;
 }
 
-static const struct blob *find_blob(struct replayer *rp, const uint8_t *d)
+const struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *d)
 {
 	for (size_t i = 0; i < rp->nblobs; i++)
 		if (!memcmp(rp->blobs[i].digest, d, 32))
@@ -367,8 +338,13 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 {
 	const struct rrk_ev_syscall *b = (const void *)ev->body;
 	int fd = ev->hdr.flags & RRK_EVF_STDOUT ? 1 : ev->hdr.flags & RRK_EVF_STDERR ? 2 : 0;
+	if (ev->hdr.number <= rp->emitted)
+		return; /* replayed again after going back: shown already */
+	rp->emitted = ev->hdr.number;
 	if (!fd || rp->o->quiet || rp->out_closed || b->result <= 0)
 		return;
+	if (rp->o->output_fd)
+		fd = rp->o->output_fd;
 	uint64_t left = (uint64_t)b->result;
 	struct iovec one, *iov = &one;
 	size_t niov = 0;
@@ -408,6 +384,46 @@ out:
 }
 
 /* ---- exec: rebuild the recorded image on top of the stub ---- */
+
+/* What a debugger asks about a new image: the executable's path, the
+ * auxiliary vector (past argv and envp on the new stack), a thread name. */
+static void describe_image(struct replayer *rp, const struct rrk_ev *ev, struct ptask *t)
+{
+	const struct rrk_ev_exec *b = (const void *)ev->body;
+	struct proc *p = t->proc;
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_STR || a->size <= sizeof(struct rrk_str))
+			continue;
+		size_t n = a->size - sizeof(struct rrk_str);
+		if (n >= sizeof p->exe)
+			n = sizeof p->exe - 1;
+		memcpy(p->exe, a->data + sizeof(struct rrk_str), n);
+		p->exe[n] = 0;
+	}
+	const char *base = strrchr(p->exe, '/');
+	base = base ? base + 1 : p->exe;
+	size_t bl = strlen(base) < sizeof t->name - 1 ? strlen(base) : sizeof t->name - 1;
+	memcpy(t->name, base, bl);
+	t->name[bl] = 0;
+	p->auxv = p->auxv_len = 0;
+	uint64_t at = b->regs_after.rsp, w, argc;
+	if (tracee_read(&t->t, at, &argc, 8) < 0 || argc > (1u << 20))
+		return;
+	at += 8 * (argc + 2);
+	while (tracee_read(&t->t, at, &w, 8) == 0 && w)
+		at += 8;
+	at += 8;
+	uint64_t pair[2], start = at;
+	while (tracee_read(&t->t, at, pair, 16) == 0) {
+		at += 16;
+		if (pair[0] == 0 || at - start > 4096) /* AT_NULL */
+			break;
+	}
+	p->auxv = start;
+	p->auxv_len = at - start;
+	(void)rp;
+}
 
 static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 {
@@ -471,7 +487,7 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
 			     strerror((int)-r));
 		if (mp.flags & RRK_MAP_FILE) {
-			const struct blob *bl = find_blob(rp, mp.digest);
+			const struct blob *bl = rrk_rp_blob(rp, mp.digest);
 			if (!bl)
 				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
 				     (unsigned long long)ev->hdr.number);
@@ -499,6 +515,8 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 		t->proc->refs = 1;
 	}
 	t->proc->cur_brk = b->brk;
+	t->proc->pid = t->rec_tid;
+	describe_image(rp, ev, t);
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "replay: image built, brk 0x%llx\n", (unsigned long long)b->brk);
 }
@@ -667,7 +685,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		diverge(rp, msg, NULL, NULL);
 	}
 	if (mp && (mp->flags & RRK_MAP_FILE)) {
-		const struct blob *bl = find_blob(rp, mp->digest);
+		const struct blob *bl = rrk_rp_blob(rp, mp->digest);
 		if (!bl)
 			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
@@ -794,6 +812,38 @@ static void collect_vfork(struct replayer *rp, struct ptask *t)
 	}
 }
 
+struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig)
+{
+	return task_wait(rp, t, expect_sig);
+}
+
+int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point)
+{
+	uint64_t dr7 = rp->user_dr7 & 0x0fff003full;
+	if (point)
+		dr7 |= 1u << 6; /* L3, execute, length 1 */
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = i < 3 ? rp->user_dr[i] : point;
+		if (!(dr7 & (3u << (2 * i))))
+			continue;
+		if (ptrace(PTRACE_POKEUSER, t->t.tid, (void *)offsetof(struct user, u_debugreg[i]),
+			   (void *)a) < 0)
+			return -1;
+	}
+	return (int)ptrace(PTRACE_POKEUSER, t->t.tid, (void *)offsetof(struct user, u_debugreg[7]),
+			   (void *)dr7);
+}
+
+struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+		       uint64_t point)
+{
+	if (rp->gdb)
+		return rrk_gdb_run(rp, t, sig, expect_sig, point);
+	tracee_cont(&t->t, sig);
+	t->running = 1;
+	return task_wait(rp, t, expect_sig);
+}
+
 static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
 {
 	collect_vfork(rp, t);
@@ -802,8 +852,9 @@ static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_si
 			struct stop st = task_wait(rp, t, expect_sig);
 			return st;
 		}
-		tracee_cont(&t->t, t->resume_sig);
-		t->running = 1;
+		int sig = t->resume_sig;
+		t->resume_sig = 0;
+		return rrk_rp_run(rp, t, sig, expect_sig, 0);
 	}
 	t->resume_sig = 0;
 	return task_wait(rp, t, expect_sig);
@@ -875,13 +926,11 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
 	if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
 		return;
-	if (rrk_hw_break(&t->t, ev->hdr.regs.rip) < 0)
+	if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
 		fail("cannot set a hardware breakpoint: %s", strerror(errno));
 	uint64_t hits = 0, t0 = rrk_now_ns();
 	for (;;) {
-		tracee_cont(&t->t, 0);
-		t->running = 1;
-		struct stop st = task_wait(rp, t, SIGTRAP);
+		struct stop st = rrk_rp_run(rp, t, 0, SIGTRAP, ev->hdr.regs.rip);
 		if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP) {
 			hits++;
 			if (getenv("RRK_DEBUG") && hits % 100000 == 0)
@@ -890,10 +939,10 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				break;
 			continue;
 		}
-		rrk_hw_break(&t->t, 0);
+		rrk_rp_debugregs(rp, t, 0);
 		unexpected(rp, &st);
 	}
-	rrk_hw_break(&t->t, 0);
+	rrk_rp_debugregs(rp, t, 0);
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "replay: execution point after %llu hits, %.3f s\n",
 			(unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
@@ -951,9 +1000,11 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 		p->proc->refs++;
 	} else {
 		c->proc = rrk_xcalloc(1, sizeof *c->proc);
+		*c->proc = *p->proc;
 		c->proc->refs = 1;
-		c->proc->cur_brk = p->proc->cur_brk;
+		c->proc->pid = c->rec_tid;
 	}
+	memcpy(c->name, p->name, sizeof c->name);
 	tracee_open_mem(&c->t);
 	if (flags & CLONE_CHILD_SETTID) {
 		int32_t tid = (int32_t)b->result;
@@ -996,6 +1047,12 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 		tracee_getregs(&t->t, &g);
 	} else {
 		check_regs(rp, &ev->hdr.regs, &g, 1);
+	}
+	if (b->nr == SYS_prctl && b->args[0] == PR_SET_NAME && b->result == 0 &&
+	    !(ev->hdr.flags & RRK_EVF_ENTER)) {
+		char name[16];
+		if (tracee_read_str(&t->t, b->args[1], name, sizeof name) >= 0)
+			memcpy(t->name, name, sizeof name);
 	}
 	unsigned action = b->nr < RRK_NSYSCALLS ? rrk_systable[b->nr].action : ACT_UNSUPPORTED;
 	if (ev->hdr.flags & RRK_EVF_FAKED)
@@ -1221,7 +1278,7 @@ static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 	task_gone(t);
 }
 
-static int end_status(struct replayer *rp)
+int rrk_rp_end_status(struct replayer *rp)
 {
 	if (!rp->have_end)
 		return 125;
@@ -1232,10 +1289,12 @@ static int end_status(struct replayer *rp)
 	return 125;
 }
 
-int rrk_replay(const struct replay_options *o)
+void rrk_rp_kill(struct replayer *rp) { kill_tasks(rp); }
+
+struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_by_rec(rp, rec_tid); }
+
+void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 {
-	struct replayer rps, *rp = &rps;
-	memset(rp, 0, sizeof *rp);
 	rp->o = o;
 	g_rp = rp;
 	signal(SIGPIPE, SIG_IGN);
@@ -1259,100 +1318,173 @@ int rrk_replay(const struct replay_options *o)
 		fail("%s: the first event is not the program's start", o->trace_name);
 	start(rp, ev->hdr.tid);
 	build_image(rp, ev);
+	rp->last = ev->hdr.number;
+}
 
-	uint64_t last = ev->hdr.number;
+void rrk_rp_rewind(struct replayer *rp, uint64_t when)
+{
+	rrk_reader_close(rp->rd);
+	if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0)
+		fail("cannot read %s again: %s", rp->o->trace_name, strerror(errno));
+	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
+	if (!rp->rd)
+		fail("cannot read %s again", rp->o->trace_name);
+	rp->cur = 1;
+	rp->st_next = fetch(rp, &rp->slot[0]);
 	for (;;) {
-		st = advance(rp);
-		if (st) {
-			if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
-				fail("the recording stopped early (%s); replayed all %llu events it holds",
-				     rp->end_reason, (unsigned long long)last);
-			if (st == RRK_EOF)
-				break;
-			fail("%s; replayed up to event %llu", rrk_reader_error(rp->rd),
-			     (unsigned long long)last);
+		int st = advance(rp);
+		if (st)
+			fail("%s changed while being replayed", rp->o->trace_name);
+		if (cur(rp)->hdr.number >= when)
+			break;
+	}
+	rp->last = cur(rp)->hdr.number;
+}
+
+/* Returns 0, 1 at the end of the trace, 2 when the program's output was
+ * closed (the replay stops as the program would have, with SIGPIPE). */
+int rrk_rp_step(struct replayer *rp)
+{
+	int st = rrk_rp_prepare(rp);
+	return st ? st : rrk_rp_process(rp);
+}
+
+int rrk_rp_prepare(struct replayer *rp)
+{
+	const struct replay_options *o = rp->o;
+	int st = advance(rp);
+	if (st) {
+		if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
+			fail("the recording stopped early (%s); replayed all %llu events it holds",
+			     rp->end_reason, (unsigned long long)rp->last);
+		if (st == RRK_EOF)
+			return 1;
+		fail("%s; replayed up to event %llu", rrk_reader_error(rp->rd),
+		     (unsigned long long)rp->last);
+	}
+	struct rrk_ev *ev = cur(rp);
+	rp->last = ev->hdr.number;
+	if (getenv("RRK_DEBUG")) {
+		char nb[64];
+		fprintf(stderr, "replay: event %llu tid %u %s\n", (unsigned long long)ev->hdr.number,
+			ev->hdr.tid, ev_name(ev, nb, sizeof nb));
+	}
+	rp->cur_t = task_by_rec(rp, ev->hdr.tid);
+	if (!rp->cur_t)
+		fail("%s: event %llu belongs to task %u, which does not exist at that point",
+		     o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
+	struct ptask *ct = rp->cur_t;
+	if (ct->restart_pending) {
+		ct->restart_pending = 0;
+		if (!(ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_AT_SYSCALL))) {
+			struct rrk_regs r;
+			tracee_getregs(&ct->t, &r);
+			r.rip -= 2;
+			r.rax = ct->restart_nr;
+			tracee_setregs(&ct->t, &r);
 		}
-		ev = cur(rp);
-		last = ev->hdr.number;
-		if (getenv("RRK_DEBUG")) {
-			char nb[64];
-			fprintf(stderr, "replay: event %llu tid %u %s\n", (unsigned long long)ev->hdr.number,
-				ev->hdr.tid, ev_name(ev, nb, sizeof nb));
-		}
-		rp->cur_t = task_by_rec(rp, ev->hdr.tid);
-		if (!rp->cur_t)
-			fail("%s: event %llu belongs to task %u, which does not exist at that point",
-			     o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
-		struct ptask *ct = rp->cur_t;
-		if (ct->restart_pending) {
-			ct->restart_pending = 0;
-			if (!(ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_AT_SYSCALL))) {
-				struct rrk_regs r;
-				tracee_getregs(&ct->t, &r);
-				r.rip -= 2;
-				r.rax = ct->restart_nr;
-				tracee_setregs(&ct->t, &r);
-			}
-		}
-		if (ev->hdr.kind == RRK_EV_SCHED) {
-			/* the recorder switched tasks here: be at the same point */
-			if (ev->hdr.flags & RRK_EVF_EXECPOINT)
-				reach_point(rp, ev);
-			continue;
-		}
-		if (ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_EXECPOINT))
+	}
+	return 0;
+}
+
+static void task_done(struct ptask *t, const struct rrk_ev *ev, int stopped)
+{
+	t->last_ev = ev->hdr.number;
+	t->last_kind = ev->hdr.kind;
+	if (stopped)
+		t->last_stop_ev = ev->hdr.number;
+}
+
+int rrk_rp_process(struct replayer *rp)
+{
+	const struct replay_options *o = rp->o;
+	struct rrk_ev *ev = cur(rp);
+	struct ptask *ct = rp->cur_t;
+	if (rp->gdb)
+		rrk_gdb_before_event(rp);
+	if (ev->hdr.kind == RRK_EV_SCHED) {
+		/* the recorder switched tasks here: be at the same point */
+		if (ev->hdr.flags & RRK_EVF_EXECPOINT)
 			reach_point(rp, ev);
-		if (ev->hdr.kind == RRK_EV_SIGNAL)
-			send_async(rp, ev);
-		struct stop stp;
-		if (ev->hdr.kind == RRK_EV_EXIT) {
+		task_done(ct, ev, 0);
+		return 0;
+	}
+	if (ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_EXECPOINT))
+		reach_point(rp, ev);
+	if (ev->hdr.kind == RRK_EV_SIGNAL)
+		send_async(rp, ev);
+	if (ev->hdr.kind == RRK_EV_EXIT || (ev->hdr.kind == RRK_EV_SYSCALL &&
+					     (ev->hdr.flags & RRK_EVF_ENTERED))) {
+		if (ev->hdr.kind == RRK_EV_EXIT)
 			replay_exit(rp, ev);
-			continue;
-		}
-		if (ev->hdr.kind == RRK_EV_SYSCALL && (ev->hdr.flags & RRK_EVF_ENTERED)) {
+		else
 			replay_syscall(rp, ev);
-			continue;
-		}
-		int expect = 0;
-		if (ev->hdr.kind == RRK_EV_SIGNAL)
-			expect = (int)((const struct rrk_ev_signal *)(const void *)ev->body)->signo;
-		else if (ev->hdr.kind == RRK_EV_RDTSC || ev->hdr.kind == RRK_EV_CPUID)
-			expect = SIGSEGV;
-		stp = next_stop(rp, rp->cur_t, expect);
-		if (rp->out_closed) {
-			fail_quiet:
+		task_done(ct, ev, 0);
+		if (rp->gdb)
+			rrk_gdb_after_event(rp, ev);
+		return 0;
+	}
+	int expect = 0;
+	if (ev->hdr.kind == RRK_EV_SIGNAL)
+		expect = (int)((const struct rrk_ev_signal *)(const void *)ev->body)->signo;
+	else if (ev->hdr.kind == RRK_EV_RDTSC || ev->hdr.kind == RRK_EV_CPUID)
+		expect = SIGSEGV;
+	struct stop stp = next_stop(rp, rp->cur_t, expect);
+	if (rp->out_closed)
+		return 2;
+	if (rp->gdb && stp.kind == STOP_SECCOMP) {
+		rp->cur_t->at_syscall = 1;
+		rrk_gdb_at_event_stop(rp, rp->cur_t);
+		rp->cur_t->at_syscall = 0;
+	}
+	switch (ev->hdr.kind) {
+	case RRK_EV_SYSCALL:
+		if (stp.kind != STOP_SECCOMP)
+			unexpected(rp, &stp);
+		replay_syscall(rp, ev);
+		break;
+	case RRK_EV_EXEC: {
+		if (stp.kind != STOP_SECCOMP)
+			unexpected(rp, &stp);
+		struct rrk_regs g;
+		tracee_getregs(&rp->cur_t->t, &g);
+		check_regs(rp, &ev->hdr.regs, &g, 1);
+		exec_stub(rp, &g);
+		build_image(rp, ev);
+		break;
+	}
+	case RRK_EV_RDTSC:
+	case RRK_EV_CPUID:
+		replay_trap_insn(rp, ev, &stp);
+		break;
+	case RRK_EV_SIGNAL:
+		replay_signal(rp, ev, &stp);
+		break;
+	default:
+		fail("%s: event %llu has unknown kind %u", o->trace_name,
+		     (unsigned long long)ev->hdr.number, ev->hdr.kind);
+	}
+	task_done(ct, ev, 1);
+	if (rp->out_closed)
+		return 2;
+	if (rp->gdb)
+		rrk_gdb_after_event(rp, ev);
+	return 0;
+}
+
+int rrk_replay(const struct replay_options *o)
+{
+	struct replayer rps, *rp = &rps;
+	memset(rp, 0, sizeof *rp);
+	rrk_rp_begin(rp, o);
+	for (;;) {
+		int st = rrk_rp_step(rp);
+		if (st == 1)
+			break;
+		if (st == 2) {
 			kill_tasks(rp);
 			return 141;
 		}
-		switch (ev->hdr.kind) {
-		case RRK_EV_SYSCALL:
-			if (stp.kind != STOP_SECCOMP)
-				unexpected(rp, &stp);
-			replay_syscall(rp, ev);
-			break;
-		case RRK_EV_EXEC: {
-			if (stp.kind != STOP_SECCOMP)
-				unexpected(rp, &stp);
-			struct rrk_regs g;
-			tracee_getregs(&rp->cur_t->t, &g);
-			check_regs(rp, &ev->hdr.regs, &g, 1);
-			exec_stub(rp, &g);
-			build_image(rp, ev);
-			break;
-		}
-		case RRK_EV_RDTSC:
-		case RRK_EV_CPUID:
-			replay_trap_insn(rp, ev, &stp);
-			break;
-		case RRK_EV_SIGNAL:
-			replay_signal(rp, ev, &stp);
-			break;
-		default:
-			fail("%s: event %llu has unknown kind %u", o->trace_name,
-			     (unsigned long long)ev->hdr.number, ev->hdr.kind);
-		}
-		if (rp->out_closed)
-			goto fail_quiet;
 	}
-	return end_status(rp);
+	return rrk_rp_end_status(rp);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,13 +12,21 @@
 
 static const char usage[] =
 	"usage: play [-q] [TRACE|-]\n"
+	"       play --gdb[=:PORT|=-] [--goto N] TRACE [-- GDB-ARGS...]\n"
 	"Replay a trace made by rec, re-emitting the program's output.\n"
 	"Reads standard input when TRACE is - or missing.\n"
 	"Exit status: the recorded program's, or 125 when the trace is bad or\n"
 	"the replay diverges from the recording.\n"
-	"  -q          do not re-emit the program's stdout and stderr\n"
-	"  -h, --help  show this help\n"
-	"  --version   show the version\n";
+	"  -q           do not re-emit the program's stdout and stderr\n"
+	"  --gdb        debug the replay: start gdb connected to it (forward and\n"
+	"               reverse execution, breakpoints, watchpoints, threads)\n"
+	"  --gdb=:PORT  only serve gdb on 127.0.0.1:PORT (0: any free port) and\n"
+	"               print the command that connects\n"
+	"  --gdb=-      speak the gdb protocol on stdin/stdout, for\n"
+	"               gdb -ex 'target remote | play --gdb=- TRACE'\n"
+	"  --goto N     under --gdb, start just before event N (see tracecat)\n"
+	"  -h, --help   show this help\n"
+	"  --version    show the version\n";
 
 int main(int argc, char **argv)
 {
@@ -35,6 +44,19 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 			o.quiet = 1;
+		else if (!strcmp(a, "--gdb"))
+			o.gdb = "";
+		else if (!strncmp(a, "--gdb=", 6))
+			o.gdb = a + 6;
+		else if (!strcmp(a, "--goto") || !strncmp(a, "--goto=", 7)) {
+			const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+			char *end;
+			if (!v || !*v)
+				rrk_die("--goto needs an event number; see play --help");
+			o.goto_event = strtoull(v, &end, 10);
+			if (*end || !o.goto_event)
+				rrk_die("--goto %s: not an event number; see play --help", v);
+		}
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 0;
@@ -48,11 +70,18 @@ int main(int argc, char **argv)
 		else
 			path = a;
 	}
-	if (i < argc) {
+	if (i < argc && o.gdb) {
+		/* play --gdb TRACE -- GDB-ARGS */
+		if (!path)
+			path = argv[i++];
+		o.gdb_args = argv + i;
+	} else if (i < argc) {
 		if (path || i + 1 < argc)
 			rrk_die("more than one trace given; see play --help");
 		path = argv[i];
 	}
+	if (o.goto_event && !o.gdb)
+		rrk_die("--goto works with --gdb (a plain replay starts at the beginning); see play --help");
 	if (!path || !strcmp(path, "-")) {
 		o.trace_fd = 0;
 		o.trace_name = "stdin";
@@ -61,6 +90,12 @@ int main(int argc, char **argv)
 		if (o.trace_fd < 0)
 			rrk_die("cannot open %s: %s", path, strerror(errno));
 		o.trace_name = path;
+	}
+	if (o.gdb) {
+		if (!path || !strcmp(path, "-"))
+			if (!strcmp(o.gdb, "-"))
+				rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
+		return rrk_replay_gdb(&o);
 	}
 	return rrk_replay(&o);
 }

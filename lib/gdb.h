@@ -1,0 +1,173 @@
+/* The gdb remote serial protocol server behind play --gdb: packets
+ * (gdb_packet.c), registers (gdb_regs.c), the session and its commands
+ * (gdb_server.c), positions and reverse execution (gdb_reverse.c),
+ * checkpoints (checkpoint.c). doc/design.md, "Debugging a replay". */
+#ifndef RRK_GDB_H
+#define RRK_GDB_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "point.h"
+#include "replay_int.h"
+
+/* ---- packets ---- */
+struct gdb_conn {
+	int in, out;
+	int noack;
+	uint8_t buf[65536];
+	size_t pos, len;
+	int interrupted;  /* a ^C arrived while the program ran */
+};
+#define GDB_PKT_MAX 16384
+/* Reads one packet into pkt (NUL-terminated, binary escapes undone);
+ * returns its length, or -1 at end of input. */
+long gdb_getpkt(struct gdb_conn *c, char *pkt, size_t max);
+void gdb_putpkt(struct gdb_conn *c, const char *data, size_t len);
+void gdb_puts(struct gdb_conn *c, const char *s);
+/* Whether a ^C is waiting (without blocking). */
+int gdb_poll_interrupt(struct gdb_conn *c);
+/* Escapes binary data for a reply; returns the bytes written to out
+ * (which needs 2*len bytes). */
+size_t gdb_escape(const uint8_t *in, size_t len, char *out);
+void gdb_hex(const void *data, size_t len, char *out);
+int gdb_unhex(const char *s, void *out, size_t len);
+
+/* ---- registers ---- */
+const char *gdb_target_description(size_t *len);
+#define GDB_NREGS 76
+#define GDB_REGBYTES 1024
+/* Fills out with all registers of t as gdb's g packet orders them;
+ * returns the number of bytes. at_syscall: t sits at a syscall entry
+ * stop and is shown at its syscall instruction. */
+size_t gdb_read_regs(struct tracee *t, int at_syscall, uint8_t *out, size_t offs[GDB_NREGS + 1]);
+
+/* ---- positions ---- */
+/* A point in the replay's timeline, exact without a counter. */
+enum mark_kind {
+	MK_AFTER,   /* right after event `when` was replayed */
+	MK_POINT,   /* task tid part way to its event `when`, in state pt */
+	MK_EVSTOP,  /* task tid stopped at its event `when`, not yet replayed */
+};
+struct mark {
+	enum mark_kind kind;
+	uint64_t when;
+	uint32_t tid;
+	struct rrk_regs regs;
+	struct rrk_point pt;
+	struct point_range *rg;
+	size_t nrg;
+	/* the task's previous event, its kind, its previous stopping event */
+	uint64_t prev_ev, prev_stop;
+	unsigned prev_kind;
+};
+/* Order: AFTER(E-1) < POINT(E) < EVSTOP(E) < AFTER(E). */
+uint64_t mark_time(const struct mark *m);
+
+/* ---- checkpoints ---- */
+struct checkpoint {
+	int id;           /* the number monitor checkpoint showed; 0 automatic */
+	uint64_t when;    /* event about to be replayed */
+	pid_t pid;        /* a stopped copy of the program, never run */
+	struct rrk_regs regs;
+	struct ptask task;
+	struct proc proc;
+	uint64_t emitted;
+	struct mark at;   /* for a checkpoint in the middle of a stretch */
+	int mid;
+};
+/* Whether the replay can be copied now (one task, nothing pending). */
+int cp_possible(struct replayer *rp);
+/* Copies the replay's only task into a new checkpoint; 0 or -1. */
+int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when);
+/* Replaces the running replay with a fresh copy of cp. */
+void cp_restore(struct replayer *rp, const struct checkpoint *cp);
+void cp_drop(struct checkpoint *cp);
+
+/* ---- the session ---- */
+struct gdb_bp {
+	uint64_t addr;
+	uint8_t saved;
+	int inserted;
+	int user;      /* from gdb (else play's own, for reaching a position) */
+};
+struct gdb_watch {
+	int used;
+	int type;      /* 1 execute, 2 write, 3 read, 4 access */
+	uint64_t addr, len;
+};
+enum job_kind {
+	JOB_NONE,
+	JOB_SEEK,      /* run to target, no breakpoints; report there */
+	JOB_SCAN,      /* run to target counting breakpoint stops */
+	JOB_NTH,       /* run to the nth breakpoint stop; report there */
+	JOB_STEPSCAN,  /* step the target's task from its stretch start */
+	JOB_STEPN,     /* step it n times from its stretch start; report */
+};
+struct gdb_session {
+	struct gdb_conn c;
+	struct replayer *rp;
+	struct gdb_bp *bps;
+	size_t nbps;
+	struct gdb_watch w[3];
+	/* how gdb resumed */
+	int stepping;
+	uint32_t step_tid;
+	int step_done;        /* the step ran an instruction that was an event */
+	uint32_t g_tid;       /* Hg */
+	/* where we stopped */
+	int stopped;
+	struct mark pos;
+	char last_reply[128];
+	int at_end;           /* stopped before the program's last exit */
+	int exited;
+	/* reverse execution and seeking */
+	enum job_kind job;
+	struct mark target;
+	uint64_t count, n;
+	int stretch_started;  /* STEPSCAN/STEPN: the task's stretch began */
+	int reached;
+	jmp_buf driver;
+	struct checkpoint *cps;
+	size_t ncps;
+	int next_cp_id;
+	uint64_t cp_clock;    /* replay time since the last checkpoint (ns) */
+	uint64_t cp_stamp;
+	uint64_t emitted;
+	uint64_t events;      /* events replayed, for ^C polling */
+	int quiet_stop;       /* the next stop is not sent (gdb did not ask yet) */
+	int detached;
+	uint64_t first;       /* the program's start event */
+	uint64_t no_cp_at;    /* restored part way through this event: no
+			       * automatic checkpoint there */
+	size_t scan_cp;       /* the checkpoint a job started from */
+	char seek_reason[64];
+	int seek_reply_ok;    /* a monitor command waits for "OK" */
+	int restored_mid;
+};
+
+/* gdb_server.c */
+void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind,
+		     const char *reason);
+int gdb_command_loop(struct gdb_session *s);
+void gdb_console(struct gdb_session *s, const char *msg);
+void gdb_bp_add(struct gdb_session *s, uint64_t addr, int user);
+void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user);
+/* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */
+size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t max);
+/* gdb_reverse.c */
+void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
+	__attribute__((noreturn));
+void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, struct mark *m);
+void gdb_free_mark(struct mark *m);
+int gdb_mark_is(struct gdb_session *s, struct ptask *t, const struct mark *m);
+void gdb_target_reached(struct gdb_session *s, struct ptask *t);
+void gdb_reverse_continue(struct gdb_session *s) __attribute__((noreturn));
+void gdb_reverse_step(struct gdb_session *s) __attribute__((noreturn));
+void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok) __attribute__((noreturn));
+void gdb_auto_checkpoint(struct gdb_session *s);
+int gdb_user_checkpoint(struct gdb_session *s);
+int gdb_user_restart(struct gdb_session *s, int id);
+
+#endif

@@ -1,0 +1,412 @@
+/* Positions, checkpoints and going backwards for play --gdb.
+ *
+ * A position is exact without a counter: after an event, at an event's
+ * stop, or part way through a task's run toward an event, named by the
+ * task's complete state (the execution points of doc/design.md). To go
+ * back, restore the last checkpoint before the position and run forward
+ * again: counting breakpoint stops up to the position (reverse-continue
+ * then runs to the last of them), or counting single steps from the
+ * start of the task's run (reverse-stepi then stops one step short). */
+#include "gdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CP_INTERVAL_NS 100000000ull /* of replay work between checkpoints */
+#define CP_MAX 128
+
+uint64_t mark_time(const struct mark *m)
+{
+	return m->kind == MK_AFTER ? 2 * m->when + 1 : 2 * m->when;
+}
+
+static uint64_t cp_time(const struct checkpoint *cp) { return 2 * cp->when - 1; }
+
+void gdb_free_mark(struct mark *m)
+{
+	free(m->rg);
+	m->rg = NULL;
+	m->nrg = 0;
+}
+
+static void copy_mark(struct mark *dst, const struct mark *src)
+{
+	gdb_free_mark(dst);
+	*dst = *src;
+	if (src->nrg) {
+		dst->rg = rrk_xmalloc(src->nrg * sizeof *dst->rg);
+		memcpy(dst->rg, src->rg, src->nrg * sizeof *dst->rg);
+	}
+}
+
+void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, struct mark *m)
+{
+	gdb_free_mark(m);
+	memset(m, 0, sizeof *m);
+	m->kind = kind;
+	m->when = rrk_rp_cur(s->rp)->hdr.number;
+	m->tid = t->rec_tid;
+	m->prev_ev = t->last_ev;
+	m->prev_kind = t->last_kind;
+	m->prev_stop = t->last_stop_ev;
+	tracee_getregs(&t->t, &m->regs);
+	if (kind != MK_EVSTOP && rrk_point_capture(&t->t, &m->pt, &m->rg, &m->nrg) < 0)
+		m->nrg = 0;
+}
+
+/* ---- checkpoints ---- */
+
+static struct checkpoint *cp_add(struct gdb_session *s)
+{
+	s->cps = rrk_xrealloc(s->cps, (s->ncps + 1) * sizeof *s->cps);
+	struct checkpoint *cp = &s->cps[s->ncps++];
+	memset(cp, 0, sizeof *cp);
+	return cp;
+}
+
+/* Keeps the count bounded: drops every other automatic checkpoint. */
+static void cp_thin(struct gdb_session *s)
+{
+	size_t k = 0;
+	int odd = 0;
+	for (size_t i = 0; i < s->ncps; i++) {
+		struct checkpoint *cp = &s->cps[i];
+		int keep = i == 0 || cp->id || i == s->ncps - 1 || (odd ^= 1);
+		if (keep)
+			s->cps[k++] = *cp;
+		else
+			cp_drop(cp);
+	}
+	s->ncps = k;
+}
+
+void gdb_auto_checkpoint(struct gdb_session *s)
+{
+	uint64_t when = rrk_rp_cur(s->rp)->hdr.number, now = rrk_now_ns();
+	if (s->no_cp_at == when)
+		return;
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].when == when && !s->cps[i].mid) {
+			s->cp_stamp = now;
+			return;
+		}
+	if (now - s->cp_stamp < CP_INTERVAL_NS || !cp_possible(s->rp))
+		return;
+	struct checkpoint cp;
+	if (cp_take(s->rp, &cp, when) < 0)
+		return;
+	/* in time order */
+	struct checkpoint *slot = cp_add(s);
+	size_t i = (size_t)(slot - s->cps);
+	while (i > 0 && s->cps[i - 1].when > when) {
+		s->cps[i] = s->cps[i - 1];
+		i--;
+	}
+	s->cps[i] = cp;
+	s->cp_stamp = now;
+	if (s->ncps > CP_MAX)
+		cp_thin(s);
+}
+
+/* The latest automatic checkpoint at or (strictly) before time. */
+static struct checkpoint *cp_before(struct gdb_session *s, uint64_t time, int strict)
+{
+	struct checkpoint *best = NULL;
+	for (size_t i = 0; i < s->ncps; i++) {
+		struct checkpoint *cp = &s->cps[i];
+		if (cp->mid || cp->pid <= 0)
+			continue;
+		if (strict ? cp_time(cp) < time : cp_time(cp) <= time)
+			if (!best || cp->when > best->when)
+				best = cp;
+	}
+	return best;
+}
+
+static void restart_from(struct gdb_session *s, struct checkpoint *cp) __attribute__((noreturn));
+static void restart_from(struct gdb_session *s, struct checkpoint *cp)
+{
+	cp_restore(s->rp, cp);
+	s->no_cp_at = cp->mid ? cp->when : 0;
+	s->cp_stamp = rrk_now_ns();
+	s->stretch_started = 0;
+	s->count = 0;
+	s->scan_cp = cp - s->cps;
+	longjmp(s->driver, 1);
+}
+
+/* ---- jobs ---- */
+
+static void seek(struct gdb_session *s, const struct mark *m, const char *reason, int reply_ok)
+	__attribute__((noreturn));
+static void seek(struct gdb_session *s, const struct mark *m, const char *reason, int reply_ok)
+{
+	struct checkpoint *cp = cp_before(s, mark_time(m), 0);
+	if (!cp)
+		cp = &s->cps[0];
+	copy_mark(&s->target, m);
+	s->job = JOB_SEEK;
+	snprintf(s->seek_reason, sizeof s->seek_reason, "%s", reason);
+	s->seek_reply_ok = reply_ok;
+	restart_from(s, cp);
+}
+
+static void seek_begin(struct gdb_session *s, int reply_ok) __attribute__((noreturn));
+static void seek_begin(struct gdb_session *s, int reply_ok)
+{
+	struct mark m;
+	memset(&m, 0, sizeof m);
+	m.kind = MK_AFTER;
+	m.when = s->first;
+	seek(s, &m, "replaylog:begin;", reply_ok);
+}
+
+static void start_scan(struct gdb_session *s) __attribute__((noreturn));
+static void start_scan(struct gdb_session *s)
+{
+	struct checkpoint *cp = cp_before(s, mark_time(&s->target), 1);
+	if (!cp)
+		seek_begin(s, 0);
+	s->job = JOB_SCAN;
+	s->n = 0;
+	restart_from(s, cp);
+}
+
+static void stepscan(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
+static void stepscan(struct gdb_session *s, const struct mark *p)
+{
+	struct checkpoint *cp = cp_before(s, 2 * p->when, 1);
+	if (!cp)
+		seek_begin(s, 0);
+	copy_mark(&s->target, p);
+	s->job = JOB_STEPSCAN;
+	restart_from(s, cp);
+}
+
+/* The state just before p, where p is the first of its task's run. */
+static void before_run(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
+static void before_run(struct gdb_session *s, const struct mark *p)
+{
+	if (p->prev_kind == RRK_EV_SCHED && p->prev_ev) {
+		/* preempted at this very state: it is the end of the run
+		 * toward the switch */
+		struct mark q;
+		memset(&q, 0, sizeof q);
+		copy_mark(&q, p);
+		q.kind = MK_POINT;
+		q.when = p->prev_ev;
+		q.prev_ev = q.prev_kind = 0;
+		stepscan(s, &q);
+	}
+	if (p->prev_stop && p->prev_stop > s->first) {
+		struct mark q;
+		memset(&q, 0, sizeof q);
+		q.kind = MK_EVSTOP;
+		q.when = p->prev_stop;
+		q.tid = p->tid;
+		seek(s, &q, "", 0);
+	}
+	seek_begin(s, 0);
+}
+
+void gdb_target_reached(struct gdb_session *s, struct ptask *t)
+{
+	switch (s->job) {
+	case JOB_SEEK:
+	case JOB_NTH:
+		s->job = JOB_NONE;
+		if (s->seek_reply_ok) {
+			char msg[128];
+			s->seek_reply_ok = 0;
+			s->quiet_stop = 1;
+			snprintf(msg, sizeof msg, "At event %llu\n",
+				 (unsigned long long)rrk_rp_cur(s->rp)->hdr.number);
+			gdb_console(s, msg);
+			gdb_puts(&s->c, "OK");
+		}
+		gdb_report_stop(s, t, s->target.kind, s->seek_reason);
+		return;
+	case JOB_SCAN:
+		if (s->n) {
+			s->job = JOB_NTH;
+			restart_from(s, &s->cps[s->scan_cp]);
+		} else {
+			/* nothing between the checkpoint and the target: look
+			 * before the checkpoint */
+			struct mark m;
+			memset(&m, 0, sizeof m);
+			m.kind = MK_AFTER;
+			m.when = s->cps[s->scan_cp].when - 1;
+			copy_mark(&s->target, &m);
+			start_scan(s);
+		}
+	case JOB_STEPSCAN:
+		if (s->count == 0) {
+			struct mark p;
+			memset(&p, 0, sizeof p);
+			copy_mark(&p, &s->target);
+			before_run(s, &p);
+		}
+		s->job = JOB_STEPN;
+		s->n = s->count - 1;
+		restart_from(s, &s->cps[s->scan_cp]);
+	case JOB_STEPN:
+	case JOB_NONE:
+		return;
+	}
+}
+
+void gdb_reverse_continue(struct gdb_session *s)
+{
+	copy_mark(&s->target, &s->pos);
+	start_scan(s);
+}
+
+void gdb_reverse_step(struct gdb_session *s)
+{
+	struct mark p;
+	memset(&p, 0, sizeof p);
+	copy_mark(&p, &s->pos);
+	if (p.kind == MK_AFTER)
+		before_run(s, &p);
+	stepscan(s, &p);
+}
+
+void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok)
+{
+	if (n <= s->first + 1)
+		seek_begin(s, reply_ok);
+	struct mark m;
+	memset(&m, 0, sizeof m);
+	m.kind = MK_AFTER;
+	m.when = n - 1;
+	seek(s, &m, "", reply_ok);
+}
+
+int gdb_user_checkpoint(struct gdb_session *s)
+{
+	struct checkpoint cp;
+	struct replayer *rp = s->rp;
+	int mid = s->pos.kind != MK_AFTER;
+	uint64_t when = rrk_rp_cur(rp)->hdr.number + (mid ? 0 : 1);
+	if (cp_take(rp, &cp, when) < 0)
+		return -1;
+	cp.mid = mid;
+	cp.id = ++s->next_cp_id;
+	copy_mark(&cp.at, &s->pos);
+	*cp_add(s) = cp;
+	return cp.id;
+}
+
+int gdb_user_restart(struct gdb_session *s, int id)
+{
+	if (id == 0)
+		seek_begin(s, 1);
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].id == id && s->cps[i].pid > 0) {
+			struct checkpoint *cp = &s->cps[i];
+			if (!cp->mid)
+				seek(s, &cp->at, "", 1);
+			/* part way through a run: the copy is the position */
+			copy_mark(&s->target, &cp->at);
+			s->job = JOB_SEEK;
+			s->seek_reason[0] = 0;
+			s->seek_reply_ok = 1;
+			s->restored_mid = 1;
+			restart_from(s, cp);
+		}
+	return -1;
+}
+
+/* ---- the driver ---- */
+
+/* A trace that can be read again from its start: a pipe is copied. */
+static int seekable(const struct replay_options *o)
+{
+	if (lseek(o->trace_fd, 0, SEEK_CUR) == 0)
+		return o->trace_fd;
+	int fd = memfd_create("rrkit-trace", MFD_CLOEXEC);
+	if (fd < 0)
+		rrk_die("cannot keep a copy of the trace: memfd_create: %s", strerror(errno));
+	static char buf[1 << 16];
+	for (;;) {
+		long n = rrk_read_full(o->trace_fd, buf, sizeof buf);
+		if (n < 0)
+			rrk_die("cannot read %s: %s", o->trace_name, strerror((int)-n));
+		if (n == 0)
+			break;
+		if (rrk_write_all(fd, buf, (size_t)n) < 0)
+			rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
+{
+	static struct replay_options opts;
+	struct replayer *rp = s->rp;
+	opts = *o;
+	opts.trace_fd = seekable(o);
+	if (!strcmp(o->gdb, "-"))
+		opts.output_fd = 2; /* standard output speaks to gdb */
+	rrk_rp_begin(rp, &opts);
+	s->first = rrk_rp_cur(rp)->hdr.number;
+	struct checkpoint *cp0 = cp_add(s);
+	if (cp_take(rp, cp0, s->first + 1) < 0)
+		rrk_die("cannot copy the replayed program for going backwards");
+	s->cp_stamp = rrk_now_ns();
+	int st;
+	if (setjmp(s->driver))
+		goto restored;
+	if (o->goto_event > s->first + 1) {
+		s->quiet_stop = 1;
+		gdb_goto_event(s, o->goto_event, 0);
+	}
+	s->quiet_stop = 1;
+	gdb_report_stop(s, rp->cur_t, MK_AFTER, "");
+	for (;;) {
+		st = rrk_rp_prepare(rp);
+		if (st)
+			break;
+		if (0) {
+		restored:
+			if (s->job != JOB_NONE && s->restored_mid) {
+				s->restored_mid = 0;
+				gdb_target_reached(s, rp->cur_t);
+			} else if (s->job != JOB_NONE && s->target.kind == MK_AFTER &&
+				   s->target.when + 1 == rrk_rp_cur(rp)->hdr.number) {
+				gdb_target_reached(s, rp->cur_t);
+			}
+		}
+		st = rrk_rp_process(rp);
+		if (st)
+			break;
+	}
+	if (st == 2) {
+		rrk_rp_kill(rp);
+		exit(141);
+	}
+	/* the program has ended */
+	s->exited = 1;
+	int status = rrk_rp_end_status(rp);
+	if (s->detached)
+		exit(status);
+	if (s->job != JOB_NONE)
+		rrk_warn("warning: the replay ended before reaching the position gdb asked for");
+	s->job = JOB_NONE;
+	if (rp->have_end && rp->end.how == RRK_END_SIGNALED)
+		snprintf(s->last_reply, sizeof s->last_reply, "X%02x", (unsigned)rp->end.code & 0x7f);
+	else
+		snprintf(s->last_reply, sizeof s->last_reply, "W%02x", (unsigned)status & 0xff);
+	gdb_puts(&s->c, s->last_reply);
+	gdb_command_loop(s);
+	exit(status);
+}

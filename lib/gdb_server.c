@@ -1,0 +1,1125 @@
+/* play --gdb: a gdb remote-protocol server over the replay engine. The
+ * engine calls the hooks below while it replays; a stop that gdb should
+ * see runs the command loop right there, and gdb's next forward resume
+ * returns into the engine. Going backwards restores a checkpoint and
+ * runs forward again (gdb_reverse.c). doc/design.md, "Debugging". */
+#include "gdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef TRAP_TRACE
+#define TRAP_TRACE 2
+#endif
+#define SI_KERNEL_ 0x80
+
+static struct gdb_session *S;
+
+static char *pkt, *reply;
+
+/* ---- breakpoints and watchpoints ---- */
+
+static struct gdb_bp *bp_find(struct gdb_session *s, uint64_t addr, int user)
+{
+	for (size_t i = 0; i < s->nbps; i++)
+		if (s->bps[i].addr == addr && s->bps[i].user == user)
+			return &s->bps[i];
+	return NULL;
+}
+
+static int bp_any(struct gdb_session *s, uint64_t addr)
+{
+	return bp_find(s, addr, 1) || bp_find(s, addr, 0);
+}
+
+void gdb_bp_add(struct gdb_session *s, uint64_t addr, int user)
+{
+	if (bp_find(s, addr, user))
+		return;
+	s->bps = rrk_xrealloc(s->bps, (s->nbps + 1) * sizeof *s->bps);
+	s->bps[s->nbps++] = (struct gdb_bp){ addr, 0, 0, user };
+}
+
+void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user)
+{
+	for (size_t i = 0; i < s->nbps; i++)
+		if (s->bps[i].addr == addr && s->bps[i].user == user) {
+			s->bps[i] = s->bps[--s->nbps];
+			return;
+		}
+}
+
+/* int3 into t's address space at every breakpoint (one byte per address). */
+static void bps_insert(struct gdb_session *s, struct ptask *t)
+{
+	for (size_t i = 0; i < s->nbps; i++) {
+		struct gdb_bp *b = &s->bps[i];
+		b->inserted = 0;
+		int dup = 0;
+		for (size_t k = 0; k < i; k++)
+			if (s->bps[k].addr == b->addr && s->bps[k].inserted)
+				dup = 1;
+		if (dup)
+			continue;
+		static const uint8_t int3 = 0xcc;
+		if (tracee_read(&t->t, b->addr, &b->saved, 1) == 0 &&
+		    tracee_write(&t->t, b->addr, &int3, 1) == 0)
+			b->inserted = 1;
+	}
+}
+
+static void bps_remove(struct gdb_session *s, struct ptask *t)
+{
+	for (size_t i = s->nbps; i-- > 0;) {
+		struct gdb_bp *b = &s->bps[i];
+		if (b->inserted && !t->dead)
+			tracee_write(&t->t, b->addr, &b->saved, 1);
+		b->inserted = 0;
+	}
+}
+
+static int watch_set(struct gdb_session *s, int type, uint64_t addr, uint64_t len)
+{
+	/* aligned pieces of 1, 2, 4 or 8 bytes, one debug register each */
+	struct gdb_watch pieces[3];
+	int n = 0;
+	uint64_t a = addr, end = addr + len;
+	while (a < end) {
+		uint64_t sz = 8;
+		while (sz > 1 && ((a & (sz - 1)) || a + sz > end))
+			sz /= 2;
+		if (type == 1)
+			sz = 1;
+		if (n == 3)
+			return -1;
+		pieces[n++] = (struct gdb_watch){ 1, type, a, sz };
+		a += sz;
+		if (type == 1)
+			break;
+	}
+	int k = 0;
+	for (int i = 0; i < 3; i++)
+		k += !s->w[i].used;
+	if (k < n)
+		return -1;
+	for (int i = 0, p = 0; i < 3 && p < n; i++)
+		if (!s->w[i].used) {
+			s->w[i] = pieces[p++];
+			s->w[i].used = 1 + (int)(addr != s->w[i].addr); /* 2: a later piece */
+			s->w[i].addr = pieces[p - 1].addr;
+		}
+	return 0;
+}
+
+static void watch_del(struct gdb_session *s, int type, uint64_t addr, uint64_t len)
+{
+	for (int i = 0; i < 3; i++)
+		if (s->w[i].used && s->w[i].type == type && s->w[i].addr >= addr &&
+		    s->w[i].addr < addr + (len ? len : 1))
+			s->w[i].used = 0;
+}
+
+/* Debug register values for the watchpoints. */
+static void watch_apply(struct gdb_session *s)
+{
+	uint64_t dr7 = 0;
+	for (int i = 0; i < 3; i++) {
+		s->rp->user_dr[i] = s->w[i].addr;
+		if (!s->w[i].used)
+			continue;
+		static const unsigned rw[] = { 0, 0, 1, 3, 3 };
+		unsigned len = s->w[i].len == 8 ? 2 : s->w[i].len == 4 ? 3 : s->w[i].len == 2 ? 1 : 0;
+		if (s->w[i].type == 1)
+			len = 0;
+		dr7 |= 1ull << (2 * i);
+		dr7 |= (uint64_t)(rw[s->w[i].type] | (len << 2)) << (16 + 4 * i);
+	}
+	s->rp->user_dr7 = dr7;
+}
+
+/* The watchpoint a trap in slot i belongs to: its first piece. */
+static uint64_t watch_start(struct gdb_session *s, int i)
+{
+	uint64_t a = s->w[i].addr;
+	for (int k = 0; k < 3; k++)
+		if (s->w[k].used == 1 && s->w[k].type == s->w[i].type && s->w[k].addr <= a &&
+		    s->w[k].addr > a - 32)
+			return s->w[k].addr;
+	return a;
+}
+
+/* ---- the engine's hooks ---- */
+
+static int same_regs(struct ptask *t, const struct rrk_regs *want)
+{
+	struct rrk_regs g;
+	tracee_getregs(&t->t, &g);
+	g.orig_rax = want->orig_rax;
+	g.eflags = (g.eflags & ~0x10100ull) | (want->eflags & 0x10100ull); /* RF, TF */
+	return !rrk_regs_diff(want, &g, NULL, 0);
+}
+
+int gdb_mark_is(struct gdb_session *s, struct ptask *t, const struct mark *m)
+{
+	struct rrk_ev *ev = rrk_rp_cur(s->rp);
+	if (m->kind != MK_POINT || ev->hdr.number != m->when || t->rec_tid != m->tid)
+		return 0;
+	if (!same_regs(t, &m->regs))
+		return 0;
+	uint8_t fp[512];
+	if (ptrace(PTRACE_GETFPREGS, t->t.tid, 0, fp) < 0 || memcmp(fp, m->pt.fpregs, 416))
+		return 0;
+	return rrk_mem_digest(&t->t, m->rg, m->nrg) == m->pt.digest;
+}
+
+static int job_targets(struct gdb_session *s, struct ptask *t)
+{
+	return s->job != JOB_NONE && s->target.kind == MK_POINT &&
+	       rrk_rp_cur(s->rp)->hdr.number == s->target.when && t->rec_tid == s->target.tid;
+}
+
+
+/* A stop of t that concerns gdb or a job. Returns when the replay goes on. */
+static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, const char *reason)
+{
+	if (job_targets(s, t) && gdb_mark_is(s, t, &s->target)) {
+		gdb_target_reached(s, t);
+		return;
+	}
+	switch (s->job) {
+	case JOB_NONE:
+		if (user || (step && s->stepping && t->rec_tid == s->step_tid))
+			gdb_report_stop(s, t, MK_POINT, user ? reason : "");
+		return;
+	case JOB_SCAN:
+		if (user)
+			s->n = ++s->count; /* the last stop before the target, so far */
+		return;
+	case JOB_NTH:
+		if (user && ++s->count == s->n) {
+			s->job = JOB_NONE;
+			gdb_report_stop(s, t, MK_POINT, reason);
+		}
+		return;
+	case JOB_STEPSCAN:
+	case JOB_STEPN:
+		if (!step || !s->stretch_started)
+			return;
+		s->count++;
+		if (s->job == JOB_STEPN && s->count == s->n) {
+			s->job = JOB_NONE;
+			gdb_report_stop(s, t, MK_POINT, "");
+		}
+		return;
+	case JOB_SEEK:
+		return;
+	}
+}
+
+struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+			uint64_t point)
+{
+	struct gdb_session *s = rp->gdb;
+	struct rrk_ev *ev = rrk_rp_cur(rp);
+	if (s->detached) {
+		rp->user_dr7 = 0;
+		rrk_rp_debugregs(rp, t, point);
+		tracee_cont(&t->t, sig);
+		t->running = 1;
+		return rrk_rp_wait(rp, t, expect_sig);
+	}
+	for (;;) {
+		if (job_targets(s, t) && gdb_mark_is(s, t, &s->target))
+			gdb_target_reached(s, t);
+		int stepjob = (s->job == JOB_STEPSCAN || s->job == JOB_STEPN) &&
+			      t->rec_tid == s->target.tid && ev->hdr.number == s->target.when;
+		if (stepjob && !s->stretch_started) {
+			s->stretch_started = 1;
+			s->count = 0;
+			if (s->job == JOB_STEPSCAN && s->target.kind == MK_POINT && gdb_mark_is(s, t, &s->target)) {
+				gdb_target_reached(s, t);
+			} else if (s->job == JOB_STEPN && s->n == 0) {
+				s->job = JOB_NONE;
+				gdb_report_stop(s, t, MK_POINT, "");
+			}
+			stepjob = s->job == JOB_STEPSCAN || s->job == JOB_STEPN;
+		}
+		int stepping = stepjob || (s->job == JOB_NONE && s->stepping && t->rec_tid == s->step_tid);
+		int use_bps = s->job == JOB_NONE || s->job == JOB_SCAN || s->job == JOB_NTH;
+		struct rrk_regs g;
+		tracee_getregs(&t->t, &g);
+		int aimed = job_targets(s, t);
+		if (aimed)
+			gdb_bp_add(s, s->target.regs.rip, 0);
+		/* Off a breakpoint at the current instruction by one step. */
+		int over = !stepping && ((use_bps && bp_find(s, g.rip, 1)) || (aimed && g.rip == s->target.regs.rip));
+		if (use_bps)
+			watch_apply(s);
+		else
+			rp->user_dr7 = 0;
+		rrk_rp_debugregs(rp, t, point);
+		if (stepping || over) {
+			tracee_singlestep(&t->t, sig);
+		} else {
+			if (use_bps || aimed) {
+				if (!use_bps) {
+					/* only play's own breakpoint */
+					for (size_t i = 0; i < s->nbps; i++)
+						if (s->bps[i].user)
+							s->bps[i].inserted = 0;
+				}
+				bps_insert(s, t);
+				if (!use_bps)
+					for (size_t i = 0; i < s->nbps; i++)
+						if (s->bps[i].user && s->bps[i].inserted) {
+							tracee_write(&t->t, s->bps[i].addr, &s->bps[i].saved, 1);
+							s->bps[i].inserted = 0;
+						}
+			}
+			tracee_cont(&t->t, sig);
+		}
+		sig = 0;
+		t->running = 1;
+		struct stop st = rrk_rp_wait(rp, t, expect_sig);
+		bps_remove(s, t);
+		if (aimed)
+			gdb_bp_del(s, s->target.regs.rip, 0);
+		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP) {
+			if (stepping && t->rec_tid == s->step_tid && s->job == JOB_NONE)
+				s->step_done = 1; /* the instruction was an event */
+			return st;
+		}
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si);
+		size_t dr6off = offsetof(struct user, u_debugreg[6]);
+		errno = 0;
+		uint64_t dr6 = (uint64_t)ptrace(PTRACE_PEEKUSER, t->t.tid, (void *)dr6off, 0);
+		if (errno)
+			dr6 = 0;
+		ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr6off, 0);
+		tracee_getregs(&t->t, &g);
+		int is_step = si.si_code == TRAP_TRACE || (dr6 & 0x4000);
+		int is_int3 = si.si_code == SI_KERNEL_ && bp_any(s, g.rip - 1) && !stepping && !over;
+		int is_point = point && (dr6 & 8);
+		int user = 0;
+		char reason[64] = "";
+		if (is_int3) {
+			g.rip--;
+			tracee_setregs(&t->t, &g);
+			if (use_bps && bp_find(s, g.rip, 1)) {
+				user = 1;
+				snprintf(reason, sizeof reason, "swbreak:;");
+			}
+		}
+		if (use_bps)
+			for (int i = 0; i < 3; i++) {
+				if (!(dr6 & (1u << i)) || !s->w[i].used)
+					continue;
+				static const char *const kinds[] = { "", "hwbreak", "watch", "rwatch", "awatch" };
+				user = 1;
+				if (s->w[i].type == 1)
+					snprintf(reason, sizeof reason, "hwbreak:;");
+				else
+					snprintf(reason, sizeof reason, "%s:%llx;", kinds[s->w[i].type],
+						 (unsigned long long)watch_start(s, i));
+			}
+		if (!is_step && !is_int3 && !is_point && !user)
+			return st; /* a SIGTRAP of the program's own: an event */
+		if (over && !user && !is_point && !(stepping && is_step)) {
+			if (aimed && gdb_mark_is(s, t, &s->target)) {
+				gdb_target_reached(s, t);
+				continue;
+			}
+			continue; /* off the breakpoint: now run */
+		}
+		on_trap(s, t, user, is_step && stepping, reason);
+		if (is_point)
+			return st;
+	}
+}
+
+/* Whether ev ends the last process: after it nothing runs again. */
+static int final_event(struct replayer *rp, struct ptask *t, const struct rrk_ev *ev)
+{
+	int others = 0, threads = 0;
+	for (struct ptask *x = rp->tasks; x; x = x->next) {
+		if (x->dead)
+			continue;
+		if (x->proc != t->proc)
+			others++;
+		else
+			threads++;
+	}
+	if (others)
+		return 0;
+	if (ev->hdr.kind == RRK_EV_SIGNAL) {
+		const struct rrk_ev_signal *b = (const void *)ev->body;
+		return b->disposition == RRK_SIG_FATAL;
+	}
+	if (ev->hdr.kind != RRK_EV_SYSCALL)
+		return 0;
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	return b->nr == SYS_exit_group || (b->nr == SYS_exit && threads == 1);
+}
+
+void rrk_gdb_before_event(struct replayer *rp)
+{
+	struct gdb_session *s = rp->gdb;
+	if (s->detached)
+		return;
+	s->events++;
+	gdb_auto_checkpoint(s);
+	if (s->job == JOB_NONE && (s->events & 63) == 0 && gdb_poll_interrupt(&s->c))
+		gdb_report_stop(s, rp->cur_t, MK_AFTER, "signal:02");
+}
+
+void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
+{
+	struct gdb_session *s = rp->gdb;
+	struct rrk_ev *ev = rrk_rp_cur(rp);
+	if (s->detached)
+		return;
+	if (s->job != JOB_NONE && s->target.kind == MK_EVSTOP && s->target.when == ev->hdr.number) {
+		gdb_target_reached(s, t);
+		return;
+	}
+	if (s->job == JOB_NONE && final_event(rp, t, ev)) {
+		s->at_end = 1;
+		if (ev->hdr.kind == RRK_EV_SIGNAL) {
+			char r[32];
+			snprintf(r, sizeof r, "signal:%02x",
+				 (unsigned)((const struct rrk_ev_signal *)(const void *)ev->body)->signo);
+			gdb_report_stop(s, t, MK_EVSTOP, r);
+		} else {
+			gdb_report_stop(s, t, MK_EVSTOP, "replaylog:end;");
+		}
+		s->at_end = 0;
+	}
+}
+
+void rrk_gdb_after_event(struct replayer *rp, const struct rrk_ev *ev)
+{
+	struct gdb_session *s = rp->gdb;
+	struct ptask *t = rrk_rp_task(rp, ev->hdr.tid);
+	if (s->detached)
+		return;
+	if (s->job != JOB_NONE && s->target.kind == MK_AFTER && s->target.when == ev->hdr.number) {
+		gdb_target_reached(s, t ? t : rp->cur_t);
+		return;
+	}
+	if ((s->job == JOB_STEPSCAN || s->job == JOB_STEPN) && s->target.when == ev->hdr.number &&
+	    s->target.tid == ev->hdr.tid)
+		rrk_die("cannot find the current position when going back; please report this with the trace");
+	if (s->job == JOB_NONE && s->step_done && ev->hdr.tid == s->step_tid && t) {
+		s->step_done = 0;
+		gdb_report_stop(s, t, MK_AFTER, "");
+	}
+}
+
+/* ---- stop replies ---- */
+
+void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind,
+		     const char *reason)
+{
+	gdb_capture(s, t, kind, &s->pos);
+	int sig = 5;
+	const char *r = reason;
+	if (!strncmp(reason, "signal:", 7)) {
+		sig = (int)strtol(reason + 7, NULL, 16);
+		r = "";
+	}
+	snprintf(s->last_reply, sizeof s->last_reply, "T%02xthread:%x;%s", sig, t->rec_tid, r);
+	s->g_tid = t->rec_tid;
+	s->stopped = 1;
+	if (s->quiet_stop)
+		s->quiet_stop = 0;
+	else
+		gdb_puts(&s->c, s->last_reply);
+	gdb_command_loop(s);
+}
+
+/* ---- the command loop ---- */
+
+static struct ptask *gtask(struct gdb_session *s, uint32_t tid)
+{
+	struct ptask *t = tid ? rrk_rp_task(s->rp, tid) : NULL;
+	if (!t)
+		t = rrk_rp_task(s->rp, s->g_tid);
+	if (!t)
+		t = rrk_rp_task(s->rp, s->pos.tid);
+	if (!t)
+		for (struct ptask *x = s->rp->tasks; x && !t; x = x->next)
+			if (!x->dead)
+				t = x;
+	return t;
+}
+
+void gdb_console(struct gdb_session *s, const char *msg)
+{
+	size_t n = strlen(msg);
+	char *o = rrk_xmalloc(2 * n + 2);
+	o[0] = 'O';
+	gdb_hex(msg, n, o + 1);
+	gdb_puts(&s->c, o);
+	free(o);
+}
+
+static void xfer_reply(const char *data, size_t total, const char *args)
+{
+	unsigned long long off = 0, len = 0;
+	const char *p = strrchr(args, ':');
+	if (!p || sscanf(p + 1, "%llx,%llx", &off, &len) != 2) {
+		gdb_puts(&S->c, "E00");
+		return;
+	}
+	if (len > GDB_PKT_MAX - 16)
+		len = GDB_PKT_MAX - 16;
+	if (off >= total) {
+		gdb_puts(&S->c, "l");
+		return;
+	}
+	size_t n = total - off < len ? total - off : len;
+	reply[0] = n < total - off ? 'm' : 'l';
+	size_t k = gdb_escape((const uint8_t *)data + off, n, reply + 1);
+	gdb_putpkt(&S->c, reply, k + 1);
+}
+
+/* ---- vFile: the trace's files first, this machine's otherwise ---- */
+struct vfile {
+	int used;
+	const struct blob *blob;
+	int fd;
+};
+static struct vfile vfiles[64];
+
+static const struct blob *blob_for_path(struct gdb_session *s, const char *path)
+{
+	for (size_t i = 0; i < s->rp->nfiles; i++)
+		if (!strcmp(s->rp->files[i].path, path))
+			return rrk_rp_blob(s->rp, s->rp->files[i].digest);
+	return NULL;
+}
+
+static void vfile(struct gdb_session *s, char *cmd)
+{
+	char out[128];
+	if (!strncmp(cmd, "setfs:", 6)) {
+		gdb_puts(&s->c, "F0");
+	} else if (!strncmp(cmd, "open:", 5)) {
+		char *comma = strchr(cmd + 5, ',');
+		unsigned flags = 0;
+		if (!comma) {
+			gdb_puts(&s->c, "F-1,16");
+			return;
+		}
+		*comma = 0;
+		sscanf(comma + 1, "%x", &flags);
+		size_t n = strlen(cmd + 5) / 2;
+		char *path = rrk_xmalloc(n + 1);
+		gdb_unhex(cmd + 5, path, n);
+		path[n] = 0;
+		int slot = -1;
+		for (int i = 0; i < 64 && slot < 0; i++)
+			if (!vfiles[i].used)
+				slot = i;
+		const struct blob *b = blob_for_path(s, path);
+		int fd = -1;
+		if ((flags & 3) != 0) {
+			snprintf(out, sizeof out, "F-1,%x", EACCES);
+		} else if (slot < 0) {
+			snprintf(out, sizeof out, "F-1,%x", EMFILE);
+		} else if (b || (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			vfiles[slot] = (struct vfile){ 1, b, fd };
+			snprintf(out, sizeof out, "F%x", slot);
+		} else {
+			snprintf(out, sizeof out, "F-1,%x", errno == ENOENT ? ENOENT : EACCES);
+		}
+		free(path);
+		gdb_puts(&s->c, out);
+	} else if (!strncmp(cmd, "pread:", 6)) {
+		unsigned fd = 0;
+		unsigned long long count = 0, off = 0;
+		if (sscanf(cmd + 6, "%x,%llx,%llx", &fd, &count, &off) != 3 || fd >= 64 || !vfiles[fd].used) {
+			gdb_puts(&s->c, "F-1,9");
+			return;
+		}
+		if (count > GDB_PKT_MAX / 2 - 32)
+			count = GDB_PKT_MAX / 2 - 32;
+		static uint8_t data[GDB_PKT_MAX];
+		long n;
+		if (vfiles[fd].blob) {
+			const struct blob *b = vfiles[fd].blob;
+			n = off >= b->total ? 0 : (long)(b->total - off < count ? b->total - off : count);
+			if (n)
+				memcpy(data, b->data + off, (size_t)n);
+		} else {
+			n = pread(vfiles[fd].fd, data, count, (off_t)off);
+			if (n < 0) {
+				snprintf(out, sizeof out, "F-1,%x", EIO);
+				gdb_puts(&s->c, out);
+				return;
+			}
+		}
+		int h = snprintf(reply, 32, "F%lx;", n);
+		size_t k = gdb_escape(data, (size_t)n, reply + h);
+		gdb_putpkt(&s->c, reply, (size_t)h + k);
+	} else if (!strncmp(cmd, "close:", 6)) {
+		unsigned fd = 0;
+		sscanf(cmd + 6, "%x", &fd);
+		if (fd < 64 && vfiles[fd].used) {
+			if (vfiles[fd].fd >= 0)
+				close(vfiles[fd].fd);
+			vfiles[fd].used = 0;
+		}
+		gdb_puts(&s->c, "F0");
+	} else if (!strncmp(cmd, "fstat:", 6)) {
+		unsigned fd = 0;
+		sscanf(cmd + 6, "%x", &fd);
+		if (fd >= 64 || !vfiles[fd].used) {
+			gdb_puts(&s->c, "F-1,9");
+			return;
+		}
+		uint64_t size;
+		uint32_t mode = 0100444;
+		if (vfiles[fd].blob) {
+			size = vfiles[fd].blob->total;
+		} else {
+			struct stat sb;
+			fstat(vfiles[fd].fd, &sb);
+			size = (uint64_t)sb.st_size;
+			mode = sb.st_mode;
+		}
+		/* gdb's struct stat: big-endian, 64 bytes */
+		uint8_t st[64];
+		memset(st, 0, sizeof st);
+		for (int i = 0; i < 4; i++)
+			st[8 + i] = (uint8_t)(mode >> (24 - 8 * i));
+		st[15] = 1; /* nlink */
+		for (int i = 0; i < 8; i++) {
+			st[28 + i] = (uint8_t)(size >> (56 - 8 * i));
+			st[36 + i] = (uint8_t)(4096 >> (56 - 8 * i));
+			st[44 + i] = (uint8_t)(((size + 511) / 512) >> (56 - 8 * i));
+		}
+		int h = snprintf(reply, 32, "F40;");
+		size_t k = gdb_escape(st, 64, reply + h);
+		gdb_putpkt(&s->c, reply, (size_t)h + k);
+	} else {
+		gdb_puts(&s->c, "F-1,26"); /* ENOSYS: readlink, unlink, pwrite */
+	}
+}
+
+/* ---- registers and memory, with gdb's changes kept aside ---- */
+
+struct overlay_reg {
+	uint32_t tid;
+	int regno;
+	uint8_t val[16];
+};
+static struct overlay_reg *oregs;
+static size_t noregs;
+struct overlay_mem {
+	uint64_t addr;
+	uint8_t byte;
+};
+static struct overlay_mem *omem;
+static size_t nomem;
+
+static size_t read_regs(struct gdb_session *s, struct ptask *t, uint8_t *buf, size_t offs[GDB_NREGS + 1])
+{
+	size_t n = gdb_read_regs(&t->t, t->at_syscall, buf, offs);
+	(void)s;
+	for (size_t i = 0; i < noregs; i++)
+		if (oregs[i].tid == t->rec_tid)
+			memcpy(buf + offs[oregs[i].regno], oregs[i].val,
+			       offs[oregs[i].regno + 1] - offs[oregs[i].regno]);
+	return n;
+}
+
+static int discard_changes(struct gdb_session *s)
+{
+	if (!noregs && !nomem)
+		return 0;
+	noregs = nomem = 0;
+	gdb_console(s, "play: changes to registers and memory were made to a copy and are dropped; the replay goes on as recorded\n");
+	return 1;
+}
+
+static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+	while (n < len) {
+		size_t k = len - n;
+		uint64_t a = addr + n;
+		size_t page = 4096 - (a & 4095);
+		if (k > page)
+			k = page;
+		if (tracee_read(&t->t, a, buf + n, k) < 0)
+			break;
+		n += k;
+	}
+	for (size_t i = 0; i < nomem; i++)
+		if (omem[i].addr >= addr && omem[i].addr < addr + n)
+			buf[omem[i].addr - addr] = omem[i].byte;
+	return (long)n;
+}
+
+/* ---- monitor commands ---- */
+
+static void monitor(struct gdb_session *s, const char *cmd)
+{
+	char msg[512];
+	struct rrk_ev *ev = rrk_rp_cur(s->rp);
+	if (!strcmp(cmd, "when")) {
+		snprintf(msg, sizeof msg, "Current event: %llu\n", (unsigned long long)ev->hdr.number);
+		gdb_console(s, msg);
+		gdb_puts(&s->c, "OK");
+	} else if (!strncmp(cmd, "goto ", 5)) {
+		char *end;
+		unsigned long long n = strtoull(cmd + 5, &end, 10);
+		if (end == cmd + 5 || *end || n < 1) {
+			gdb_console(s, "usage: monitor goto N (an event number, see monitor when and tracecat)\n");
+			gdb_puts(&s->c, "OK");
+			return;
+		}
+		discard_changes(s);
+		gdb_goto_event(s, n, 1);
+	} else if (!strcmp(cmd, "checkpoint")) {
+		int id = gdb_user_checkpoint(s);
+		if (id > 0)
+			snprintf(msg, sizeof msg, "Checkpoint %d at event %llu\n", id,
+				 (unsigned long long)ev->hdr.number);
+		else
+			snprintf(msg, sizeof msg, "play: cannot make a checkpoint here: only a replay with a single thread can be copied\n");
+		gdb_console(s, msg);
+		gdb_puts(&s->c, "OK");
+	} else if (!strncmp(cmd, "restart ", 8) || !strcmp(cmd, "restart")) {
+		int id = cmd[7] ? atoi(cmd + 8) : 0;
+		discard_changes(s);
+		if (gdb_user_restart(s, id) < 0) {
+			snprintf(msg, sizeof msg, "play: no checkpoint %d; monitor checkpoint makes one\n", id);
+			gdb_console(s, msg);
+			gdb_puts(&s->c, "OK");
+		}
+	} else if (!strcmp(cmd, "help")) {
+		gdb_console(s, "play monitor commands:\n"
+			   "  when            the number of the event the replay is at\n"
+			   "  goto N          go to just before event N (forward or back)\n"
+			   "  checkpoint      remember this position; prints its number\n"
+			   "  restart [K]     go back to checkpoint K (0: the program's start)\n");
+		gdb_puts(&s->c, "OK");
+	} else {
+		snprintf(msg, sizeof msg, "play: unknown monitor command \"%s\"; try monitor help\n", cmd);
+		gdb_console(s, msg);
+		gdb_puts(&s->c, "OK");
+	}
+}
+
+/* ---- resuming ---- */
+
+static uint32_t parse_tid(const char *p)
+{
+	if (*p == 'p') {
+		p = strchr(p, '.');
+		if (!p)
+			return 0;
+		p++;
+	}
+	if (!strcmp(p, "-1"))
+		return 0;
+	return (uint32_t)strtoul(p, NULL, 16);
+}
+
+/* vCont;s:TID;c, vCont;c, s, c: sets how to run; returns 0 to run
+ * forward, 1 to stay (bad packet answered). */
+static int parse_resume(struct gdb_session *s, const char *p)
+{
+	s->stepping = 0;
+	s->step_done = 0;
+	if (p[0] == 's' || p[0] == 'c') {
+		if (p[0] == 's') {
+			s->stepping = 1;
+			s->step_tid = gtask(s, 0) ? gtask(s, 0)->rec_tid : 0;
+		}
+		return 0;
+	}
+	/* vCont;ACTION[:TID];... */
+	p += 5;
+	while (*p == ';') {
+		p++;
+		char act = *p;
+		const char *colon = strchr(p, ':'), *semi = strchr(p, ';');
+		uint32_t tid = colon && (!semi || colon < semi) ? parse_tid(colon + 1) : 0;
+		if (act == 's' || act == 'S') {
+			s->stepping = 1;
+			s->step_tid = tid ? tid : gtask(s, 0)->rec_tid;
+		}
+		p = semi ? semi : p + strlen(p);
+	}
+	return 0;
+}
+
+static void resume_checks(struct gdb_session *s)
+{
+	discard_changes(s);
+	struct ptask *t = rrk_rp_task(s->rp, s->step_tid);
+	/* Stepping from a syscall instruction the replay stands at. */
+	if (s->stepping && s->pos.kind == MK_EVSTOP && t && t->rec_tid == s->pos.tid)
+		s->step_done = 1;
+	s->stopped = 0;
+}
+
+int gdb_command_loop(struct gdb_session *s)
+{
+	S = s;
+	for (;;) {
+		long n = gdb_getpkt(&s->c, pkt, GDB_PKT_MAX);
+		if (n < 0) {
+			/* gdb went away: end quietly */
+			rrk_rp_kill(s->rp);
+			exit(s->exited ? rrk_rp_end_status(s->rp) : 0);
+		}
+		char *p = pkt;
+		if (getenv("RRK_DEBUG"))
+			fprintf(stderr, "gdb> %.200s\n", p);
+		if (p[0] == '?') {
+			gdb_puts(&s->c, s->last_reply);
+		} else if (!strncmp(p, "qSupported", 10)) {
+			snprintf(reply, GDB_PKT_MAX,
+				 "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
+				 "qXfer:exec-file:read+;qXfer:threads:read+;qXfer:libraries-svr4:read+;"
+				 "swbreak+;hwbreak+;vContSupported+;ReverseContinue+;ReverseStep+",
+				 GDB_PKT_MAX - 64);
+			gdb_puts(&s->c, reply);
+		} else if (!strcmp(p, "QStartNoAckMode")) {
+			gdb_puts(&s->c, "OK");
+			s->c.noack = 1;
+		} else if (p[0] == 'H') {
+			uint32_t tid = parse_tid(p + 2);
+			if (p[1] == 'g' && tid)
+				s->g_tid = tid;
+			gdb_puts(&s->c, "OK");
+		} else if (!strcmp(p, "qfThreadInfo")) {
+			size_t k = 0;
+			reply[k++] = 'm';
+			for (struct ptask *t = s->rp->tasks; t; t = t->next)
+				if (!t->dead)
+					k += (size_t)snprintf(reply + k, 32, "%x,", t->rec_tid);
+			if (k > 1)
+				k--;
+			gdb_putpkt(&s->c, reply, k);
+		} else if (!strcmp(p, "qsThreadInfo")) {
+			gdb_puts(&s->c, "l");
+		} else if (!strcmp(p, "qC")) {
+			snprintf(reply, 64, "QC%x", s->pos.tid);
+			gdb_puts(&s->c, reply);
+		} else if (!strncmp(p, "qAttached", 9)) {
+			gdb_puts(&s->c, "1");
+		} else if (p[0] == 'T') {
+			gdb_puts(&s->c, rrk_rp_task(s->rp, parse_tid(p + 1)) ? "OK" : "E01");
+		} else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
+			struct ptask *t = rrk_rp_task(s->rp, parse_tid(p + 17));
+			gdb_hex(t ? t->name : "", t ? strlen(t->name) : 0, reply);
+			gdb_puts(&s->c, reply);
+		} else if (!strncmp(p, "qXfer:features:read:target.xml:", 31)) {
+			size_t len;
+			const char *x = gdb_target_description(&len);
+			xfer_reply(x, len, p);
+		} else if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
+			struct ptask *t = gtask(s, 0);
+			const char *exe = t && t->proc ? t->proc->exe : "";
+			xfer_reply(exe, strlen(exe), p);
+		} else if (!strncmp(p, "qXfer:auxv:read:", 16)) {
+			struct ptask *t = gtask(s, 0);
+			static uint8_t auxv[4096];
+			size_t len = 0;
+			if (t && t->proc && t->proc->auxv_len <= sizeof auxv &&
+			    tracee_read(&t->t, t->proc->auxv, auxv, t->proc->auxv_len) == 0)
+				len = t->proc->auxv_len;
+			xfer_reply((const char *)auxv, len, p);
+		} else if (!strncmp(p, "qXfer:threads:read:", 19)) {
+			static char x[65536];
+			size_t k = (size_t)snprintf(x, sizeof x, "<threads>");
+			for (struct ptask *t = s->rp->tasks; t; t = t->next)
+				if (!t->dead && k < sizeof x - 256)
+					k += (size_t)snprintf(x + k, sizeof x - k, "<thread id=\"%x\" name=\"%s\"/>",
+							      t->rec_tid, t->name);
+			k += (size_t)snprintf(x + k, sizeof x - k, "</threads>");
+			xfer_reply(x, k, p);
+		} else if (!strncmp(p, "qXfer:libraries-svr4:read:", 26)) {
+			static char x[65536];
+			size_t len = gdb_svr4_list(s, gtask(s, 0), x, sizeof x);
+			if (!len)
+				gdb_puts(&s->c, "E01");
+			else
+				xfer_reply(x, len, p);
+		} else if (!strncmp(p, "qXfer:", 6)) {
+			gdb_puts(&s->c, "");
+		} else if (p[0] == 'g') {
+			struct ptask *t = gtask(s, 0);
+			static uint8_t regs[GDB_REGBYTES];
+			size_t offs[GDB_NREGS + 1];
+			size_t len = t ? read_regs(s, t, regs, offs) : 0;
+			gdb_hex(regs, len, reply);
+			gdb_putpkt(&s->c, reply, 2 * len);
+		} else if (p[0] == 'p') {
+			struct ptask *t = gtask(s, 0);
+			int r = (int)strtol(p + 1, NULL, 16);
+			static uint8_t regs[GDB_REGBYTES];
+			size_t offs[GDB_NREGS + 1];
+			if (!t || r < 0 || r >= GDB_NREGS) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			read_regs(s, t, regs, offs);
+			gdb_hex(regs + offs[r], offs[r + 1] - offs[r], reply);
+			gdb_puts(&s->c, reply);
+		} else if (p[0] == 'P' || p[0] == 'G') {
+			struct ptask *t = gtask(s, 0);
+			static uint8_t regs[GDB_REGBYTES];
+			size_t offs[GDB_NREGS + 1];
+			if (!t) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			read_regs(s, t, regs, offs);
+			int first = 0, last = GDB_NREGS - 1;
+			const char *v = p + 1;
+			if (p[0] == 'P') {
+				first = last = (int)strtol(p + 1, (char **)&v, 16);
+				if (*v++ != '=' || first < 0 || first >= GDB_NREGS) {
+					gdb_puts(&s->c, "E01");
+					continue;
+				}
+			}
+			for (int r = first; r <= last; r++) {
+				size_t sz = offs[r + 1] - offs[r];
+				uint8_t val[16];
+				if (strlen(v) < 2 * sz || gdb_unhex(v, val, sz) < 0)
+					break;
+				v += 2 * sz;
+				if (!memcmp(val, regs + offs[r], sz))
+					continue;
+				oregs = rrk_xrealloc(oregs, (noregs + 1) * sizeof *oregs);
+				oregs[noregs].tid = t->rec_tid;
+				oregs[noregs].regno = r;
+				memcpy(oregs[noregs].val, val, sz);
+				noregs++;
+			}
+			gdb_puts(&s->c, "OK");
+		} else if (p[0] == 'm') {
+			unsigned long long addr, len;
+			struct ptask *t = gtask(s, 0);
+			if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !t) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			if (len > GDB_PKT_MAX / 2 - 16)
+				len = GDB_PKT_MAX / 2 - 16;
+			static uint8_t data[GDB_PKT_MAX];
+			long got = read_mem(t, addr, data, len);
+			if (got <= 0 && len) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			gdb_hex(data, (size_t)got, reply);
+			gdb_putpkt(&s->c, reply, 2 * (size_t)got);
+		} else if (p[0] == 'M' || p[0] == 'X') {
+			unsigned long long addr, len;
+			char *colon = strchr(p, ':');
+			if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !colon) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			const uint8_t *src = (const uint8_t *)colon + 1;
+			uint8_t b;
+			for (unsigned long long i = 0; i < len; i++) {
+				if (p[0] == 'M') {
+					if (gdb_unhex((const char *)src + 2 * i, &b, 1) < 0)
+						break;
+				} else {
+					if ((long)(src + i - (const uint8_t *)pkt) >= n)
+						break;
+					b = src[i];
+				}
+				omem = rrk_xrealloc(omem, (nomem + 1) * sizeof *omem);
+				omem[nomem++] = (struct overlay_mem){ addr + i, b };
+			}
+			gdb_puts(&s->c, "OK");
+		} else if ((p[0] == 'Z' || p[0] == 'z') && p[1] >= '0' && p[1] <= '4') {
+			unsigned long long addr, kind;
+			if (sscanf(p + 3, "%llx,%llx", &addr, &kind) != 2) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			int type = p[1] - '0', ok = 1;
+			if (type == 0) {
+				if (p[0] == 'Z')
+					gdb_bp_add(s, addr, 1);
+				else
+					gdb_bp_del(s, addr, 1);
+			} else if (p[0] == 'Z') {
+				ok = watch_set(s, type, addr, type == 1 ? 1 : kind) == 0;
+			} else {
+				watch_del(s, type, addr, type == 1 ? 1 : kind);
+			}
+			gdb_puts(&s->c, ok ? "OK" : "E01");
+		} else if (!strcmp(p, "vCont?")) {
+			gdb_puts(&s->c, "vCont;c;C;s;S");
+		} else if (!strncmp(p, "vCont;", 6) || !strcmp(p, "c") || !strcmp(p, "s") ||
+			   !strncmp(p, "vCont", 5)) {
+			parse_resume(s, p);
+			if (s->exited) {
+				gdb_puts(&s->c, s->last_reply);
+				continue;
+			}
+			resume_checks(s);
+			return 0;
+		} else if (!strcmp(p, "bc") || !strcmp(p, "bs")) {
+			if (s->exited) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			discard_changes(s);
+			s->stopped = 0;
+			if (p[1] == 'c')
+				gdb_reverse_continue(s);
+			gdb_reverse_step(s);
+		} else if (!strncmp(p, "qRcmd,", 6)) {
+			size_t len = strlen(p + 6) / 2;
+			char *cmd = rrk_xmalloc(len + 1);
+			gdb_unhex(p + 6, cmd, len);
+			cmd[len] = 0;
+			monitor(s, cmd);
+			free(cmd);
+		} else if (!strncmp(p, "vFile:", 6)) {
+			vfile(s, p + 6);
+		} else if (p[0] == 'D') {
+			gdb_puts(&s->c, "OK");
+			s->detached = 1;
+			return 0;
+		} else if (p[0] == 'k' || !strncmp(p, "vKill", 5)) {
+			if (p[0] == 'v')
+				gdb_puts(&s->c, "OK");
+			rrk_rp_kill(s->rp);
+			exit(s->exited ? rrk_rp_end_status(s->rp) : 0);
+		} else if (!strcmp(p, "vMustReplyEmpty") || !strncmp(p, "qSymbol", 7)) {
+			gdb_puts(&s->c, p[1] == 'S' ? "OK" : "");
+		} else {
+			gdb_puts(&s->c, "");
+		}
+	}
+}
+
+/* ---- starting ---- */
+
+static int listen_tcp(int port, int *got)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		rrk_die("cannot serve gdb: socket: %s", strerror(errno));
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		rrk_die("cannot serve gdb on port %d: %s; choose another with --gdb=:PORT", port, strerror(errno));
+	if (listen(fd, 1) < 0)
+		rrk_die("cannot serve gdb: listen: %s", strerror(errno));
+	socklen_t len = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	*got = ntohs(a.sin_port);
+	return fd;
+}
+
+static pid_t launch_gdb(int port, char **extra)
+{
+	int n = 0;
+	while (extra && extra[n])
+		n++;
+	char **argv = rrk_xcalloc((size_t)n + 8, sizeof *argv);
+	char target[64];
+	snprintf(target, sizeof target, "target remote 127.0.0.1:%d", port);
+	int k = 0;
+	argv[k++] = "gdb";
+	argv[k++] = "-q";
+	argv[k++] = "-iex";
+	argv[k++] = "define hookpost-monitor\nmaintenance flush register-cache\nend";
+	argv[k++] = "-ex";
+	argv[k++] = target;
+	for (int i = 0; i < n; i++)
+		argv[k++] = extra[i];
+	pid_t pid = fork();
+	if (pid < 0)
+		rrk_die("cannot start gdb: fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* A grandchild: the replay's waits must never see gdb. */
+		if (fork() != 0)
+			_exit(0);
+		execvp("gdb", argv);
+		fprintf(stderr, "play: cannot run gdb: %s; install gdb, or use play --gdb=:PORT and connect one yourself\n",
+			strerror(errno));
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	free(argv);
+	return pid;
+}
+
+int rrk_replay_gdb(const struct replay_options *o)
+{
+	static struct replayer rps;
+	static struct gdb_session ss;
+	struct replayer *rp = &rps;
+	struct gdb_session *s = &ss;
+	pkt = rrk_xmalloc(GDB_PKT_MAX + 1);
+	reply = rrk_xmalloc(2 * GDB_PKT_MAX + 64);
+	s->rp = rp;
+	rp->gdb = s;
+	int in = 0, out = 1;
+	if (!strcmp(o->gdb, "-")) {
+		if (o->trace_fd == 0)
+			rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
+	} else {
+		int port = 0, got;
+		if (o->gdb[0] == ':')
+			port = atoi(o->gdb + 1);
+		else if (o->gdb[0])
+			rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", o->gdb);
+		int lfd = listen_tcp(port, &got);
+		if (!o->gdb[0]) {
+			signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
+			launch_gdb(got, o->gdb_args);
+		} else {
+			fprintf(stderr, "play: waiting for gdb; connect with: gdb -ex 'target remote 127.0.0.1:%d'\n", got);
+		}
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			rrk_die("cannot accept gdb's connection: %s", strerror(errno));
+		close(lfd);
+		in = out = c;
+	}
+	s->c.in = in;
+	s->c.out = out;
+	gdb_session_start(s, o);
+	return 0;
+}

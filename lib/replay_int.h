@@ -1,0 +1,141 @@
+/* The replay engine's state, shared by its parts: the engine (replay.c),
+ * the gdb server (gdb_*.c) and checkpoints (checkpoint.c). */
+#ifndef RRK_REPLAY_INT_H
+#define RRK_REPLAY_INT_H
+
+#include <stdint.h>
+
+#include "replay.h"
+#include "trace.h"
+#include "tracee.h"
+
+#define RESTART_LO 512
+#define RESTART_HI 516
+#define ERESTART_RESTARTBLOCK_ 516
+
+struct blob {
+	uint8_t digest[32];
+	uint64_t total, filled;
+	uint8_t *data;
+};
+
+/* A file the program mapped or executed, by the path it had. */
+struct named_file {
+	char *path;
+	uint8_t digest[32];
+};
+
+/* Per address space. */
+struct proc {
+	int refs;
+	uint64_t cur_brk;  /* the program break play maintains */
+	uint64_t auxv;     /* the recorded auxiliary vector on the stack */
+	uint64_t auxv_len;
+	uint32_t pid;      /* recorded pid (the leader's tid) */
+	char exe[512];     /* path of the executable */
+};
+
+/* One replayed task, known by its recorded tid. */
+struct ptask {
+	uint32_t rec_tid;
+	struct tracee t;     /* the live task */
+	struct proc *proc;
+	int running;         /* resumed by us, its next stop not yet taken */
+	int has_pending;     /* a stop taken while waiting for another task */
+	struct stop pending;
+	int initial;         /* its first (seize) stop is still to come */
+	int at_entry;        /* parked at the entry of an ENTERed syscall */
+	int in_real;         /* blocked for real in the kernel (vfork) */
+	int dead;
+	int resume_sig;      /* a signal to deliver when resumed */
+	/* vfork: the parent's recorded return, applied once the live parent
+	 * is let go (after the child's exec or exit, which the recording may
+	 * list after the return). */
+	int collect;
+	/* An emulated syscall returned a kernel restart code: unless the
+	 * task's next event is a signal at that boundary, the kernel would
+	 * have restarted the call (restart_nr) on the way out. */
+	int restart_pending;
+	uint64_t restart_nr;
+	struct rrk_regs collect_entry;
+	int64_t collect_result;
+	/* Stopped at the syscall entry of its next event, which is not
+	 * replayed yet: a debugger sees it at the syscall instruction. */
+	int at_syscall;
+	char name[16];       /* what the program called the thread */
+	/* For stepping backwards: the task's last event, its kind, and its
+	 * last event that stopped it (a syscall, trap or signal). */
+	uint64_t last_ev, last_stop_ev;
+	unsigned last_kind;
+	struct ptask *next;
+};
+
+struct gdb_session;
+
+struct replayer {
+	const struct replay_options *o;
+	struct rrk_reader *rd;
+	struct ptask *tasks;
+	struct ptask *cur_t; /* the task of the event being replayed */
+	/* Lookahead: cur is being replayed, next is peeked. */
+	struct rrk_ev slot[2];
+	int cur, st_next;
+	/* From the header. */
+	int have_header;
+	uint32_t cpu, hflags;
+	struct rrk_cpuid_leaf *leaves;
+	size_t nleaves;
+	/* From END. */
+	int have_end;
+	struct rrk_end end;
+	char end_reason[256];
+	struct blob *blobs;
+	size_t nblobs, cblobs;
+	struct named_file *files;
+	size_t nfiles;
+	char stub_path[64];
+	int stub_fd;
+	int out_closed;
+	uint64_t last;       /* number of the last event replayed */
+	uint64_t emitted;    /* output re-emitted up to this event (once) */
+	/* Debugger state (NULL without --gdb). Hardware watchpoints and
+	 * breakpoints of the debugger use debug registers 0-2; play's
+	 * execution-point search uses 3. */
+	struct gdb_session *gdb;
+	uint64_t user_dr[3];
+	uint64_t user_dr7;
+};
+
+/* The engine's parts the debugger drives. */
+struct rrk_ev *rrk_rp_cur(struct replayer *rp);
+/* Replays the next event. Returns 0, or 1 when the trace ended (all
+ * tasks gone); fails (exit 125) on a bad trace or a divergence. */
+int rrk_rp_step(struct replayer *rp);
+/* Opens the trace and starts the program at its first instruction. */
+void rrk_rp_begin(struct replayer *rp, const struct replay_options *o);
+struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig);
+struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid);
+const struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *digest);
+int rrk_rp_end_status(struct replayer *rp);
+/* Reads the trace again from its start up to event when, made current. */
+void rrk_rp_rewind(struct replayer *rp, uint64_t when);
+/* The two halves of rrk_rp_step: choose the next event, then replay it. */
+int rrk_rp_prepare(struct replayer *rp);
+int rrk_rp_process(struct replayer *rp);
+void rrk_rp_kill(struct replayer *rp);
+/* Sets t's debug registers: the debugger's plus an execute breakpoint at
+ * point (0: none) in slot 3. */
+int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point);
+/* Resumes t and takes its next stop that play must handle; under gdb,
+ * breakpoints, watchpoints and single steps stop in the debugger first. */
+struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+		       uint64_t point);
+
+/* Debugger hooks, called by the engine when rp->gdb is set. */
+struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+			uint64_t point);
+void rrk_gdb_before_event(struct replayer *rp); /* cur event chosen, not started */
+void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t);
+void rrk_gdb_after_event(struct replayer *rp, const struct rrk_ev *ev);
+
+#endif
