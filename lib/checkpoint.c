@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -68,7 +69,8 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 			break;
 		struct stop st;
 		decode_stop(status, &st);
-		if (st.kind == STOP_SECCOMP)
+		/* SIGCHLD from an earlier copy's death: the copy never saw it */
+		if (st.kind == STOP_SECCOMP || st.kind == STOP_SIGNAL)
 			continue;
 		if (st.kind == STOP_OTHER_EVENT && ((unsigned)status >> 16) == PTRACE_EVENT_FORK) {
 			unsigned long msg = 0;
@@ -185,7 +187,10 @@ void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 	}
 	rp->tasks = NULL;
 	struct tracee parked = { cp->pid, -1, 0 };
+	tracee_open_mem(&parked);
 	pid_t pid = fork_task(&parked, &cp->regs);
+	if (parked.memfd >= 0)
+		close(parked.memfd);
 	if (pid < 0)
 		rrk_die("cannot restore a checkpoint: the copy of the program does not fork");
 	struct ptask *t = rrk_xmalloc(sizeof *t);

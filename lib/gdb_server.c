@@ -197,6 +197,9 @@ static int job_targets(struct gdb_session *s, struct ptask *t)
 /* A stop of t that concerns gdb or a job. Returns when the replay goes on. */
 static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, const char *reason)
 {
+	int stepjob = s->job == JOB_STEPSCAN || s->job == JOB_STEPN;
+	if (stepjob && step && s->stretch_started)
+		s->count++; /* steps since the start of the run */
 	if (job_targets(s, t) && gdb_mark_is(s, t, &s->target)) {
 		gdb_target_reached(s, t);
 		return;
@@ -220,7 +223,6 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 	case JOB_STEPN:
 		if (!step || !s->stretch_started)
 			return;
-		s->count++;
 		if (s->job == JOB_STEPN && s->count == s->n) {
 			s->job = JOB_NONE;
 			gdb_report_stop(s, t, MK_POINT, "");
@@ -263,6 +265,7 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		int use_bps = s->job == JOB_NONE || s->job == JOB_SCAN || s->job == JOB_NTH;
 		struct rrk_regs g;
 		tracee_getregs(&t->t, &g);
+		uint64_t rip0 = g.rip;
 		int aimed = job_targets(s, t);
 		if (aimed)
 			gdb_bp_add(s, s->target.regs.rip, 0);
@@ -314,6 +317,10 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 			dr6 = 0;
 		ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr6off, 0);
 		tracee_getregs(&t->t, &g);
+		/* A step from a syscall stop first reports the syscall's end,
+		 * before any instruction ran. */
+		if ((stepping || over) && si.si_code == 1 /* TRAP_BRKPT */ && g.rip == rip0 && !(dr6 & 15))
+			continue;
 		int is_step = si.si_code == TRAP_TRACE || (dr6 & 0x4000);
 		int is_int3 = si.si_code == SI_KERNEL_ && bp_any(s, g.rip - 1) && !stepping && !over;
 		int is_point = point && (dr6 & 8);
