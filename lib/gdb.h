@@ -145,6 +145,7 @@ struct gdb_session {
 	char seek_reason[64];
 	int seek_reply_ok;    /* a monitor command waits for "OK" */
 	int restored_mid;
+	int at_boundary;      /* stopped where the next event is chosen */
 };
 
 /* gdb_server.c */
@@ -152,6 +153,7 @@ void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind
 		     const char *reason);
 int gdb_command_loop(struct gdb_session *s);
 void gdb_console(struct gdb_session *s, const char *msg);
+uint64_t gdb_when(struct gdb_session *s);
 void gdb_bp_add(struct gdb_session *s, uint64_t addr, int user);
 void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user);
 /* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */

@@ -52,6 +52,8 @@ void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, st
 	memset(m, 0, sizeof *m);
 	m->kind = kind;
 	m->when = rrk_rp_cur(s->rp)->hdr.number;
+	if (kind == MK_AFTER && s->at_boundary)
+		m->when--; /* the next event is chosen already */
 	m->tid = t->rec_tid;
 	m->prev_ev = t->last_ev;
 	m->prev_kind = t->last_kind;
@@ -226,8 +228,9 @@ void gdb_target_reached(struct gdb_session *s, struct ptask *t)
 			char msg[128];
 			s->seek_reply_ok = 0;
 			s->quiet_stop = 1;
-			snprintf(msg, sizeof msg, "At event %llu\n",
-				 (unsigned long long)rrk_rp_cur(s->rp)->hdr.number);
+			s->quiet_stop = 1;
+			gdb_capture(s, t, s->target.kind, &s->pos);
+			snprintf(msg, sizeof msg, "At event %llu\n", (unsigned long long)gdb_when(s));
 			gdb_console(s, msg);
 			gdb_puts(&s->c, "OK");
 		}
@@ -295,7 +298,7 @@ int gdb_user_checkpoint(struct gdb_session *s)
 	struct checkpoint cp;
 	struct replayer *rp = s->rp;
 	int mid = s->pos.kind != MK_AFTER;
-	uint64_t when = rrk_rp_cur(rp)->hdr.number + (mid ? 0 : 1);
+	uint64_t when = s->pos.when + (mid ? 0 : 1);
 	if (cp_take(rp, &cp, when) < 0)
 		return -1;
 	cp.mid = mid;
@@ -383,7 +386,9 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 				gdb_target_reached(s, rp->cur_t);
 			} else if (s->job != JOB_NONE && s->target.kind == MK_AFTER &&
 				   s->target.when + 1 == rrk_rp_cur(rp)->hdr.number) {
+				s->at_boundary = 1;
 				gdb_target_reached(s, rp->cur_t);
+				s->at_boundary = 0;
 			}
 		}
 		st = rrk_rp_process(rp);

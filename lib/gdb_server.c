@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -688,12 +690,18 @@ static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
 
 /* ---- monitor commands ---- */
 
+/* The event the replay goes to next: where the stop is, part way toward
+ * it or at its stop; just after an event, the one after that. */
+uint64_t gdb_when(struct gdb_session *s)
+{
+	return s->pos.kind == MK_AFTER ? s->pos.when + 1 : s->pos.when;
+}
+
 static void monitor(struct gdb_session *s, const char *cmd)
 {
 	char msg[512];
-	struct rrk_ev *ev = rrk_rp_cur(s->rp);
 	if (!strcmp(cmd, "when")) {
-		snprintf(msg, sizeof msg, "Current event: %llu\n", (unsigned long long)ev->hdr.number);
+		snprintf(msg, sizeof msg, "Current event: %llu\n", (unsigned long long)gdb_when(s));
 		gdb_console(s, msg);
 		gdb_puts(&s->c, "OK");
 	} else if (!strncmp(cmd, "goto ", 5)) {
@@ -710,7 +718,7 @@ static void monitor(struct gdb_session *s, const char *cmd)
 		int id = gdb_user_checkpoint(s);
 		if (id > 0)
 			snprintf(msg, sizeof msg, "Checkpoint %d at event %llu\n", id,
-				 (unsigned long long)ev->hdr.number);
+				 (unsigned long long)gdb_when(s));
 		else
 			snprintf(msg, sizeof msg, "play: cannot make a checkpoint here: only a replay with a single thread can be copied\n");
 		gdb_console(s, msg);
@@ -1057,6 +1065,18 @@ static int listen_tcp(int port, int *got)
 	return fd;
 }
 
+/* Open while the launched gdb runs: play waits for it before exiting, so
+ * gdb's last lines come before the shell's prompt. */
+static int gdb_alive = -1;
+
+static void wait_for_gdb(void)
+{
+	if (gdb_alive < 0)
+		return;
+	struct pollfd p = { gdb_alive, POLLIN, 0 };
+	poll(&p, 1, 10000);
+}
+
 static pid_t launch_gdb(int port, char **extra)
 {
 	int n = 0;
@@ -1068,16 +1088,30 @@ static pid_t launch_gdb(int port, char **extra)
 	int k = 0;
 	argv[k++] = "gdb";
 	argv[k++] = "-q";
-	argv[k++] = "-iex";
-	argv[k++] = "define hookpost-monitor\nmaintenance flush register-cache\nend";
+	/* After monitor goto/restart the position changed under gdb. */
+	int init = memfd_create("rrkit-gdbinit", 0);
+	static const char hook[] = "define hookpost-monitor\nmaintenance flush register-cache\n"
+				   "maintenance flush dcache\nend\n";
+	char initpath[64];
+	if (init >= 0 && rrk_write_all(init, hook, sizeof hook - 1) == 0) {
+		snprintf(initpath, sizeof initpath, "/proc/self/fd/%d", init);
+		argv[k++] = "-iex";
+		argv[k++] = "set pagination off";
+		argv[k++] = "-ix";
+		argv[k++] = initpath;
+	}
 	argv[k++] = "-ex";
 	argv[k++] = target;
 	for (int i = 0; i < n; i++)
 		argv[k++] = extra[i];
+	int alive[2];
+	if (pipe2(alive, O_CLOEXEC) < 0)
+		rrk_die("cannot start gdb: pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		rrk_die("cannot start gdb: fork: %s", strerror(errno));
 	if (pid == 0) {
+		dup2(alive[1], 100); /* kept across exec, closed when gdb ends */
 		/* A grandchild: the replay's waits must never see gdb. */
 		if (fork() != 0)
 			_exit(0);
@@ -1087,8 +1121,13 @@ static pid_t launch_gdb(int port, char **extra)
 		_exit(127);
 	}
 	int st;
+	close(alive[1]);
 	waitpid(pid, &st, 0);
 	free(argv);
+	if (init >= 0)
+		close(init);
+	gdb_alive = alive[0];
+	atexit(wait_for_gdb);
 	return pid;
 }
 
