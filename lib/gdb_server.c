@@ -302,6 +302,7 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		t->running = 1;
 		struct stop st = rrk_rp_wait(rp, t, expect_sig);
 		bps_remove(s, t);
+		int aimed_bp = aimed && bp_find(s, s->target.regs.rip, 0);
 		if (aimed)
 			gdb_bp_del(s, s->target.regs.rip, 0);
 		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP) {
@@ -324,7 +325,8 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		if ((stepping || over) && si.si_code == 1 /* TRAP_BRKPT */ && g.rip == rip0 && !(dr6 & 15))
 			continue;
 		int is_step = si.si_code == TRAP_TRACE || (dr6 & 0x4000);
-		int is_int3 = si.si_code == SI_KERNEL_ && bp_any(s, g.rip - 1) && !stepping && !over;
+		int is_int3 = si.si_code == SI_KERNEL_ && !stepping && !over &&
+			      (bp_any(s, g.rip - 1) || (aimed_bp && g.rip - 1 == s->target.regs.rip));
 		int is_point = point && (dr6 & 8);
 		int user = 0;
 		char reason[64] = "";
