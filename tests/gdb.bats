@@ -1,0 +1,405 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # helpers set rec_status, play_status
+# play --gdb (issue 4): gdb scripts in batch mode against replays, forward
+# and backward. Reverse stepping is compared with gdb's own "record full"
+# on the live program, which knows where a live process going backwards
+# lands.
+
+load helpers
+
+setup() {
+	rrk_setup
+	P=$ROOT/tests/progs/bin
+	GOUT=$BATS_TEST_TMPDIR/gdb.out
+	GERR=$BATS_TEST_TMPDIR/play.err
+	S=$BATS_TEST_TMPDIR/script.gdb
+}
+
+# gdb_batch TRACE SCRIPT [GDB-ARGS...]: gdb -batch connected to
+# play --gdb=- TRACE (whose own stderr, with the program's output, goes to
+# $GERR); everything gdb prints goes to $GOUT. gdb gets no local file: it
+# reads the program and its libraries from the trace.
+gdb_batch() {
+	local trace=$1 script=$2
+	shift 2
+	gdb_status=0
+	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-iex 'set pagination off' -iex 'set confirm off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$trace' 2>'$GERR'" \
+		-x "$script" "$@" >"$GOUT" 2>&1 </dev/null || gdb_status=$?
+	echo "gdb status $gdb_status; gdb output:"
+	cat "$GOUT"
+	echo "--- play stderr:"
+	head -n 20 "$GERR"
+}
+
+# Script 1: break, bt, locals and globals, finish, until, registers.
+script_basic() {
+	cat >"$S" <<'G'
+break square
+continue
+bt
+info locals
+print x
+print counter
+print total
+info registers rip
+print $rsp <= $rbp && (long)&result < $rbp && (long)&result > $rbp - 64
+finish
+info registers rip
+print $
+until
+until 31
+print sq
+print message
+continue
+print counter
+G
+}
+
+check_basic() {
+	grep -q '^Breakpoint 1, square (x=1) at tests/progs/gdb_basic.c:13' "$GOUT"
+	grep -q '^#1  0x[0-9a-f]* in main () at tests/progs/gdb_basic.c:28' "$GOUT"
+	grep -q '^result = ' "$GOUT"
+	grep -q '^\$1 = 1$' "$GOUT"           # x
+	grep -q '^\$2 = 0$' "$GOUT"           # counter before the first call ends
+	grep -q '^\$3 = 100$' "$GOUT"         # total
+	grep -q '^rip .*<square+' "$GOUT"
+	grep -q '^\$4 = 1$' "$GOUT"           # rsp, rbp and the local agree
+	grep -q '^Value returned is \$5 = 1$' "$GOUT"
+	grep -q '^rip .*<main+' "$GOUT"
+	grep -q '^29\s.*add_to_total(sq);' "$GOUT"
+	grep -q '^main () at tests/progs/gdb_basic.c:31' "$GOUT"
+	grep -q '^\$7 = 1$' "$GOUT"           # sq
+	grep -q '^\$8 = "i=1 sq=1 total=101\\n"' "$GOUT"
+	grep -q '^Breakpoint 1, square (x=2)' "$GOUT"
+	grep -q '^\$9 = 1$' "$GOUT"
+}
+
+@test "gdb: break in a function, bt, locals and globals, finish, until, info registers" {
+	record "$P/gdb_basic"
+	[ "$rec_status" -eq 0 ]
+	script_basic
+	gdb_batch "$T" "$S"
+	check_basic
+}
+
+script_watch() {
+	cat >"$S" <<'G'
+watch total
+continue
+continue
+continue
+reverse-continue
+print total
+reverse-continue
+print total
+delete
+rwatch counter
+continue
+continue
+delete
+awatch counter
+continue
+continue
+reverse-continue
+G
+}
+
+check_watch() {
+	# forward: 100 -> 101 -> 105 -> 114
+	grep -q '^Old value = 100$' "$GOUT"
+	grep -q '^New value = 101$' "$GOUT"
+	grep -q '^New value = 114$' "$GOUT"
+	# back to the previous writes: 105, then 101
+	grep -q '^Old value = 114$' "$GOUT"
+	grep -q '^\$1 = 105$' "$GOUT"
+	grep -q '^\$2 = 101$' "$GOUT"
+	grep -q '^Hardware read watchpoint 2: counter' "$GOUT"
+	grep -q '^Value = ' "$GOUT"
+	grep -q '^Hardware access (read/write) watchpoint 3: counter' "$GOUT"
+	[ "$(grep -c 'watchpoint [23]: counter' "$GOUT")" -ge 6 ]
+}
+
+@test "gdb: watch a global, reverse-continue to the previous write; rwatch and awatch" {
+	record "$P/gdb_basic"
+	script_watch
+	gdb_batch "$T" "$S"
+	check_watch
+}
+
+@test "gdb: from the end of the program, reverse-continue lands on the last hit" {
+	record "$P/gdb_basic"
+	cat >"$S" <<'G'
+continue
+break square
+reverse-continue
+print x
+print counter
+reverse-continue
+print x
+G
+	gdb_batch "$T" "$S"
+	grep -q '^No more reverse-execution history.' "$GOUT"   # the end
+	grep -q '^Breakpoint 1, square (x=5)' "$GOUT"
+	grep -q '^\$1 = 5$' "$GOUT"
+	grep -q '^\$2 = 4$' "$GOUT"
+	grep -q '^\$3 = 4$' "$GOUT"
+}
+
+# Only the lines that say where gdb stopped, without addresses.
+where_lines() {
+	grep -E '^[0-9]+\s|^(Breakpoint [0-9]+,|Run till|Value returned|rip|square|main|add_to_total|0x[0-9a-f]+ in|No more|\$[0-9]+ =)' "$1" |
+		sed -E 's/0x[0-9a-f]+/ADDR/g; s/\$[0-9]+/$N/g; s/Breakpoint [0-9]+/Breakpoint N/'
+}
+
+@test "gdb: reverse-step, reverse-next, reverse-finish, reverse-stepi land where gdb's record full does" {
+	record "$P/gdb_pure"
+	cat >"$BATS_TEST_TMPDIR/steps" <<'G'
+break square if x == 5
+continue
+next
+next
+finish
+next
+step
+next
+next
+reverse-next
+reverse-step
+reverse-finish
+reverse-next
+reverse-step
+reverse-next
+reverse-stepi
+reverse-stepi
+info registers rip
+stepi
+info registers rip
+delete
+break add_to_total
+reverse-continue
+print v
+reverse-continue
+print v
+reverse-finish
+G
+	# the oracle: the live program under gdb's record full
+	{
+		echo 'break main'
+		echo 'run'
+		echo 'record full'
+		echo 'echo ---\n'
+		cat "$BATS_TEST_TMPDIR/steps"
+	} >"$S"
+	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' -iex 'set pagination off' \
+		-x "$S" "$P/gdb_pure" >"$BATS_TEST_TMPDIR/native" 2>&1 </dev/null || true
+	sed '1,/^---$/d' "$BATS_TEST_TMPDIR/native" >"$BATS_TEST_TMPDIR/native.tail"
+	where_lines "$BATS_TEST_TMPDIR/native.tail" >"$BATS_TEST_TMPDIR/want"
+	gdb_batch "$T" "$BATS_TEST_TMPDIR/steps"
+	where_lines "$GOUT" | grep -v '_start' >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want")" -ge 30 ]
+	grep -q '^add_to_total (v=16)\|^Breakpoint N, add_to_total (v=16)' "$BATS_TEST_TMPDIR/got"
+}
+
+script_threads() {
+	cat >"$S" <<'G'
+break worker0
+break worker1
+break worker2
+break worker3
+continue
+info threads
+thread 1
+bt
+thread 3
+print $_thread
+continue
+continue
+continue
+info threads
+continue
+G
+}
+
+check_threads() {
+	for i in 0 1 2 3; do
+		grep -q "hit Breakpoint $((i + 1)), worker$i (a=0x0)" "$GOUT"
+	done
+	# all five threads exist at the first stop; thread 1 waits in join
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' "$GOUT")" -ge 5 ]
+	grep -q '^\[Switching to thread 1 ' "$GOUT"
+	grep -q 'in main () at tests/progs/gdb_threads.c' "$GOUT"
+	grep -q '^\[Switching to thread 3 ' "$GOUT"
+	grep -q '^\$1 = 3$' "$GOUT"
+	grep -q '^sum3=31992000$' "$GERR"
+}
+
+@test "gdb: info threads and thread N in a 4-thread program, breakpoints in each" {
+	record "$P/gdb_threads"
+	script_threads
+	gdb_batch "$T" "$S"
+	check_threads
+}
+
+@test "gdb: the same scripts work when the recorded executable and libraries are gone" {
+	local d=$BATS_TEST_TMPDIR/gone
+	mkdir -p "$d"
+	cp "$P/gdb_basic" "$P/gdb_threads" "$d/"
+	# a shared library of our own, deleted with the programs
+	printf 'int gone_add(int a, int b)\n{\n\tint sum = a + b;\n\treturn sum;\n}\n' >"$d/gone.c"
+	printf 'int gone_add(int, int);\nint main(void) { return gone_add(40, 2) == 42 ? 0 : 1; }\n' >"$d/main.c"
+	gcc -O0 -g -shared -fPIC -o "$d/libgone.so" "$d/gone.c"
+	gcc -O0 -g -o "$d/uses_gone" "$d/main.c" -L"$d" -lgone -Wl,-rpath,"$d"
+	T=$BATS_TEST_TMPDIR/basic.trace record "$d/gdb_basic"
+	T=$BATS_TEST_TMPDIR/threads.trace record "$d/gdb_threads"
+	T=$BATS_TEST_TMPDIR/lib.trace record "$d/uses_gone"
+	rm -r "$d"
+	script_basic
+	gdb_batch "$BATS_TEST_TMPDIR/basic.trace" "$S"
+	check_basic
+	grep -q "Reading $d/gdb_basic from remote target" "$GOUT"
+	script_watch
+	gdb_batch "$BATS_TEST_TMPDIR/basic.trace" "$S"
+	check_watch
+	script_threads
+	gdb_batch "$BATS_TEST_TMPDIR/threads.trace" "$S"
+	check_threads
+	printf 'break gone_add\ncontinue\nbt\nprint a\nfinish\ninfo sharedlibrary\n' >"$S"
+	gdb_batch "$BATS_TEST_TMPDIR/lib.trace" "$S"
+	grep -q "^Breakpoint 1, gone_add (a=40, b=2) at $d/gone.c:3" "$GOUT"
+	grep -q '^#1  0x[0-9a-f]* in main () at ' "$GOUT"
+	grep -q '^\$1 = 40$' "$GOUT"
+	grep -q '^Value returned is \$2 = 42$' "$GOUT"
+	grep -q "Yes .*$d/libgone.so" "$GOUT"
+}
+
+@test "gdb: a replay driven by gdb, back and forth, prints what plain play prints" {
+	record "$P/gdb_basic"
+	replay
+	[ "$play_status" -eq 0 ]
+	cmp "$OUT1" "$OUT2"
+	cat >"$S" <<'G'
+break add_to_total
+continue
+continue
+continue
+reverse-continue
+reverse-continue
+next
+reverse-step
+delete
+continue
+continue
+G
+	gdb_batch "$T" "$S"
+	# with --gdb=- the program's output goes to play's stderr
+	program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+	cmp "$OUT2" "$BATS_TEST_TMPDIR/gdb-driven"
+	grep -q 'exited normally\]' "$GOUT"
+}
+
+@test "gdb: play --gdb launches gdb; output on play's stdout matches plain play" {
+	record "$P/gdb_basic"
+	printf 'break square\ncontinue\nreverse-continue\ncontinue\ncontinue\ndelete\ncontinue\ncontinue\n' >"$S"
+	run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" --gdb "$T" -- -nx -batch -iex 'set debuginfod enabled off' -x "$S"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^Breakpoint 1, square (x=1)' <<<"$output"
+	[ "$(grep -c '^i=1 sq=1 total=101$' <<<"$output")" -eq 1 ]
+	grep -q '^counter=5 total=155 pid-independent$' <<<"$output"
+}
+
+@test "gdb: play --gdb=:0 serves on a port and prints how to connect" {
+	record "$P/gdb_basic"
+	timeout "$RRK_TIMEOUT" "$ROOT/bin/play" --gdb=:0 "$T" >"$OUT2" 2>"$ERR2" &
+	local pid=$! port=
+	for _ in $(seq 1 100); do
+		port=$(sed -n "s/.*target remote 127.0.0.1:\([0-9]*\)'.*/\1/p" "$ERR2")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ]
+	printf 'break square\ncontinue\nprint x\ndelete\ncontinue\n' >"$S"
+	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-ex "target remote 127.0.0.1:$port" -x "$S" >"$GOUT" 2>&1 </dev/null || true
+	wait "$pid" || true
+	cat "$GOUT" "$ERR2"
+	grep -q '^\$1 = 1$' "$GOUT"
+	cmp "$OUT1" "$OUT2"
+}
+
+@test "gdb: monitor when, goto, checkpoint, restart; play --goto N" {
+	record "$P/gdb_basic"
+	cat >"$S" <<'G'
+monitor when
+break add_to_total
+continue
+continue
+monitor checkpoint
+print total
+continue
+continue
+print total
+monitor restart 1
+maintenance flush register-cache
+maintenance flush dcache
+print total
+print v
+monitor when
+monitor goto 40
+monitor when
+print total
+monitor restart 0
+monitor when
+monitor help
+monitor bogus
+G
+	gdb_batch "$T" "$S"
+	grep -q '^Current event: 2$' "$GOUT"
+	grep -q '^Checkpoint 1 at event 39$' "$GOUT"
+	[ "$(grep -c '^\$1 = 101$' "$GOUT")" -eq 1 ]
+	grep -q '^\$2 = 114$' "$GOUT"
+	grep -q '^\$3 = 101$' "$GOUT"      # back at checkpoint 1
+	grep -q '^\$4 = 4$' "$GOUT"
+	grep -q '^Current event: 39$' "$GOUT"
+	grep -q '^At event 40$' "$GOUT"
+	grep -q '^Current event: 40$' "$GOUT"
+	grep -q '^\$5 = 105$' "$GOUT"
+	grep -q '^  goto N ' "$GOUT"
+	grep -q 'unknown monitor command "bogus"' "$GOUT"
+	# --goto: gdb starts at event 40
+	printf 'monitor when\nprint total\n' >"$S"
+	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- --goto 40 '$T'" -x "$S" </dev/null
+	echo "$output"
+	grep -q '^Current event: 40$' <<<"$output"
+	grep -q '^\$1 = 105$' <<<"$output"
+}
+
+@test "gdb: reverse-continue over a second of program time" {
+	record "$P/gdb_long"
+	[ "$rec_status" -eq 0 ]
+	printf 'continue\nbreak marker\nreverse-continue\nprint round\nreverse-continue\nprint round\n' >"$S"
+	gdb_batch "$T" "$S"
+	grep -q '^\$1 = 400$' "$GOUT"
+	grep -q '^\$2 = 399$' "$GOUT"
+}
+
+@test "gdb: bad --gdb and --goto uses give one clear line" {
+	record "$P/gdb_basic"
+	run "$ROOT/bin/play" --gdb=bogus "$T"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	grep -q '^play: bad --gdb=bogus' <<<"$output"
+	run "$ROOT/bin/play" --goto 5 "$T"
+	[ "$status" -eq 125 ]
+	grep -q '^play: --goto works with --gdb' <<<"$output"
+	run "$ROOT/bin/play" --gdb=- --goto x "$T"
+	[ "$status" -eq 125 ]
+	grep -q 'not an event number' <<<"$output"
+	run "$ROOT/bin/play" --gdb=- - <"$T"
+	[ "$status" -eq 125 ]
+	grep -q 'give the trace as a file' <<<"$output"
+}
