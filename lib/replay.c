@@ -1432,8 +1432,8 @@ int rrk_rp_process(struct replayer *rp)
 	struct stop stp = next_stop(rp, rp->cur_t, expect);
 	if (rp->out_closed)
 		return 2;
-	if (rp->gdb && stp.kind == STOP_SECCOMP) {
-		rp->cur_t->at_syscall = 1;
+	if (rp->gdb && (stp.kind == STOP_SECCOMP || stp.kind == STOP_SIGNAL)) {
+		rp->cur_t->at_syscall = stp.kind == STOP_SECCOMP;
 		rrk_gdb_at_event_stop(rp, rp->cur_t);
 		rp->cur_t->at_syscall = 0;
 	}

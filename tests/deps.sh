@@ -10,7 +10,7 @@ set -eu
 # file: tests inspect binaries; python3/perl/sqlite3: programs recorded by
 # the acceptance tests; coreutils: timeout, seq, sort, od, sha256sum;
 # diffutils: cmp; procps: ps/pgrep; bsdutils: script (terminal test);
-# gdb: debugging the engine.
+# gdb: play --gdb and its tests (tests/gdb.bats).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
 file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2154 # helpers set rec_status, play_status
+# shellcheck disable=SC2154,SC2016 # helpers set rec_status, play_status; gdb's $N values are matched literally
 # play --gdb (issue 4): gdb scripts in batch mode against replays, forward
 # and backward. Reverse stepping is compared with gdb's own "record full"
 # on the live program, which knows where a live process going backwards
@@ -189,7 +189,7 @@ G
 		echo 'break main'
 		echo 'run'
 		echo 'record full'
-		echo 'echo ---\n'
+		printf 'echo ---\\n\n'
 		cat "$BATS_TEST_TMPDIR/steps"
 	} >"$S"
 	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' -iex 'set pagination off' \
