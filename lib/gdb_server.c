@@ -662,13 +662,19 @@ static size_t read_regs(struct gdb_session *s, struct ptask *t, uint8_t *buf, si
 	return n;
 }
 
+/* Before running, gdb's changes are dropped: the replay goes on as
+ * recorded. Changed registers mean gdb wants to run something else (a
+ * function called from gdb): then nothing runs and gdb gets a stop right
+ * where it was (returns -1). */
 static int discard_changes(struct gdb_session *s)
 {
-	if (!noregs && !nomem)
-		return 0;
+	int regs = noregs != 0;
+	if (noregs)
+		gdb_console(s, "play: a replay cannot run changed registers (a function called from gdb?): they are dropped and the program stays where it was\n");
+	else if (nomem)
+		gdb_console(s, "play: changes to memory were made to a copy and are dropped; the replay goes on as recorded\n");
 	noregs = nomem = 0;
-	gdb_console(s, "play: changes to registers and memory were made to a copy and are dropped; the replay goes on as recorded\n");
-	return 1;
+	return regs ? -1 : 0;
 }
 
 static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
@@ -793,7 +799,6 @@ static int parse_resume(struct gdb_session *s, const char *p)
 
 static void resume_checks(struct gdb_session *s)
 {
-	discard_changes(s);
 	struct ptask *t = rrk_rp_task(s->rp, s->step_tid);
 	/* Stepping from a syscall instruction the replay stands at. */
 	if (s->stepping && s->pos.kind == MK_EVSTOP && t && t->rec_tid == s->pos.tid)
@@ -914,7 +919,9 @@ int gdb_command_loop(struct gdb_session *s)
 				gdb_puts(&s->c, "E01");
 				continue;
 			}
+			static uint8_t real[GDB_REGBYTES];
 			read_regs(s, t, regs, offs);
+			gdb_read_regs(&t->t, t->at_syscall, real, offs);
 			int first = 0, last = GDB_NREGS - 1;
 			const char *v = p + 1;
 			if (p[0] == 'P') {
@@ -930,8 +937,11 @@ int gdb_command_loop(struct gdb_session *s)
 				if (strlen(v) < 2 * sz || gdb_unhex(v, val, sz) < 0)
 					break;
 				v += 2 * sz;
-				if (!memcmp(val, regs + offs[r], sz))
-					continue;
+				for (size_t i = 0; i < noregs; i++)
+					if (oregs[i].tid == t->rec_tid && oregs[i].regno == r)
+						oregs[i--] = oregs[--noregs];
+				if (!memcmp(val, real + offs[r], sz))
+					continue; /* as the replay has it */
 				oregs = rrk_xrealloc(oregs, (noregs + 1) * sizeof *oregs);
 				oregs[noregs].tid = t->rec_tid;
 				oregs[noregs].regno = r;
@@ -1005,6 +1015,10 @@ int gdb_command_loop(struct gdb_session *s)
 				gdb_puts(&s->c, s->last_reply);
 				continue;
 			}
+			if (discard_changes(s) < 0) {
+				gdb_puts(&s->c, s->last_reply);
+				continue;
+			}
 			resume_checks(s);
 			return 0;
 		} else if (!strcmp(p, "bc") || !strcmp(p, "bs")) {
@@ -1012,7 +1026,10 @@ int gdb_command_loop(struct gdb_session *s)
 				gdb_puts(&s->c, "E01");
 				continue;
 			}
-			discard_changes(s);
+			if (discard_changes(s) < 0) {
+				gdb_puts(&s->c, s->last_reply);
+				continue;
+			}
 			s->stopped = 0;
 			if (p[1] == 'c')
 				gdb_reverse_continue(s);

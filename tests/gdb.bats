@@ -300,6 +300,42 @@ G
 	grep -q 'exited normally\]' "$GOUT"
 }
 
+@test "gdb: memory and register writes go to a copy; the replay goes on as recorded" {
+	record "$P/gdb_basic"
+	cat >"$S" <<'G'
+break add_to_total
+continue
+set var total = 999
+print total
+continue
+print total
+set var $rax = 77
+print $rax
+continue
+print v
+print $rax != 77
+delete
+continue
+G
+	gdb_batch "$T" "$S"
+	grep -q '^\$1 = 999$' "$GOUT"
+	grep -q 'changes to memory were made to a copy' "$GOUT"
+	grep -q '^\$2 = 101$' "$GOUT"      # the replay's own value at the next stop
+	grep -q '^\$3 = 77$' "$GOUT"
+	grep -q 'cannot run changed registers' "$GOUT"
+	grep -q '^\$4 = 4$' "$GOUT"        # nothing ran
+	grep -q '^\$5 = 1$' "$GOUT"
+	grep -q '^No more reverse-execution history' "$GOUT"
+	program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+	cmp "$OUT1" "$BATS_TEST_TMPDIR/gdb-driven"
+	# a function called from gdb does not run, and the replay is intact
+	printf 'break add_to_total\ncontinue\nprint square(3)\n' >"$S"
+	gdb_batch "$T" "$S"
+	grep -q 'stopped while in a function called from GDB' "$GOUT"
+	program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+	cmp "$OUT1" "$BATS_TEST_TMPDIR/gdb-driven"
+}
+
 @test "gdb: play --gdb launches gdb; output on play's stdout matches plain play" {
 	record "$P/gdb_basic"
 	printf 'break square\ncontinue\nreverse-continue\ncontinue\ncontinue\ndelete\ncontinue\ncontinue\n' >"$S"
