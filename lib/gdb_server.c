@@ -777,7 +777,7 @@ static int parse_resume(struct gdb_session *s, const char *p)
 	if (p[0] == 's' || p[0] == 'c') {
 		if (p[0] == 's') {
 			s->stepping = 1;
-			s->step_tid = gtask(s, 0) ? gtask(s, 0)->rec_tid : 0;
+			s->step_tid = gtask(s, 0) ? gtask(s, 0)->rec_tid : s->pos.tid;
 		}
 		return 0;
 	}
@@ -790,7 +790,7 @@ static int parse_resume(struct gdb_session *s, const char *p)
 		uint32_t tid = colon && (!semi || colon < semi) ? parse_tid(colon + 1) : 0;
 		if (act == 's' || act == 'S') {
 			s->stepping = 1;
-			s->step_tid = tid ? tid : gtask(s, 0)->rec_tid;
+			s->step_tid = tid ? tid : gtask(s, 0) ? gtask(s, 0)->rec_tid : s->pos.tid;
 		}
 		p = semi ? semi : p + strlen(p);
 	}
