@@ -139,6 +139,7 @@ int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when)
 	if (pid < 0)
 		return -1;
 	memset(cp, 0, sizeof *cp);
+	cp->step = -1;
 	cp->when = when;
 	cp->pid = pid;
 	cp->regs = r;

@@ -61,6 +61,9 @@ struct mark {
 	/* the task's previous event, its kind, its previous stopping event */
 	uint64_t prev_ev, prev_stop;
 	unsigned prev_kind;
+	/* MK_POINT: single steps since the start of the task's run toward
+	 * `when`, when known (else -1) */
+	int64_t step;
 };
 /* Order: AFTER(E-1) < POINT(E) < EVSTOP(E) < AFTER(E). */
 uint64_t mark_time(const struct mark *m);
@@ -76,6 +79,11 @@ struct checkpoint {
 	uint64_t emitted;
 	struct mark at;   /* for a checkpoint in the middle of a stretch */
 	int mid;
+	/* made while stepping task step_tid toward event `when`: step single
+	 * steps into its run (else -1) */
+	int64_t step;
+	uint32_t step_tid;
+	uint64_t serial;
 };
 /* Whether the replay can be copied now (one task, nothing pending). */
 int cp_possible(struct replayer *rp);
@@ -146,6 +154,9 @@ struct gdb_session {
 	int seek_reply_ok;    /* a monitor command waits for "OK" */
 	int restored_mid;
 	int at_boundary;      /* stopped where the next event is chosen */
+	int64_t report_step;  /* the step index of the stop being reported */
+	int scan_at;          /* JOB_STEPSCAN: stop at the target, not before */
+	uint64_t cp_serial;
 };
 
 /* gdb_server.c */
@@ -170,6 +181,9 @@ void gdb_reverse_step(struct gdb_session *s) __attribute__((noreturn));
 void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok) __attribute__((noreturn));
 void gdb_auto_checkpoint(struct gdb_session *s);
 int gdb_user_checkpoint(struct gdb_session *s);
+/* While stepping from the start of a run: a checkpoint now and then, so
+ * that stepping there again starts close by. */
+void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t);
 int gdb_user_restart(struct gdb_session *s, int id);
 
 #endif

@@ -58,6 +58,7 @@ void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, st
 	m->prev_ev = t->last_ev;
 	m->prev_kind = t->last_kind;
 	m->prev_stop = t->last_stop_ev;
+	m->step = -1;
 	tracee_getregs(&t->t, &m->regs);
 	if (kind != MK_EVSTOP && rrk_point_capture(&t->t, &m->pt, &m->rg, &m->nrg) < 0)
 		m->nrg = 0;
@@ -70,6 +71,7 @@ static struct checkpoint *cp_add(struct gdb_session *s)
 	s->cps = rrk_xrealloc(s->cps, (s->ncps + 1) * sizeof *s->cps);
 	struct checkpoint *cp = &s->cps[s->ncps++];
 	memset(cp, 0, sizeof *cp);
+	cp->step = -1;
 	return cp;
 }
 
@@ -138,9 +140,10 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	cp_restore(s->rp, cp);
 	s->no_cp_at = cp->mid ? cp->when : 0;
 	s->cp_stamp = rrk_now_ns();
-	s->stretch_started = 0;
-	s->count = 0;
-	s->scan_cp = cp - s->cps;
+	/* a checkpoint made while stepping resumes the count */
+	s->stretch_started = cp->step >= 0;
+	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
+	s->scan_cp = (size_t)(cp - s->cps);
 	longjmp(s->driver, 1);
 }
 
@@ -181,14 +184,77 @@ static void start_scan(struct gdb_session *s)
 	restart_from(s, cp);
 }
 
-static void stepscan(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
-static void stepscan(struct gdb_session *s, const struct mark *p)
+/* Steps p's task n steps into its run toward p->when and stops there,
+ * from the closest checkpoint made while stepping that run, or from the
+ * last checkpoint before the run. */
+static void stepn(struct gdb_session *s, const struct mark *p, uint64_t n) __attribute__((noreturn));
+static void stepn(struct gdb_session *s, const struct mark *p, uint64_t n)
+{
+	struct checkpoint *cp = NULL;
+	for (size_t i = 0; i < s->ncps; i++) {
+		struct checkpoint *c = &s->cps[i];
+		if (c->step >= 0 && c->when == p->when && c->step_tid == p->tid &&
+		    (uint64_t)c->step <= n && (!cp || c->step > cp->step) && c->pid > 0)
+			cp = c;
+	}
+	if (!cp)
+		cp = cp_before(s, 2 * p->when, 1);
+	if (!cp)
+		seek_begin(s, 0);
+	struct mark q;
+	memset(&q, 0, sizeof q);
+	copy_mark(&q, p);
+	copy_mark(&s->target, &q);
+	gdb_free_mark(&q);
+	s->job = JOB_STEPN;
+	s->n = n;
+	restart_from(s, cp);
+}
+
+void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t)
+{
+	uint64_t when = rrk_rp_cur(s->rp)->hdr.number;
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].step == (int64_t)s->count && s->cps[i].when == when &&
+		    s->cps[i].step_tid == t->rec_tid)
+			return;
+	struct checkpoint cp;
+	if (cp_take(s->rp, &cp, when) < 0)
+		return;
+	cp.mid = 1;
+	cp.step = (int64_t)s->count;
+	cp.step_tid = t->rec_tid;
+	cp.serial = ++s->cp_serial;
+	/* at most 64 of them: the oldest goes */
+	size_t nstep = 0, oldest = 0;
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].step >= 0 && !s->cps[i].id) {
+			if (!nstep || s->cps[i].serial < s->cps[oldest].serial)
+				oldest = i;
+			nstep++;
+		}
+	if (nstep >= 64 && s->cps[oldest].pid != s->cps[s->scan_cp].pid) {
+		cp_drop(&s->cps[oldest]);
+		s->cps[oldest] = cp;
+		return;
+	}
+	*cp_add(s) = cp;
+}
+
+/* Counts the single steps p's task takes from the start of its run
+ * toward p->when up to p, then stops one step before p, or at p itself
+ * when `at` (p an event's stop: the state just before the instruction
+ * that made the event, which the stop itself shows only in part: a
+ * syscall instruction has already changed rcx and r11). */
+static void stepscan(struct gdb_session *s, const struct mark *p, int at) __attribute__((noreturn));
+static void stepscan(struct gdb_session *s, const struct mark *p, int at)
 {
 	struct checkpoint *cp = cp_before(s, 2 * p->when, 1);
 	if (!cp)
 		seek_begin(s, 0);
 	copy_mark(&s->target, p);
 	s->job = JOB_STEPSCAN;
+	s->scan_at = at;
 	restart_from(s, cp);
 }
 
@@ -205,15 +271,16 @@ static void before_run(struct gdb_session *s, const struct mark *p)
 		q.kind = MK_POINT;
 		q.when = p->prev_ev;
 		q.prev_ev = q.prev_kind = 0;
-		stepscan(s, &q);
+		stepscan(s, &q, 0);
 	}
 	if (p->prev_stop && p->prev_stop > s->first) {
+		/* just before the instruction of its last event */
 		struct mark q;
 		memset(&q, 0, sizeof q);
 		q.kind = MK_EVSTOP;
 		q.when = p->prev_stop;
 		q.tid = p->tid;
-		seek(s, &q, "", 0);
+		stepscan(s, &q, 1);
 	}
 	seek_begin(s, 0);
 }
@@ -251,15 +318,24 @@ void gdb_target_reached(struct gdb_session *s, struct ptask *t)
 			start_scan(s);
 		}
 	case JOB_STEPSCAN:
+		if (s->scan_at) {
+			struct mark p;
+			memset(&p, 0, sizeof p);
+			copy_mark(&p, &s->target);
+			stepn(s, &p, s->count);
+		}
 		if (s->count == 0) {
 			struct mark p;
 			memset(&p, 0, sizeof p);
 			copy_mark(&p, &s->target);
 			before_run(s, &p);
 		}
-		s->job = JOB_STEPN;
-		s->n = s->count - 1;
-		restart_from(s, &s->cps[s->scan_cp]);
+		{
+			struct mark p;
+			memset(&p, 0, sizeof p);
+			copy_mark(&p, &s->target);
+			stepn(s, &p, s->count - 1);
+		}
 	case JOB_STEPN:
 	case JOB_NONE:
 		return;
@@ -277,9 +353,11 @@ void gdb_reverse_step(struct gdb_session *s)
 	struct mark p;
 	memset(&p, 0, sizeof p);
 	copy_mark(&p, &s->pos);
-	if (p.kind == MK_AFTER)
+	if (p.kind == MK_AFTER || (p.kind == MK_POINT && p.step == 0))
 		before_run(s, &p);
-	stepscan(s, &p);
+	if (p.kind == MK_POINT && p.step > 0)
+		stepn(s, &p, (uint64_t)p.step - 1);
+	stepscan(s, &p, 0);
 }
 
 void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok)
@@ -362,6 +440,7 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		opts.output_fd = 2; /* standard output speaks to gdb */
 	rrk_rp_begin(rp, &opts);
 	s->first = rrk_rp_cur(rp)->hdr.number;
+	s->report_step = -1;
 	struct checkpoint *cp0 = cp_add(s);
 	if (cp_take(rp, cp0, s->first + 1) < 0)
 		rrk_die("cannot copy the replayed program for going backwards");

@@ -208,8 +208,13 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 	}
 	switch (s->job) {
 	case JOB_NONE:
-		if (user || (step && s->stepping && t->rec_tid == s->step_tid))
+		if (user || (step && s->stepping && t->rec_tid == s->step_tid)) {
+			/* one step further into a run whose steps are counted */
+			if (step && !user && s->pos.kind == MK_POINT && s->pos.step >= 0 &&
+			    s->pos.tid == t->rec_tid && s->pos.when == rrk_rp_cur(s->rp)->hdr.number)
+				s->report_step = s->pos.step + 1;
 			gdb_report_stop(s, t, MK_POINT, user ? reason : "");
+		}
 		return;
 	case JOB_SCAN:
 		if (user)
@@ -227,8 +232,12 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 			return;
 		if (s->job == JOB_STEPN && s->count == s->n) {
 			s->job = JOB_NONE;
+			s->report_step = (int64_t)s->n;
 			gdb_report_stop(s, t, MK_POINT, "");
+			return;
 		}
+		if (s->count % 512 == 0)
+			gdb_step_checkpoint(s, t);
 		return;
 	case JOB_SEEK:
 		return;
@@ -240,14 +249,15 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 {
 	struct gdb_session *s = rp->gdb;
 	struct rrk_ev *ev = rrk_rp_cur(rp);
-	if (s->detached) {
-		rp->user_dr7 = 0;
-		rrk_rp_debugregs(rp, t, point);
-		tracee_cont(&t->t, sig);
-		t->running = 1;
-		return rrk_rp_wait(rp, t, expect_sig);
-	}
 	for (;;) {
+		if (s->detached) {
+			/* gdb left: replay the rest as play would */
+			rp->user_dr7 = 0;
+			rrk_rp_debugregs(rp, t, point);
+			tracee_cont(&t->t, sig);
+			t->running = 1;
+			return rrk_rp_wait(rp, t, expect_sig);
+		}
 		if (job_targets(s, t) && gdb_mark_is(s, t, &s->target))
 			gdb_target_reached(s, t);
 		int stepjob = (s->job == JOB_STEPSCAN || s->job == JOB_STEPN) &&
@@ -255,14 +265,17 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		if (stepjob && !s->stretch_started) {
 			s->stretch_started = 1;
 			s->count = 0;
-			if (s->job == JOB_STEPSCAN && s->target.kind == MK_POINT && gdb_mark_is(s, t, &s->target)) {
+			if (s->job == JOB_STEPSCAN && s->target.kind == MK_POINT && gdb_mark_is(s, t, &s->target))
 				gdb_target_reached(s, t);
-			} else if (s->job == JOB_STEPN && s->n == 0) {
-				s->job = JOB_NONE;
-				gdb_report_stop(s, t, MK_POINT, "");
-			}
-			stepjob = s->job == JOB_STEPSCAN || s->job == JOB_STEPN;
 		}
+		/* there already: at the start of the run, or at the checkpoint
+		 * the steps resume from */
+		if (stepjob && s->job == JOB_STEPN && s->count == s->n) {
+			s->job = JOB_NONE;
+			s->report_step = (int64_t)s->n;
+			gdb_report_stop(s, t, MK_POINT, "");
+		}
+		stepjob = stepjob && (s->job == JOB_STEPSCAN || s->job == JOB_STEPN);
 		int stepping = stepjob || (s->job == JOB_NONE && s->stepping && t->rec_tid == s->step_tid);
 		int use_bps = s->job == JOB_NONE || s->job == JOB_SCAN || s->job == JOB_NTH;
 		struct rrk_regs g;
@@ -324,7 +337,9 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		 * before any instruction ran. */
 		if ((stepping || over) && si.si_code == 1 /* TRAP_BRKPT */ && g.rip == rip0 && !(dr6 & 15))
 			continue;
-		int is_step = si.si_code == TRAP_TRACE || (dr6 & 0x4000);
+		/* DR6's single-step bit stays set after a step until the next
+		 * debug exception: trust it only when this resume was a step */
+		int is_step = si.si_code == TRAP_TRACE || ((stepping || over) && (dr6 & 0x4000));
 		int is_int3 = si.si_code == SI_KERNEL_ && !stepping && !over &&
 			      (bp_any(s, g.rip - 1) || (aimed_bp && g.rip - 1 == s->target.regs.rip));
 		int is_point = point && (dr6 & 8);
@@ -436,7 +451,8 @@ void rrk_gdb_after_event(struct replayer *rp, const struct rrk_ev *ev)
 	}
 	if ((s->job == JOB_STEPSCAN || s->job == JOB_STEPN) && s->target.when == ev->hdr.number &&
 	    s->target.tid == ev->hdr.tid)
-		rrk_die("cannot find the current position when going back; please report this with the trace");
+		rrk_die("cannot find the current position when going back (job %d, %llu steps into the run toward event %llu); please report this with the trace",
+			s->job, (unsigned long long)s->count, (unsigned long long)s->target.when);
 	if (s->job == JOB_NONE && s->step_done && ev->hdr.tid == s->step_tid && t) {
 		s->step_done = 0;
 		gdb_report_stop(s, t, MK_AFTER, "");
@@ -449,6 +465,8 @@ void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind
 		     const char *reason)
 {
 	gdb_capture(s, t, kind, &s->pos);
+	s->pos.step = kind == MK_POINT ? s->report_step : -1;
+	s->report_step = -1;
 	int sig = 5;
 	const char *r = reason;
 	if (!strncmp(reason, "signal:", 7)) {

@@ -203,6 +203,29 @@ G
 	grep -q '^add_to_total (v=16)\|^Breakpoint N, add_to_total (v=16)' "$BATS_TEST_TMPDIR/got"
 }
 
+# walk TRACE BREAKPOINT STEPS: from the breakpoint, stepi STEPS times,
+# then reverse-stepi back, comparing every register state (tests/gdb_walk.py).
+walk() {
+	printf 'break %s\ncontinue\ndelete\nset $walk_steps = %s\nsource %s\n' "$2" "$3" \
+		"$ROOT/tests/gdb_walk.py" >"$S"
+	gdb_batch "$1" "$S"
+	grep -q "^walk: $3 steps, 0 mismatches" "$GOUT"
+}
+
+@test "gdb: stepi forward then reverse-stepi back agree at every instruction, across system calls" {
+	record "$P/gdb_basic"
+	walk "$T" '31 if i == 2' 200
+	# the walk went through the write(2) of the second line
+	grep -q '^walk: 200 steps, 0 mismatches, events 39\.\.40$' "$GOUT"
+}
+
+@test "gdb: stepi and reverse-stepi agree across rdtsc and cpuid, and in a thread" {
+	record "$P/rdtsc_cpuid"
+	walk "$T" main 300
+	T=$BATS_TEST_TMPDIR/threads.trace record "$P/gdb_threads"
+	walk "$BATS_TEST_TMPDIR/threads.trace" work 100
+}
+
 script_threads() {
 	cat >"$S" <<'G'
 break worker0
