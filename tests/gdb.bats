@@ -446,6 +446,22 @@ G
 	grep -q '^\$2 = 399$' "$GOUT"
 }
 
+@test "gdb: ^C from gdb stops a running replay" {
+	record "$P/gdb_long"
+	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_interrupt.py" "$ROOT/bin/play" "$T"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^noack: +\$OK#9a' <<<"$output"
+	grep -q '^stop: \$T02thread:[0-9a-f]*;#' <<<"$output"
+	# stopped part way: neither at the start nor at the end
+	local n total
+	n=$(sed -n 's/^when: Current event: //p' <<<"$output")
+	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
+	[ "$n" -gt 2 ]
+	[ "$n" -lt "$total" ]
+	grep -q '^status: 0$' <<<"$output"
+}
+
 @test "gdb: bad --gdb and --goto uses give one clear line" {
 	record "$P/gdb_basic"
 	run "$ROOT/bin/play" --gdb=bogus "$T"
