@@ -170,6 +170,8 @@ void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user);
 /* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */
 size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t max);
 /* gdb_reverse.c */
+/* Starts the replay (before gdb connects, so a bad trace fails first). */
+void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o);
 void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 	__attribute__((noreturn));
 void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, struct mark *m);

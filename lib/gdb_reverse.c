@@ -430,7 +430,7 @@ static int seekable(const struct replay_options *o)
 	return fd;
 }
 
-void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
+void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 {
 	static struct replay_options opts;
 	struct replayer *rp = s->rp;
@@ -444,6 +444,11 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 	struct checkpoint *cp0 = cp_add(s);
 	if (cp_take(rp, cp0, s->first + 1) < 0)
 		rrk_die("cannot copy the replayed program for going backwards");
+}
+
+void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
+{
+	struct replayer *rp = s->rp;
 	s->cp_stamp = rrk_now_ns();
 	int st;
 	if (setjmp(s->driver))

@@ -66,12 +66,15 @@ void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user)
 		}
 }
 
-/* int3 into t's address space at every breakpoint (one byte per address). */
-static void bps_insert(struct gdb_session *s, struct ptask *t)
+/* int3 into t's address space at every breakpoint (one byte per
+ * address); gdb's own only when `user`. */
+static void bps_insert(struct gdb_session *s, struct ptask *t, int user)
 {
 	for (size_t i = 0; i < s->nbps; i++) {
 		struct gdb_bp *b = &s->bps[i];
 		b->inserted = 0;
+		if (b->user && !user)
+			continue;
 		int dup = 0;
 		for (size_t k = 0; k < i; k++)
 			if (s->bps[k].addr == b->addr && s->bps[k].inserted)
@@ -294,21 +297,8 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		if (stepping || over) {
 			tracee_singlestep(&t->t, sig);
 		} else {
-			if (use_bps || aimed) {
-				if (!use_bps) {
-					/* only play's own breakpoint */
-					for (size_t i = 0; i < s->nbps; i++)
-						if (s->bps[i].user)
-							s->bps[i].inserted = 0;
-				}
-				bps_insert(s, t);
-				if (!use_bps)
-					for (size_t i = 0; i < s->nbps; i++)
-						if (s->bps[i].user && s->bps[i].inserted) {
-							tracee_write(&t->t, s->bps[i].addr, &s->bps[i].saved, 1);
-							s->bps[i].inserted = 0;
-						}
-			}
+			if (use_bps || aimed)
+				bps_insert(s, t, use_bps);
 			tracee_cont(&t->t, sig);
 		}
 		sig = 0;
@@ -1114,7 +1104,7 @@ static void wait_for_gdb(void)
 	poll(&p, 1, 10000);
 }
 
-static pid_t launch_gdb(int port, char **extra)
+static void launch_gdb(int port, char **extra)
 {
 	int n = 0;
 	while (extra && extra[n])
@@ -1153,8 +1143,8 @@ static pid_t launch_gdb(int port, char **extra)
 		if (fork() != 0)
 			_exit(0);
 		execvp("gdb", argv);
-		fprintf(stderr, "play: cannot run gdb: %s; install gdb, or use play --gdb=:PORT and connect one yourself\n",
-			strerror(errno));
+		if (write(100, "x", 1) < 0) { /* tells play gdb could not start */
+		}
 		_exit(127);
 	}
 	int st;
@@ -1165,7 +1155,6 @@ static pid_t launch_gdb(int port, char **extra)
 		close(init);
 	gdb_alive = alive[0];
 	atexit(wait_for_gdb);
-	return pid;
 }
 
 int rrk_replay_gdb(const struct replay_options *o)
@@ -1179,19 +1168,28 @@ int rrk_replay_gdb(const struct replay_options *o)
 	s->rp = rp;
 	rp->gdb = s;
 	int in = 0, out = 1;
-	if (!strcmp(o->gdb, "-")) {
-		if (o->trace_fd == 0)
-			rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
-	} else {
+	if (!strcmp(o->gdb, "-") && o->trace_fd == 0)
+		rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
+	if (o->gdb[0] && o->gdb[0] != ':' && strcmp(o->gdb, "-"))
+		rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", o->gdb);
+	gdb_session_prepare(s, o);
+	if (strcmp(o->gdb, "-")) {
 		int port = 0, got;
 		if (o->gdb[0] == ':')
 			port = atoi(o->gdb + 1);
-		else if (o->gdb[0])
-			rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", o->gdb);
 		int lfd = listen_tcp(port, &got);
 		if (!o->gdb[0]) {
 			signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
 			launch_gdb(got, o->gdb_args);
+			/* a gdb that cannot start or quits first never connects */
+			struct pollfd p[2] = { { lfd, POLLIN, 0 }, { gdb_alive, POLLIN, 0 } };
+			while (poll(p, 2, -1) < 0 && errno == EINTR)
+				;
+			char x;
+			if (!(p[0].revents & POLLIN) && read(gdb_alive, &x, 1) == 1)
+				rrk_die("cannot run gdb: install it (Debian: apt-get install gdb), or use play --gdb=:PORT and connect one yourself");
+			if (!(p[0].revents & POLLIN))
+				rrk_die("gdb ended without connecting to the replay");
 		} else {
 			fprintf(stderr, "play: waiting for gdb; connect with: gdb -ex 'target remote 127.0.0.1:%d'\n", got);
 		}

@@ -477,4 +477,17 @@ G
 	run "$ROOT/bin/play" --gdb=- - <"$T"
 	[ "$status" -eq 125 ]
 	grep -q 'give the trace as a file' <<<"$output"
+	# no gdb to start: one line, before waiting for anything
+	run timeout "$RRK_TIMEOUT" env PATH=/nonexistent "$ROOT/bin/play" --gdb "$T"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	grep -q '^play: cannot run gdb: install it' <<<"$output"
+	# a bad trace fails before gdb is started or waited for
+	head -c 1000 "$T" >"$BATS_TEST_TMPDIR/cut.trace"
+	for mode in --gdb --gdb=:0 --gdb=-; do
+		run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$mode" "$BATS_TEST_TMPDIR/cut.trace" </dev/null
+		[ "$status" -eq 125 ]
+		[ "${#lines[@]}" -eq 1 ]
+		grep -q '^play: .*cut.trace: byte 1000: trace ends inside a frame' <<<"$output"
+	done
 }
