@@ -957,7 +957,8 @@ int gdb_command_loop(struct gdb_session *s)
 				noregs++;
 			}
 			gdb_puts(&s->c, "OK");
-		} else if (p[0] == 'm') {
+		} else if (p[0] == 'm' || p[0] == 'x') {
+			/* m: hex; x (gdb 16): "b" and binary */
 			unsigned long long addr, len;
 			struct ptask *t = gtask(s, 0);
 			if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !t) {
@@ -970,6 +971,11 @@ int gdb_command_loop(struct gdb_session *s)
 			long got = read_mem(t, addr, data, len);
 			if (got <= 0 && len) {
 				gdb_puts(&s->c, "E01");
+				continue;
+			}
+			if (p[0] == 'x') {
+				reply[0] = 'b';
+				gdb_putpkt(&s->c, reply, 1 + gdb_escape(data, (size_t)got, reply + 1));
 				continue;
 			}
 			gdb_hex(data, (size_t)got, reply);

@@ -448,17 +448,27 @@ G
 
 @test "gdb: ^C from gdb stops a running replay" {
 	record "$P/gdb_long"
-	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_interrupt.py" "$ROOT/bin/play" "$T"
+	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_proto.py" interrupt "$ROOT/bin/play" "$T"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -q '^noack: +\$OK#9a' <<<"$output"
-	grep -q '^stop: \$T02thread:[0-9a-f]*;#' <<<"$output"
+	grep -q "^noack: b'OK'" <<<"$output"
+	grep -q "^stop: b'T02thread:[0-9a-f]*;'" <<<"$output"
 	# stopped part way: neither at the start nor at the end
 	local n total
 	n=$(sed -n 's/^when: Current event: //p' <<<"$output")
 	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
 	[ "$n" -gt 2 ]
 	[ "$n" -lt "$total" ]
+	grep -q '^status: 0$' <<<"$output"
+}
+
+@test "gdb: protocol packets: qSupported, target description, g/p, m/x, qXfer, vFile, Z limits" {
+	record "$P/gdb_basic"
+	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_proto.py" packets "$ROOT/bin/play" "$T"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q '^FAIL' <<<"$output"
+	[ "$(grep -c '^ok ' <<<"$output")" -eq 34 ]
 	grep -q '^status: 0$' <<<"$output"
 }
 
