@@ -467,7 +467,7 @@ G
 	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_proto.py" packets "$ROOT/bin/play" "$T"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! grep -q '^FAIL' <<<"$output"
+	[ "$(grep -c '^FAIL' <<<"$output")" -eq 0 ]
 	[ "$(grep -c '^ok ' <<<"$output")" -eq 34 ]
 	grep -q '^status: 0$' <<<"$output"
 }
