@@ -156,6 +156,10 @@ struct gdb_session {
 	int at_boundary;      /* stopped where the next event is chosen */
 	int64_t report_step;  /* the step index of the stop being reported */
 	int scan_at;          /* JOB_STEPSCAN: stop at the target, not before */
+	int scan_watch;       /* the last stop counted was a data watchpoint's */
+	int watch_back;       /* stepping back before a data watchpoint's trap */
+	char final_reason[64];/* the stop reason when stepping back ends */
+	struct mark watch_hit;
 	uint64_t cp_serial;
 };
 
@@ -183,6 +187,14 @@ void gdb_reverse_step(struct gdb_session *s) __attribute__((noreturn));
 void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok) __attribute__((noreturn));
 void gdb_auto_checkpoint(struct gdb_session *s);
 int gdb_user_checkpoint(struct gdb_session *s);
+/* Going back onto a data watchpoint: t is at its trap, just after the
+ * instruction that touched the data; stop one instruction earlier. */
+void gdb_before_watch(struct gdb_session *s, struct ptask *t) __attribute__((noreturn));
+/* The run before the trap is too long to step through: stop at the trap. */
+void gdb_watch_too_far(struct gdb_session *s) __attribute__((noreturn));
+#define WATCH_STEP_LIMIT 2000000
+/* The reason to report at the end of a backward step ("" normally). */
+const char *gdb_take_final_reason(struct gdb_session *s);
 /* While stepping from the start of a run: a checkpoint now and then, so
  * that stepping there again starts close by. */
 void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t);

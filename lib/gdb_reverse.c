@@ -345,11 +345,47 @@ void gdb_target_reached(struct gdb_session *s, struct ptask *t)
 void gdb_reverse_continue(struct gdb_session *s)
 {
 	copy_mark(&s->target, &s->pos);
+	s->scan_watch = 0;
+	s->final_reason[0] = 0;
 	start_scan(s);
+}
+
+void gdb_before_watch(struct gdb_session *s, struct ptask *t)
+{
+	gdb_capture(s, t, MK_POINT, &s->watch_hit);
+	s->watch_back = 1;
+	struct mark h;
+	memset(&h, 0, sizeof h);
+	copy_mark(&h, &s->watch_hit);
+	stepscan(s, &h, 0);
+}
+
+void gdb_watch_too_far(struct gdb_session *s)
+{
+	s->watch_back = 0;
+	struct mark h;
+	memset(&h, 0, sizeof h);
+	copy_mark(&h, &s->watch_hit);
+	char reason[64];
+	snprintf(reason, sizeof reason, "%s", s->final_reason);
+	s->final_reason[0] = 0;
+	gdb_console(s, "play: stopped just after the instruction that touched the watched data: the run before it is too long to step through\n");
+	seek(s, &h, reason, 0);
+}
+
+const char *gdb_take_final_reason(struct gdb_session *s)
+{
+	static char r[64];
+	snprintf(r, sizeof r, "%s", s->final_reason);
+	s->final_reason[0] = 0;
+	s->watch_back = 0;
+	return r;
 }
 
 void gdb_reverse_step(struct gdb_session *s)
 {
+	s->final_reason[0] = 0;
+	s->watch_back = 0;
 	struct mark p;
 	memset(&p, 0, sizeof p);
 	copy_mark(&p, &s->pos);

@@ -200,12 +200,31 @@ static int job_targets(struct gdb_session *s, struct ptask *t)
 
 
 /* A stop of t that concerns gdb or a job. Returns when the replay goes on. */
+/* A data watchpoint traps after the instruction that touched the data:
+ * going backwards, that instruction is undone first. */
+static int data_watch(const char *reason)
+{
+	return !strncmp(reason, "watch:", 6) || !strncmp(reason, "rwatch:", 7) ||
+	       !strncmp(reason, "awatch:", 7);
+}
+
 static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, const char *reason)
 {
 	int stepjob = s->job == JOB_STEPSCAN || s->job == JOB_STEPN;
 	if (stepjob && step && s->stretch_started)
 		s->count++; /* steps since the start of the run */
-	if (job_targets(s, t) && gdb_mark_is(s, t, &s->target)) {
+	if (s->job == JOB_STEPSCAN && s->watch_back && s->count > WATCH_STEP_LIMIT) {
+		gdb_watch_too_far(s);
+		return;
+	}
+	/* the trap at the position itself: its write came before it */
+	if (s->job == JOB_SCAN && user && data_watch(reason)) {
+		s->n = ++s->count;
+		s->scan_watch = 1;
+		snprintf(s->final_reason, sizeof s->final_reason, "%s", reason);
+	}
+	/* (running to the nth stop ends by the count, even at the target) */
+	if (s->job != JOB_NTH && job_targets(s, t) && gdb_mark_is(s, t, &s->target)) {
 		gdb_target_reached(s, t);
 		return;
 	}
@@ -220,11 +239,19 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 		}
 		return;
 	case JOB_SCAN:
-		if (user)
+		if (user && !data_watch(reason)) {
 			s->n = ++s->count; /* the last stop before the target, so far */
+			s->scan_watch = 0;
+			s->final_reason[0] = 0;
+		}
 		return;
 	case JOB_NTH:
 		if (user && ++s->count == s->n) {
+			if (s->scan_watch) {
+				/* stop before the instruction that touched the data */
+				gdb_before_watch(s, t);
+				return;
+			}
 			s->job = JOB_NONE;
 			gdb_report_stop(s, t, MK_POINT, reason);
 		}
@@ -236,7 +263,7 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 		if (s->job == JOB_STEPN && s->count == s->n) {
 			s->job = JOB_NONE;
 			s->report_step = (int64_t)s->n;
-			gdb_report_stop(s, t, MK_POINT, "");
+			gdb_report_stop(s, t, MK_POINT, gdb_take_final_reason(s));
 			return;
 		}
 		if (s->count % 512 == 0)
@@ -261,7 +288,7 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 			t->running = 1;
 			return rrk_rp_wait(rp, t, expect_sig);
 		}
-		if (job_targets(s, t) && gdb_mark_is(s, t, &s->target))
+		if (s->job != JOB_NTH && job_targets(s, t) && gdb_mark_is(s, t, &s->target))
 			gdb_target_reached(s, t);
 		int stepjob = (s->job == JOB_STEPSCAN || s->job == JOB_STEPN) &&
 			      t->rec_tid == s->target.tid && ev->hdr.number == s->target.when;
@@ -276,7 +303,7 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		if (stepjob && s->job == JOB_STEPN && s->count == s->n) {
 			s->job = JOB_NONE;
 			s->report_step = (int64_t)s->n;
-			gdb_report_stop(s, t, MK_POINT, "");
+			gdb_report_stop(s, t, MK_POINT, gdb_take_final_reason(s));
 		}
 		stepjob = stepjob && (s->job == JOB_STEPSCAN || s->job == JOB_STEPN);
 		int stepping = stepjob || (s->job == JOB_NONE && s->stepping && t->rec_tid == s->step_tid);

@@ -58,3 +58,25 @@ else
 	diff "$tmp/recorded.out" "$tmp/replayed.out" >&2 || true
 	exit 1
 fi
+
+if command -v gdb >/dev/null 2>&1 && [ -x tests/progs/bin/gdb_basic ]; then
+	echo
+	echo "== 5. Debugging a replay, forward and backward: bin/play --gdb TRACE"
+	gtrace=$tmp/gdb.trace
+	bin/rec -o "$gtrace" tests/progs/bin/gdb_basic >/dev/null
+	cat >"$tmp/cmds.gdb" <<'EOF'
+break add_to_total
+continue
+continue
+print total
+delete
+watch total
+reverse-continue
+continue
+continue
+EOF
+	echo "   gdb commands:"
+	sed 's/^/   > /' "$tmp/cmds.gdb"
+	bin/play --gdb "$gtrace" -- -nx -batch -iex 'set debuginfod enabled off' -x "$tmp/cmds.gdb" 2>&1 |
+		grep -v -e '^Reading ' -e '^warning: File transfers' -e '^$' | sed 's/^/   | /'
+fi

@@ -111,9 +111,12 @@ check_watch() {
 	grep -q '^Old value = 100$' "$GOUT"
 	grep -q '^New value = 101$' "$GOUT"
 	grep -q '^New value = 114$' "$GOUT"
-	# back to the previous writes: 105, then 101
-	grep -q '^Old value = 114$' "$GOUT"
+	# back to the previous writes: 105, then 101, stopping at the statement
+	# that writes (before its store), as a live process going back would
+	grep -A4 '^Old value = 114$' "$GOUT" | grep -q '^New value = 105$'
+	grep -A4 '^Old value = 114$' "$GOUT" | grep -q '^21\s.*total = before + v;'
 	grep -q '^\$1 = 105$' "$GOUT"
+	grep -A4 '^Old value = 105$' "$GOUT" | grep -q '^New value = 101$'
 	grep -q '^\$2 = 101$' "$GOUT"
 	grep -q '^Hardware read watchpoint 2: counter' "$GOUT"
 	grep -q '^Value = ' "$GOUT"
@@ -149,7 +152,7 @@ G
 
 # Only the lines that say where gdb stopped, without addresses.
 where_lines() {
-	grep -E '^[0-9]+\s|^(Breakpoint [0-9]+,|Run till|Value returned|rip|square|main|add_to_total|0x[0-9a-f]+ in|No more|\$[0-9]+ =)' "$1" |
+	grep -E '^[0-9]+\s|^(Breakpoint [0-9]+,|Run till|Value returned|rip|square|main|add_to_total|0x[0-9a-f]+ in|No more|\$[0-9]+ =|Old value|New value)' "$1" |
 		sed -E 's/0x[0-9a-f]+/ADDR/g; s/\$[0-9]+/$N/g; s/Breakpoint [0-9]+/Breakpoint N/'
 }
 
@@ -184,7 +187,8 @@ reverse-continue
 print v
 reverse-finish
 G
-	# the oracle: the live program under gdb's record full
+	# the oracle: the live program under gdb's record full (its own
+	# watchpoints do not trigger going backwards, so they are not compared)
 	{
 		echo 'break main'
 		echo 'run'
