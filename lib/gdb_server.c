@@ -549,16 +549,18 @@ static void xfer_reply(const char *data, size_t total, const char *args)
 /* ---- vFile: the trace's files first, this machine's otherwise ---- */
 struct vfile {
 	int used;
-	const struct blob *blob;
-	int fd;
+	int from_trace;     /* the blob with this digest (looked up on each
+			     * use: the blob table grows as the replay runs) */
+	uint8_t digest[32];
+	int fd;             /* else a file of this machine */
 };
 static struct vfile vfiles[64];
 
-static const struct blob *blob_for_path(struct gdb_session *s, const char *path)
+static const uint8_t *digest_for_path(struct gdb_session *s, const char *path)
 {
 	for (size_t i = 0; i < s->rp->nfiles; i++)
-		if (!strcmp(s->rp->files[i].path, path))
-			return rrk_rp_blob(s->rp, s->rp->files[i].digest);
+		if (!strcmp(s->rp->files[i].path, path) && rrk_rp_blob(s->rp, s->rp->files[i].digest))
+			return s->rp->files[i].digest;
 	return NULL;
 }
 
@@ -584,14 +586,16 @@ static void vfile(struct gdb_session *s, char *cmd)
 		for (int i = 0; i < 64 && slot < 0; i++)
 			if (!vfiles[i].used)
 				slot = i;
-		const struct blob *b = blob_for_path(s, path);
+		const uint8_t *dg = digest_for_path(s, path);
 		int fd = -1;
 		if ((flags & 3) != 0) {
 			snprintf(out, sizeof out, "F-1,%x", EACCES);
 		} else if (slot < 0) {
 			snprintf(out, sizeof out, "F-1,%x", EMFILE);
-		} else if (b || (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			vfiles[slot] = (struct vfile){ 1, b, fd };
+		} else if (dg || (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			vfiles[slot] = (struct vfile){ 1, dg != NULL, { 0 }, fd };
+			if (dg)
+				memcpy(vfiles[slot].digest, dg, 32);
 			snprintf(out, sizeof out, "F%x", slot);
 		} else {
 			snprintf(out, sizeof out, "F-1,%x", errno == ENOENT ? ENOENT : EACCES);
@@ -609,9 +613,9 @@ static void vfile(struct gdb_session *s, char *cmd)
 			count = GDB_PKT_MAX / 2 - 32;
 		static uint8_t data[GDB_PKT_MAX];
 		long n;
-		if (vfiles[fd].blob) {
-			const struct blob *b = vfiles[fd].blob;
-			n = off >= b->total ? 0 : (long)(b->total - off < count ? b->total - off : count);
+		if (vfiles[fd].from_trace) {
+			const struct blob *b = rrk_rp_blob(s->rp, vfiles[fd].digest);
+			n = !b || off >= b->total ? 0 : (long)(b->total - off < count ? b->total - off : count);
 			if (n)
 				memcpy(data, b->data + off, (size_t)n);
 		} else {
@@ -643,8 +647,9 @@ static void vfile(struct gdb_session *s, char *cmd)
 		}
 		uint64_t size;
 		uint32_t mode = 0100444;
-		if (vfiles[fd].blob) {
-			size = vfiles[fd].blob->total;
+		if (vfiles[fd].from_trace) {
+			const struct blob *b = rrk_rp_blob(s->rp, vfiles[fd].digest);
+			size = b ? b->total : 0;
 		} else {
 			struct stat sb;
 			fstat(vfiles[fd].fd, &sb);

@@ -327,6 +327,19 @@ G
 	grep -q 'exited normally\]' "$GOUT"
 }
 
+@test "gdb: a process tree (sh, exec, pipe) under gdb: to the end, back to the start, to the end again" {
+	record sh -c 'echo hi; ls / | head -3; exec /bin/true'
+	replay
+	[ "$play_status" -eq 0 ]
+	printf 'continue\ninfo threads\nreverse-continue\nmonitor when\ncontinue\ncontinue\n' >"$S"
+	gdb_batch "$T" "$S"
+	[ "$(grep -c '^No more reverse-execution history' "$GOUT")" -eq 3 ]
+	grep -q '^Current event: 2$' "$GOUT"
+	grep -q 'exited normally' "$GOUT"
+	program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+	cmp "$OUT2" "$BATS_TEST_TMPDIR/gdb-driven"
+}
+
 @test "gdb: memory and register writes go to a copy; the replay goes on as recorded" {
 	record "$P/gdb_basic"
 	cat >"$S" <<'G'
