@@ -97,7 +97,7 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	int status;
 	while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)
 		;
-	struct tracee c = { child, -1, status };
+	struct tracee c = { child, -1, status, 0 };
 	tracee_setregs(&c, regs);
 	return child;
 }
@@ -187,7 +187,7 @@ void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 		free(t);
 	}
 	rp->tasks = NULL;
-	struct tracee parked = { cp->pid, -1, 0 };
+	struct tracee parked = { cp->pid, -1, 0, 0 };
 	tracee_open_mem(&parked);
 	pid_t pid = fork_task(&parked, &cp->regs);
 	if (parked.memfd >= 0)

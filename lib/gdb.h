@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "point.h"
 #include "replay_int.h"
@@ -149,7 +150,7 @@ struct gdb_session {
 	uint64_t first;       /* the program's start event */
 	uint64_t no_cp_at;    /* restored part way through this event: no
 			       * automatic checkpoint there */
-	size_t scan_cp;       /* the checkpoint a job started from */
+	pid_t scan_pid;       /* the checkpoint a job started from (its copy) */
 	char seek_reason[64];
 	int seek_reply_ok;    /* a monitor command waits for "OK" */
 	int restored_mid;

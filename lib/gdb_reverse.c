@@ -75,6 +75,15 @@ static struct checkpoint *cp_add(struct gdb_session *s)
 	return cp;
 }
 
+/* The checkpoint the running job started from (the array moves). */
+static struct checkpoint *scan_checkpoint(struct gdb_session *s)
+{
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].pid == s->scan_pid)
+			return &s->cps[i];
+	rrk_die("internal error: the checkpoint a backward search started from is gone");
+}
+
 /* Keeps the count bounded: drops every other automatic checkpoint. */
 static void cp_thin(struct gdb_session *s)
 {
@@ -82,7 +91,8 @@ static void cp_thin(struct gdb_session *s)
 	int odd = 0;
 	for (size_t i = 0; i < s->ncps; i++) {
 		struct checkpoint *cp = &s->cps[i];
-		int keep = i == 0 || cp->id || i == s->ncps - 1 || (odd ^= 1);
+		int keep = i == 0 || cp->id || i == s->ncps - 1 || cp->pid == s->scan_pid ||
+			   (odd ^= 1);
 		if (keep)
 			s->cps[k++] = *cp;
 		else
@@ -143,7 +153,7 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	/* a checkpoint made while stepping resumes the count */
 	s->stretch_started = cp->step >= 0;
 	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
-	s->scan_cp = (size_t)(cp - s->cps);
+	s->scan_pid = cp->pid;
 	longjmp(s->driver, 1);
 }
 
@@ -233,7 +243,7 @@ void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t)
 				oldest = i;
 			nstep++;
 		}
-	if (nstep >= 64 && s->cps[oldest].pid != s->cps[s->scan_cp].pid) {
+	if (nstep >= 64 && s->cps[oldest].pid != s->scan_pid) {
 		cp_drop(&s->cps[oldest]);
 		s->cps[oldest] = cp;
 		return;
@@ -306,14 +316,14 @@ void gdb_target_reached(struct gdb_session *s, struct ptask *t)
 	case JOB_SCAN:
 		if (s->n) {
 			s->job = JOB_NTH;
-			restart_from(s, &s->cps[s->scan_cp]);
+			restart_from(s, scan_checkpoint(s));
 		} else {
 			/* nothing between the checkpoint and the target: look
 			 * before the checkpoint */
 			struct mark m;
 			memset(&m, 0, sizeof m);
 			m.kind = MK_AFTER;
-			m.when = s->cps[s->scan_cp].when - 1;
+			m.when = scan_checkpoint(s)->when - 1;
 			copy_mark(&s->target, &m);
 			start_scan(s);
 		}

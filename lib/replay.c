@@ -777,13 +777,13 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 			continue;
 		}
 		if (st.kind == STOP_SIGNAL && st.sig != expect_sig && stray_signal(x, st.sig)) {
-			tracee_cont(&x->t, 0);
+			tracee_resume_again(&x->t);
 			continue;
 		}
 		if (st.kind == STOP_OTHER_EVENT && st.sig != SIGTRAP &&
 		    ((unsigned)status >> 16) == 128) {
 			/* a group stop: not ours to keep */
-			tracee_cont(&x->t, 0);
+			tracee_resume_again(&x->t);
 			continue;
 		}
 		x->running = 0;

@@ -75,19 +75,19 @@ int tracee_wait(struct tracee *t, struct stop *st)
 	return 0;
 }
 
-int tracee_cont(struct tracee *t, int sig)
+static int resume(struct tracee *t, int op, int sig)
 {
-	return (int)ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)sig);
+	t->resume_op = op;
+	return (int)ptrace(op, t->tid, 0, (void *)(long)sig);
 }
 
-int tracee_syscall(struct tracee *t, int sig)
-{
-	return (int)ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)sig);
-}
+int tracee_cont(struct tracee *t, int sig) { return resume(t, PTRACE_CONT, sig); }
+int tracee_syscall(struct tracee *t, int sig) { return resume(t, PTRACE_SYSCALL, sig); }
+int tracee_singlestep(struct tracee *t, int sig) { return resume(t, PTRACE_SINGLESTEP, sig); }
 
-int tracee_singlestep(struct tracee *t, int sig)
+int tracee_resume_again(struct tracee *t)
 {
-	return (int)ptrace(PTRACE_SINGLESTEP, t->tid, 0, (void *)(long)sig);
+	return resume(t, t->resume_op ? t->resume_op : PTRACE_CONT, 0);
 }
 
 int tracee_getregs(struct tracee *t, struct rrk_regs *r)

@@ -12,6 +12,7 @@ struct tracee {
 	pid_t tid;
 	int memfd;  /* /proc/tid/mem, reopened after exec */
 	int status; /* last wait status */
+	int resume_op; /* how it was last resumed (PTRACE_CONT, ...) */
 };
 
 /* What a wait returned, decoded. */
@@ -40,6 +41,10 @@ int tracee_wait(struct tracee *t, struct stop *st);
 int tracee_cont(struct tracee *t, int sig);
 int tracee_syscall(struct tracee *t, int sig);
 int tracee_singlestep(struct tracee *t, int sig);
+/* Resumes t as it was last resumed, without a signal: after a stop that
+ * was not for the tracer (a stray signal), a single step or a syscall
+ * stop that was asked for is still to come. */
+int tracee_resume_again(struct tracee *t);
 int tracee_getregs(struct tracee *t, struct rrk_regs *r);
 int tracee_setregs(struct tracee *t, const struct rrk_regs *r);
 /* Memory through /proc/PID/mem: works on read-only and PROT_NONE pages. */
