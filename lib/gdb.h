@@ -148,6 +148,8 @@ struct gdb_session {
 	int quiet_stop;       /* the next stop is not sent (gdb did not ask yet) */
 	int detached;
 	uint64_t first;       /* the program's start event */
+	uint64_t nevents;     /* events in the trace */
+	uint64_t last_goto;   /* its last event before the tasks' exits */
 	uint64_t no_cp_at;    /* restored part way through this event: no
 			       * automatic checkpoint there */
 	pid_t scan_pid;       /* the checkpoint a job started from (its copy) */
@@ -157,6 +159,8 @@ struct gdb_session {
 	int at_boundary;      /* stopped where the next event is chosen */
 	int64_t report_step;  /* the step index of the stop being reported */
 	int scan_at;          /* JOB_STEPSCAN: stop at the target, not before */
+	uint32_t off_tid;     /* this task resumes from a stop at off_rip */
+	uint64_t off_rip;
 	int scan_watch;       /* the last stop counted was a data watchpoint's */
 	int watch_back;       /* stepping back before a data watchpoint's trap */
 	char final_reason[64];/* the stop reason when stepping back ends */

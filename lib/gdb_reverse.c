@@ -151,6 +151,7 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	s->no_cp_at = cp->mid ? cp->when : 0;
 	s->cp_stamp = rrk_now_ns();
 	/* a checkpoint made while stepping resumes the count */
+	s->off_tid = 0;
 	s->stretch_started = cp->step >= 0;
 	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
 	s->scan_pid = cp->pid;
@@ -482,6 +483,28 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 	struct replayer *rp = s->rp;
 	opts = *o;
 	opts.trace_fd = seekable(o);
+	/* how many events there are, for monitor goto and --goto */
+	struct rrk_reader *rd = rrk_reader_open(opts.trace_fd, o->trace_name);
+	struct rrk_record rec;
+	if (!rd)
+		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
+	while (rrk_read_record(rd, &rec) == RRK_OK) {
+		struct rrk_event ev;
+		if (rec.type != RRK_REC_EVENT || rec.size < sizeof ev)
+			continue;
+		memcpy(&ev, rec.data, sizeof ev);
+		s->nevents = ev.number;
+		/* the program's last event before its tasks' exits: the
+		 * last position a debugger can go to */
+		if (ev.kind != RRK_EV_EXIT)
+			s->last_goto = ev.number;
+	}
+	rrk_reader_close(rd);
+	if (lseek(opts.trace_fd, 0, SEEK_SET) < 0)
+		rrk_die("cannot read %s again: %s", o->trace_name, strerror(errno));
+	if (o->goto_event > s->last_goto)
+		rrk_die("--goto %llu: the last event to go to is %llu (the program's exit); see tracecat",
+			(unsigned long long)o->goto_event, (unsigned long long)s->last_goto);
 	if (!strcmp(o->gdb, "-"))
 		opts.output_fd = 2; /* standard output speaks to gdb */
 	rrk_rp_begin(rp, &opts);
@@ -535,7 +558,8 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 	if (s->detached)
 		exit(status);
 	if (s->job != JOB_NONE)
-		rrk_warn("warning: the replay ended before reaching the position gdb asked for");
+		rrk_die("internal error: the replay ended before reaching the position gdb asked for (job %d, event %llu); please report this with the trace",
+			s->job, (unsigned long long)s->target.when);
 	s->job = JOB_NONE;
 	if (rp->have_end && rp->end.how == RRK_END_SIGNALED)
 		snprintf(s->last_reply, sizeof s->last_reply, "X%02x", (unsigned)rp->end.code & 0x7f);

@@ -314,8 +314,13 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		int aimed = job_targets(s, t);
 		if (aimed)
 			gdb_bp_add(s, s->target.regs.rip, 0);
-		/* Off a breakpoint at the current instruction by one step. */
-		int over = !stepping && ((use_bps && bp_find(s, g.rip, 1)) || (aimed && g.rip == s->target.regs.rip));
+		/* Off a breakpoint by one step, when resuming from a stop at it
+		 * (a task that arrives at one by a syscall return or a signal
+		 * has yet to hit it). */
+		int over = !stepping && ((use_bps && bp_find(s, g.rip, 1) && t->rec_tid == s->off_tid &&
+					  g.rip == s->off_rip) ||
+					 (aimed && g.rip == s->target.regs.rip));
+		s->off_tid = 0;
 		if (use_bps)
 			watch_apply(s);
 		else
@@ -368,6 +373,8 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 			if (use_bps && bp_find(s, g.rip, 1)) {
 				user = 1;
 				snprintf(reason, sizeof reason, "swbreak:;");
+				s->off_tid = t->rec_tid; /* resuming steps off it */
+				s->off_rip = g.rip;
 			}
 		}
 		if (use_bps)
@@ -428,8 +435,11 @@ void rrk_gdb_before_event(struct replayer *rp)
 		return;
 	s->events++;
 	gdb_auto_checkpoint(s);
-	if (s->job == JOB_NONE && (s->events & 63) == 0 && gdb_poll_interrupt(&s->c))
+	if (s->job == JOB_NONE && (s->events & 63) == 0 && gdb_poll_interrupt(&s->c)) {
+		s->at_boundary = 1; /* after the previous event */
 		gdb_report_stop(s, rp->cur_t, MK_AFTER, "signal:02");
+		s->at_boundary = 0;
+	}
 }
 
 void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
@@ -483,6 +493,8 @@ void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind
 {
 	gdb_capture(s, t, kind, &s->pos);
 	s->pos.step = kind == MK_POINT ? s->report_step : -1;
+	s->off_tid = t->rec_tid;
+	s->off_rip = s->pos.regs.rip;
 	s->report_step = -1;
 	int sig = 5;
 	const char *r = reason;
@@ -757,6 +769,13 @@ static void monitor(struct gdb_session *s, const char *cmd)
 		unsigned long long n = strtoull(cmd + 5, &end, 10);
 		if (end == cmd + 5 || *end || n < 1) {
 			gdb_console(s, "usage: monitor goto N (an event number, see monitor when and tracecat)\n");
+			gdb_puts(&s->c, "OK");
+			return;
+		}
+		if (n > s->last_goto) {
+			snprintf(msg, sizeof msg, "play: cannot go to event %llu: the last event to go to is %llu (the program's exit)\n",
+				 n, (unsigned long long)s->last_goto);
+			gdb_console(s, msg);
 			gdb_puts(&s->c, "OK");
 			return;
 		}
@@ -1156,7 +1175,7 @@ static void launch_gdb(int port, char **extra)
 	/* After monitor goto/restart the position changed under gdb. */
 	int init = memfd_create("rrkit-gdbinit", 0);
 	static const char hook[] = "define hookpost-monitor\nmaintenance flush register-cache\n"
-				   "maintenance flush dcache\nend\n";
+				   "maintenance flush dcache\nsharedlibrary\nend\n";
 	char initpath[64];
 	if (init >= 0 && rrk_write_all(init, hook, sizeof hook - 1) == 0) {
 		snprintf(initpath, sizeof initpath, "/proc/self/fd/%d", init);

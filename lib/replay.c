@@ -1407,6 +1407,8 @@ int rrk_rp_process(struct replayer *rp)
 		if (ev->hdr.flags & RRK_EVF_EXECPOINT)
 			reach_point(rp, ev);
 		task_done(ct, ev, 0);
+		if (rp->gdb)
+			rrk_gdb_after_event(rp, ev);
 		return 0;
 	}
 	if (ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_EXECPOINT))
