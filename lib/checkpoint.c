@@ -5,6 +5,7 @@
 #include "gdb.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +55,14 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	uint64_t insn = syscall_insn(t);
 	if (!insn)
 		return -1;
+	/* clone(CLONE_PARENT | SIGCHLD): a fork whose child is play's
+	 * child too, so play reaps the copies it kills (their parent, a
+	 * stopped copy, never would) */
 	r = saved;
 	r.rip = insn;
-	r.rax = SYS_fork;
+	r.rax = SYS_clone;
+	r.rdi = CLONE_PARENT | SIGCHLD;
+	r.rsi = r.rdx = r.r10 = r.r8 = 0;
 	r.orig_rax = (uint64_t)-1; /* skip a syscall t may be entering */
 	tracee_setregs(t, &r);
 	pid_t child = -1;
@@ -83,7 +89,7 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 		struct rrk_regs now;
 		tracee_getregs(t, &now);
 		if (tracee_syscall_op(t) == SYSCALL_OP_EXIT && now.rip == insn + 2 &&
-		    now.orig_rax == SYS_fork)
+		    now.orig_rax == SYS_clone)
 			done = 1;
 		else if (tracee_syscall_op(t) == SYSCALL_OP_EXIT)
 			tracee_setregs(t, &r); /* the exit of the call t was in */

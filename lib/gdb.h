@@ -141,8 +141,8 @@ struct gdb_session {
 	struct checkpoint *cps;
 	size_t ncps;
 	int next_cp_id;
-	uint64_t cp_clock;    /* replay time since the last checkpoint (ns) */
-	uint64_t cp_stamp;
+	uint64_t cp_stamp;    /* when the last checkpoint was made, moved on
+			       * by the time gdb kept the replay stopped */
 	uint64_t emitted;
 	uint64_t events;      /* events replayed, for ^C polling */
 	int quiet_stop;       /* the next stop is not sent (gdb did not ask yet) */

@@ -509,7 +509,10 @@ void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind
 		s->quiet_stop = 0;
 	else
 		gdb_puts(&s->c, s->last_reply);
+	/* time spent stopped is not replay work between checkpoints */
+	uint64_t t0 = rrk_now_ns();
 	gdb_command_loop(s);
+	s->cp_stamp += rrk_now_ns() - t0;
 }
 
 /* ---- the command loop ---- */
