@@ -177,6 +177,8 @@ uint64_t gdb_when(struct gdb_session *s);
 void gdb_bp_add(struct gdb_session *s, uint64_t addr, int user);
 void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user);
 /* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */
+/* Appends s to out[k..max) escaped for an XML attribute; returns the new k. */
+size_t gdb_xml_attr(char *out, size_t max, size_t k, const char *s);
 size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t max);
 /* gdb_reverse.c */
 /* Starts the replay (before gdb connects, so a bad trace fails first). */

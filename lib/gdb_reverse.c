@@ -152,6 +152,7 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	s->cp_stamp = rrk_now_ns();
 	/* a checkpoint made while stepping resumes the count */
 	s->off_tid = 0;
+	s->exited = 0;
 	s->stretch_started = cp->step >= 0;
 	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
 	s->scan_pid = cp->pid;

@@ -100,6 +100,8 @@ static void bps_remove(struct gdb_session *s, struct ptask *t)
 
 static int watch_set(struct gdb_session *s, int type, uint64_t addr, uint64_t len)
 {
+	if (!len || addr + len < addr)
+		return -1;
 	/* aligned pieces of 1, 2, 4 or 8 bytes, one debug register each */
 	struct gdb_watch pieces[3];
 	int n = 0;
@@ -595,7 +597,11 @@ static void vfile(struct gdb_session *s, char *cmd)
 		sscanf(comma + 1, "%x", &flags);
 		size_t n = strlen(cmd + 5) / 2;
 		char *path = rrk_xmalloc(n + 1);
-		gdb_unhex(cmd + 5, path, n);
+		if (gdb_unhex(cmd + 5, path, n) < 0 || memchr(path, 0, n)) {
+			free(path);
+			gdb_puts(&s->c, "F-1,16"); /* EINVAL (gdb's numbers, in hex) */
+			return;
+		}
 		path[n] = 0;
 		int slot = -1;
 		for (int i = 0; i < 64 && slot < 0; i++)
@@ -636,8 +642,7 @@ static void vfile(struct gdb_session *s, char *cmd)
 		} else {
 			n = pread(vfiles[fd].fd, data, count, (off_t)off);
 			if (n < 0) {
-				snprintf(out, sizeof out, "F-1,%x", EIO);
-				gdb_puts(&s->c, out);
+				gdb_puts(&s->c, "F-1,270f"); /* EUNKNOWN */
 				return;
 			}
 		}
@@ -667,7 +672,10 @@ static void vfile(struct gdb_session *s, char *cmd)
 			size = b ? b->total : 0;
 		} else {
 			struct stat sb;
-			fstat(vfiles[fd].fd, &sb);
+			if (fstat(vfiles[fd].fd, &sb) < 0) {
+				gdb_puts(&s->c, "F-1,9");
+				return;
+			}
 			size = (uint64_t)sb.st_size;
 			mode = sb.st_mode;
 		}
@@ -686,7 +694,7 @@ static void vfile(struct gdb_session *s, char *cmd)
 		size_t k = gdb_escape(st, 64, reply + h);
 		gdb_putpkt(&s->c, reply, (size_t)h + k);
 	} else {
-		gdb_puts(&s->c, "F-1,26"); /* ENOSYS: readlink, unlink, pwrite */
+		gdb_puts(&s->c, ""); /* readlink, unlink, pwrite: not served */
 	}
 }
 
@@ -790,7 +798,7 @@ static void monitor(struct gdb_session *s, const char *cmd)
 			snprintf(msg, sizeof msg, "Checkpoint %d at event %llu\n", id,
 				 (unsigned long long)gdb_when(s));
 		else
-			snprintf(msg, sizeof msg, "play: cannot make a checkpoint here: only a replay with a single thread can be copied\n");
+			snprintf(msg, sizeof msg, "play: cannot make a checkpoint here: only a replay with a single thread can be copied, and not while it enters a system call (stepi first)\n");
 		gdb_console(s, msg);
 		gdb_puts(&s->c, "OK");
 	} else if (!strncmp(cmd, "restart ", 8) || !strcmp(cmd, "restart")) {
@@ -894,6 +902,10 @@ int gdb_command_loop(struct gdb_session *s)
 			gdb_puts(&s->c, "OK");
 			s->c.noack = 1;
 		} else if (p[0] == 'H') {
+			if (!p[1] || !p[2]) {
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
 			uint32_t tid = parse_tid(p + 2);
 			if (p[1] == 'g' && tid)
 				s->g_tid = tid;
@@ -902,11 +914,12 @@ int gdb_command_loop(struct gdb_session *s)
 			size_t k = 0;
 			reply[k++] = 'm';
 			for (struct ptask *t = s->rp->tasks; t; t = t->next)
-				if (!t->dead)
+				if (!t->dead && k < GDB_PKT_MAX - 32)
 					k += (size_t)snprintf(reply + k, 32, "%x,", t->rec_tid);
-			if (k > 1)
-				k--;
-			gdb_putpkt(&s->c, reply, k);
+			if (k == 1)
+				gdb_puts(&s->c, "l"); /* no thread left */
+			else
+				gdb_putpkt(&s->c, reply, k - 1);
 		} else if (!strcmp(p, "qsThreadInfo")) {
 			gdb_puts(&s->c, "l");
 		} else if (!strcmp(p, "qC")) {
@@ -940,9 +953,11 @@ int gdb_command_loop(struct gdb_session *s)
 			static char x[65536];
 			size_t k = (size_t)snprintf(x, sizeof x, "<threads>");
 			for (struct ptask *t = s->rp->tasks; t; t = t->next)
-				if (!t->dead && k < sizeof x - 256)
-					k += (size_t)snprintf(x + k, sizeof x - k, "<thread id=\"%x\" name=\"%s\"/>",
-							      t->rec_tid, t->name);
+				if (!t->dead && k < sizeof x - 256) {
+					k += (size_t)snprintf(x + k, sizeof x - k, "<thread id=\"%x\" name=\"", t->rec_tid);
+					k = gdb_xml_attr(x, sizeof x - 32, k, t->name);
+					k += (size_t)snprintf(x + k, sizeof x - k, "\"/>");
+				}
 			k += (size_t)snprintf(x + k, sizeof x - k, "</threads>");
 			xfer_reply(x, k, p);
 		} else if (!strncmp(p, "qXfer:libraries-svr4:read:", 26)) {
@@ -1058,7 +1073,7 @@ int gdb_command_loop(struct gdb_session *s)
 			gdb_puts(&s->c, "OK");
 		} else if ((p[0] == 'Z' || p[0] == 'z') && p[1] >= '0' && p[1] <= '4') {
 			unsigned long long addr, kind;
-			if (sscanf(p + 3, "%llx,%llx", &addr, &kind) != 2) {
+			if (p[2] != ',' || sscanf(p + 3, "%llx,%llx", &addr, &kind) != 2) {
 				gdb_puts(&s->c, "E01");
 				continue;
 			}
@@ -1105,7 +1120,11 @@ int gdb_command_loop(struct gdb_session *s)
 		} else if (!strncmp(p, "qRcmd,", 6)) {
 			size_t len = strlen(p + 6) / 2;
 			char *cmd = rrk_xmalloc(len + 1);
-			gdb_unhex(p + 6, cmd, len);
+			if (gdb_unhex(p + 6, cmd, len) < 0) {
+				free(cmd);
+				gdb_puts(&s->c, "E01");
+				continue;
+			}
 			cmd[len] = 0;
 			monitor(s, cmd);
 			free(cmd);

@@ -3,6 +3,7 @@
 #include "gdb.h"
 
 #include <elf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +47,7 @@ static uint64_t r_debug_addr(struct ptask *t)
 	}
 }
 
-static size_t put_attr(char *out, size_t max, size_t k, const char *s)
+size_t gdb_xml_attr(char *out, size_t max, size_t k, const char *s)
 {
 	for (; *s && k + 8 < max; s++) {
 		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
@@ -61,6 +62,21 @@ static size_t put_attr(char *out, size_t max, size_t k, const char *s)
 	return k;
 }
 
+/* Appends with snprintf, never past max. */
+static size_t add(char *out, size_t max, size_t k, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t add(char *out, size_t max, size_t k, const char *fmt, ...)
+{
+	if (k >= max)
+		return k;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out + k, max - k, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return k;
+	return (size_t)n < max - k ? k + (size_t)n : max - 1;
+}
+
 size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t max)
 {
 	(void)s;
@@ -69,12 +85,13 @@ size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t m
 	uint64_t r = r_debug_addr(t), map = 0;
 	size_t k = 0;
 	if (!r || rd(t, r + 8, &map, 8) < 0 || !map)
-		return (size_t)snprintf(out, max, "<library-list-svr4 version=\"1.0\"/>");
-	k += (size_t)snprintf(out, max, "<library-list-svr4 version=\"1.0\" main-lm=\"0x%llx\">",
-			      (unsigned long long)map);
+		return add(out, max, 0, "<library-list-svr4 version=\"1.0\"/>");
+	k = add(out, max, k, "<library-list-svr4 version=\"1.0\" main-lm=\"0x%llx\">",
+		(unsigned long long)map);
 	uint64_t lm, first = map;
 	int n = 0;
-	for (lm = map; lm && n < 4096 && k + 600 < max; n++) {
+	/* room for one more entry: a name can escape to 6 bytes a byte */
+	for (lm = map; lm && n < 4096 && k + 6 * 512 + 256 < max; n++) {
 		uint64_t f[5]; /* l_addr, l_name, l_ld, l_next, l_prev */
 		if (rd(t, lm, f, sizeof f) < 0)
 			break;
@@ -82,15 +99,13 @@ size_t gdb_svr4_list(struct gdb_session *s, struct ptask *t, char *out, size_t m
 		if (f[1])
 			tracee_read_str(&t->t, f[1], name, sizeof name);
 		if (lm != first && name[0]) {
-			k += (size_t)snprintf(out + k, max - k, "<library name=\"");
-			k = put_attr(out, max, k, name);
-			k += (size_t)snprintf(out + k, max - k,
-					      "\" lm=\"0x%llx\" l_addr=\"0x%llx\" l_ld=\"0x%llx\" lmid=\"0x0\"/>",
-					      (unsigned long long)lm, (unsigned long long)f[0],
-					      (unsigned long long)f[2]);
+			k = add(out, max, k, "<library name=\"");
+			k = gdb_xml_attr(out, max, k, name);
+			k = add(out, max, k,
+				"\" lm=\"0x%llx\" l_addr=\"0x%llx\" l_ld=\"0x%llx\" lmid=\"0x0\"/>",
+				(unsigned long long)lm, (unsigned long long)f[0], (unsigned long long)f[2]);
 		}
 		lm = f[3];
 	}
-	k += (size_t)snprintf(out + k, max - k, "</library-list-svr4>");
-	return k;
+	return add(out, max, k, "</library-list-svr4>");
 }

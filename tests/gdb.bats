@@ -340,6 +340,30 @@ G
 	cmp "$OUT2" "$BATS_TEST_TMPDIR/gdb-driven"
 }
 
+@test "gdb: a breakpoint on a signal handler stops when the signal arrives" {
+	record "$P/segv_handler"
+	printf 'break handler\ncontinue\nprint sig\nbt 2\ncontinue\n' >"$S"
+	gdb_batch "$T" "$S"
+	grep -q '^Breakpoint 1, handler (sig=11' "$GOUT"
+	grep -q '^\$1 = 11$' "$GOUT"
+	grep -q '<signal handler called>' "$GOUT"
+}
+
+@test "gdb: monitor goto to just after a thread switch in the middle of user code" {
+	record "$P/spin_wait"
+	local sched
+	sched=$("$ROOT/bin/tracecat" "$T" | awk '$3 == "sched" && /at=point/ { print $1; exit }')
+	[ -n "$sched" ]
+	printf 'monitor goto %s\nmonitor when\ninfo threads\ncontinue\n' "$((sched + 1))" >"$S"
+	gdb_batch "$T" "$S"
+	grep -q "^At event $((sched + 1))\$" "$GOUT"
+	grep -q "^Current event: $((sched + 1))\$" "$GOUT"
+	grep -q '^No more reverse-execution history' "$GOUT"   # the end
+	program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+	replay
+	cmp "$OUT2" "$BATS_TEST_TMPDIR/gdb-driven"
+}
+
 @test "gdb: memory and register writes go to a copy; the replay goes on as recorded" {
 	record "$P/gdb_basic"
 	cat >"$S" <<'G'
@@ -476,6 +500,12 @@ G
 	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
 	[ "$n" -gt 2 ]
 	[ "$n" -lt "$total" ]
+	# a checkpoint there, and back to it after another ^C
+	grep -q "^checkpoint: Checkpoint 1 at event $n\$" <<<"$output"
+	grep -q "^stop again: b'T02thread:" <<<"$output"
+	grep -q "^restart: At event $n\$" <<<"$output"
+	grep -q "^when after restart: Current event: $n\$" <<<"$output"
+	grep -q "^to the end: b'T05thread:[0-9a-f]*;replaylog:end;'" <<<"$output"
 	grep -q '^status: 0$' <<<"$output"
 }
 

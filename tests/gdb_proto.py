@@ -69,15 +69,30 @@ class Play:
         return self.proc.returncode
 
 
+def monitor(p, command):
+    """Runs a monitor command; returns its console output."""
+    out = p.ask("qRcmd," + command.encode().hex(), 60)
+    text = bytes.fromhex(out[1:].decode()).decode().strip() if out and out[:1] == b"O" else str(out)
+    p.reply(60)  # OK
+    return text
+
+
 def interrupt(p, trace):
     print("noack:", p.start())
     p.send(packet("vCont;c"))
     time.sleep(0.3)
     p.send(b"\x03")
     print("stop:", p.reply())
-    out = p.ask("qRcmd," + b"when".hex())
-    print("when:", bytes.fromhex(out[1:].decode()).decode().strip() if out and out[:1] == b"O" else out)
-    p.reply()  # OK
+    first = monitor(p, "when")
+    print("when:", first)
+    print("checkpoint:", monitor(p, "checkpoint"))
+    p.send(packet("vCont;c"))
+    time.sleep(0.2)
+    p.send(b"\x03")
+    print("stop again:", p.reply())
+    print("restart:", monitor(p, "restart 1"))
+    print("when after restart:", monitor(p, "when"))
+    print("to the end:", p.ask("vCont;c", 60))
     print("status:", p.end())
 
 
