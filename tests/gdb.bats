@@ -240,7 +240,7 @@ continue
 info threads
 thread 1
 bt
-thread 3
+thread 2
 print $_thread
 continue
 continue
@@ -254,12 +254,13 @@ check_threads() {
 	for i in 0 1 2 3; do
 		grep -q "hit Breakpoint $((i + 1)), worker$i (a=0x0)" "$GOUT"
 	done
-	# all five threads exist at the first stop; thread 1 waits in join
-	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' "$GOUT")" -ge 5 ]
+	# at the first stop the main thread and the worker that stopped at
+	# least (how many others exist depends on the recorded schedule)
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' "$GOUT")" -ge 3 ]
 	grep -q '^\[Switching to thread 1 ' "$GOUT"
 	grep -q 'in main () at tests/progs/gdb_threads.c' "$GOUT"
-	grep -q '^\[Switching to thread 3 ' "$GOUT"
-	grep -q '^\$1 = 3$' "$GOUT"
+	grep -q '^\[Switching to thread 2 ' "$GOUT"
+	grep -q '^\$1 = 2$' "$GOUT"
 	grep -q '^sum3=31992000$' "$GERR"
 }
 
