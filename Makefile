@@ -9,7 +9,7 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib
 LDFLAGS += -static
 ZSTD_A ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a))
 
-TOOLS := rec play tracecat tracesum
+TOOLS := rec play tracecat tracesum tracecut
 BINS := $(addprefix bin/,$(TOOLS))
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(patsubst lib/%.c,build/lib/%.o,$(LIB_SRC))

@@ -553,6 +553,16 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		rrk_rp_kill(rp);
 		exit(141);
 	}
+	if (rp->have_end && rp->end.how == RRK_END_CUT) {
+		/* a cut trace: the program is still there, but the recording
+		 * ends; stay at its last position */
+		struct ptask *t = rp->cur_t && !rp->cur_t->dead ? rp->cur_t : NULL;
+		for (struct ptask *x = rp->tasks; x && !t; x = x->next)
+			if (!x->dead)
+				t = x;
+		while (t && s->job == JOB_NONE)
+			gdb_report_stop(s, t, MK_AFTER, "replaylog:end;");
+	}
 	/* the program has ended */
 	s->exited = 1;
 	int status = rrk_rp_end_status(rp);

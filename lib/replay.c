@@ -1488,5 +1488,12 @@ int rrk_replay(const struct replay_options *o)
 			return 141;
 		}
 	}
+	if (rp->have_end && rp->end.how == RRK_END_CUT) {
+		/* the program goes on past the cut: it ends here */
+		kill_tasks(rp);
+		rrk_warn("the trace ends at event %llu (%s); replayed all of it",
+			 (unsigned long long)rp->last, rp->end_reason);
+		return 0;
+	}
 	return rrk_rp_end_status(rp);
 }

@@ -213,6 +213,7 @@ enum rrk_end_how {
 	RRK_END_EXITED = 1,   /* code is the exit status */
 	RRK_END_SIGNALED = 2, /* code is the signal number */
 	RRK_END_ABORTED = 3,  /* rec stopped recording; reason follows */
+	RRK_END_CUT = 4,      /* tracecut kept the events up to here; reason follows */
 };
 struct rrk_end {
 	uint64_t nevents;

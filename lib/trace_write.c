@@ -175,7 +175,7 @@ int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 		rrk_sha256_final(&copy, e.digest);
 		if (end)
 			memcpy(end->digest, e.digest, sizeof e.digest);
-		const char *tail = (e.how == RRK_END_ABORTED && reason) ? reason : "";
+		const char *tail = ((e.how == RRK_END_ABORTED || e.how == RRK_END_CUT) && reason) ? reason : "";
 		if (rrk_write_record(w, RRK_REC_END, 0, &e, sizeof e, tail,
 				     strlen(tail)) == 0 &&
 		    emit_frame(w) == 0)

@@ -242,10 +242,11 @@ static void print_end(const uint8_t *p, uint32_t size)
 	if (json) {
 		const char *how = e.how == RRK_END_EXITED ? "exited" :
 				  e.how == RRK_END_SIGNALED ? "signaled" :
-				  e.how == RRK_END_ABORTED ? "aborted" : "unknown";
+				  e.how == RRK_END_ABORTED ? "aborted" :
+				  e.how == RRK_END_CUT ? "cut" : "unknown";
 		oprintf("{\"kind\":\"end\",\"how\":\"%s\",\"code\":%d,\"events\":%llu,\"reason\":",
 			how, e.code, (unsigned long long)e.nevents);
-		if (e.how == RRK_END_ABORTED) {
+		if (e.how == RRK_END_ABORTED || e.how == RRK_END_CUT) {
 			oquote(reason, 0, 1);
 			ostr("}\n");
 		} else {
@@ -262,6 +263,10 @@ static void print_end(const uint8_t *p, uint32_t size)
 		else
 			oprintf("# end: signaled signal=%d events=%llu\n", e.code,
 				(unsigned long long)e.nevents);
+	} else if (e.how == RRK_END_CUT) {
+		oprintf("# end: cut events=%llu reason=", (unsigned long long)e.nevents);
+		oquote(reason, 0, 0);
+		ostr("\n");
 	} else {
 		oprintf("# end: aborted events=%llu reason=", (unsigned long long)e.nevents);
 		oquote(reason, 0, 0);

@@ -390,6 +390,12 @@ static int do_stats(const char *name)
 				print_text(st->reason, strlen(st->reason));
 			putchar('\n');
 			break;
+		case RRK_END_CUT:
+			printf("cut: ");
+			if (st->reason)
+				print_text(st->reason, strlen(st->reason));
+			putchar('\n');
+			break;
 		default:
 			printf("unknown (how=%u, code=%d)\n", st->end.how, st->end.code);
 		}
