@@ -45,9 +45,7 @@ static uint64_t syscall_insn(struct tracee *t)
 	return found;
 }
 
-/* Makes t fork; the child, stopped before running anything, gets regs.
- * t keeps its registers. Returns the child's pid or -1. */
-static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
+pid_t rrk_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const struct rrk_regs *regs)
 {
 	struct rrk_regs saved, r;
 	if (tracee_getregs(t, &saved) < 0)
@@ -55,14 +53,12 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	uint64_t insn = syscall_insn(t);
 	if (!insn)
 		return -1;
-	/* clone(CLONE_PARENT | SIGCHLD): a fork whose child is play's
-	 * child too, so play reaps the copies it kills (their parent, a
-	 * stopped copy, never would) */
 	r = saved;
 	r.rip = insn;
 	r.rax = SYS_clone;
-	r.rdi = CLONE_PARENT | SIGCHLD;
-	r.rsi = r.rdx = r.r10 = r.r8 = 0;
+	r.rdi = flags;
+	r.rsi = r.rdx = r.r8 = 0;
+	r.r10 = ctid;
 	r.orig_rax = (uint64_t)-1; /* skip a syscall t may be entering */
 	tracee_setregs(t, &r);
 	pid_t child = -1;
@@ -78,7 +74,8 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 		/* SIGCHLD from an earlier copy's death: the copy never saw it */
 		if (st.kind == STOP_SECCOMP || st.kind == STOP_SIGNAL)
 			continue;
-		if (st.kind == STOP_OTHER_EVENT && ((unsigned)status >> 16) == PTRACE_EVENT_FORK) {
+		if (st.kind == STOP_OTHER_EVENT && (((unsigned)status >> 16) == PTRACE_EVENT_FORK ||
+						    ((unsigned)status >> 16) == PTRACE_EVENT_CLONE)) {
 			unsigned long msg = 0;
 			ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 			child = (pid_t)msg;
@@ -106,6 +103,14 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	struct tracee c = { child, -1, status, 0 };
 	tracee_setregs(&c, regs);
 	return child;
+}
+
+/* clone(CLONE_PARENT | SIGCHLD): a fork whose child is play's child too,
+ * so play reaps the copies it kills (their parent, a stopped copy, never
+ * would). */
+static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
+{
+	return rrk_inject_clone(t, CLONE_PARENT | SIGCHLD, 0, regs);
 }
 
 int cp_possible(struct replayer *rp)

@@ -385,6 +385,80 @@ out:
 
 /* ---- exec: rebuild the recorded image on top of the stub ---- */
 
+/* Where the replayed process has a file's bytes (mapped from a blob):
+ * a keyframe refers to the blob for pages still equal to it. */
+static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
+		      uint64_t offset)
+{
+	if (!p)
+		return;
+	p->franges = rrk_xrealloc(p->franges, (p->nfranges + 1) * sizeof *p->franges);
+	struct file_range *f = &p->franges[p->nfranges++];
+	f->start = start;
+	f->end = end;
+	f->offset = offset;
+	memcpy(f->digest, digest, 32);
+}
+
+void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
+		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
+		      uint64_t evno)
+{
+	uint64_t prev_end = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct rrk_attach *a = &att[i];
+		if (a->type == RRK_REC_MEM) {
+			struct rrk_mem m;
+			memcpy(&m, a->data, sizeof m);
+			mem_write(rp, m.addr, a->data + sizeof m, a->size - sizeof m);
+			continue;
+		}
+		if (a->type != RRK_REC_MAP || a->size < sizeof(struct rrk_map))
+			continue;
+		struct rrk_map mp;
+		memcpy(&mp, a->data, sizeof mp);
+		if (mp.end <= mp.start || (mp.start & 4095) || (mp.end & 4095))
+			fail("%s: corrupt mapping in event %llu", rp->o->trace_name,
+			     (unsigned long long)evno);
+		uint64_t start = mp.start;
+		if (mp.flags & RRK_MAP_STACK) {
+			/* The recorded stack grew on demand; give it room. */
+			uint64_t room = stack_limit;
+			if (room < (8u << 20))
+				room = 8u << 20;
+			if (room > (64u << 20))
+				room = 64u << 20;
+			start = mp.end - room > mp.start ? mp.start : mp.end - room;
+			if (start < prev_end)
+				start = prev_end;
+			if (start > mp.start)
+				start = mp.start;
+		}
+		if (start < text_hi && mp.end > text_lo)
+			fail("the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
+			     (unsigned long long)start, (unsigned long long)mp.end);
+		long r = inject(rp, insn, SYS_mmap, start, mp.end - start, mp.prot,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0);
+		if ((uint64_t)r != start)
+			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
+			     strerror((int)-r));
+		if (mp.flags & RRK_MAP_FILE) {
+			const struct blob *bl = rrk_rp_blob(rp, mp.digest);
+			if (!bl)
+				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
+				     (unsigned long long)evno);
+			if (mp.offset < bl->total) {
+				uint64_t len = bl->total - mp.offset;
+				if (len > mp.end - mp.start)
+					len = mp.end - mp.start;
+				mem_write(rp, mp.start, bl->data + mp.offset, len);
+			}
+			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset);
+		}
+		prev_end = mp.end;
+	}
+}
+
 /* What a debugger asks about a new image: the executable's path, the
  * auxiliary vector (past argv and envp on the new stack), a thread name. */
 static void describe_image(struct replayer *rp, const struct rrk_ev *ev, struct ptask *t)
@@ -425,22 +499,22 @@ static void describe_image(struct replayer *rp, const struct rrk_ev *ev, struct 
 	(void)rp;
 }
 
-static void build_image(struct replayer *rp, const struct rrk_ev *ev)
+uint64_t rrk_rp_strip_stub(struct replayer *rp, uint64_t *text_lo, uint64_t *text_hi)
 {
-	const struct rrk_ev_exec *b = (const void *)ev->body;
 	struct rrk_regs stub;
 	if (tracee_open_mem(&rp->cur_t->t) < 0)
 		fail("cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
 	tracee_getregs(&rp->cur_t->t, &stub);
-	uint64_t insn = stub.rip, text_lo = 0, text_hi = 0;
+	uint64_t insn = stub.rip;
+	*text_lo = *text_hi = 0;
 	struct mapping *maps;
 	long nm = rrk_read_maps(rp->cur_t->t.tid, &maps);
 	if (nm < 0)
 		fail("cannot read the replay stub's memory map");
 	for (long i = 0; i < nm; i++) {
 		if (insn >= maps[i].start && insn < maps[i].end) {
-			text_lo = maps[i].start;
-			text_hi = maps[i].end;
+			*text_lo = maps[i].start;
+			*text_hi = maps[i].end;
 			continue;
 		}
 		if (!strcmp(maps[i].name, "[vsyscall]"))
@@ -448,62 +522,20 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 		inject(rp, insn, SYS_munmap, maps[i].start, maps[i].end - maps[i].start, 0, 0, 0, 0);
 	}
 	free(maps);
-	uint64_t prev_end = 0;
-	for (size_t i = 0; i < ev->nattach; i++) {
-		const struct rrk_attach *a = &ev->attach[i];
-		if (a->type == RRK_REC_MEM) {
-			struct rrk_mem m;
-			memcpy(&m, a->data, sizeof m);
-			mem_write(rp, m.addr, a->data + sizeof m, a->size - sizeof m);
-			continue;
-		}
-		if (a->type != RRK_REC_MAP || a->size < sizeof(struct rrk_map))
-			continue;
-		struct rrk_map mp;
-		memcpy(&mp, a->data, sizeof mp);
-		if (mp.end <= mp.start || (mp.start & 4095) || (mp.end & 4095))
-			fail("%s: corrupt mapping in event %llu", rp->o->trace_name,
-			     (unsigned long long)ev->hdr.number);
-		uint64_t start = mp.start;
-		if (mp.flags & RRK_MAP_STACK) {
-			/* The recorded stack grew on demand; give it room. */
-			uint64_t room = b->stack_limit;
-			if (room < (8u << 20))
-				room = 8u << 20;
-			if (room > (64u << 20))
-				room = 64u << 20;
-			start = mp.end - room > mp.start ? mp.start : mp.end - room;
-			if (start < prev_end)
-				start = prev_end;
-			if (start > mp.start)
-				start = mp.start;
-		}
-		if (start < text_hi && mp.end > text_lo)
-			fail("the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
-			     (unsigned long long)start, (unsigned long long)mp.end);
-		long r = inject(rp, insn, SYS_mmap, start, mp.end - start, mp.prot,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0);
-		if ((uint64_t)r != start)
-			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
-			     strerror((int)-r));
-		if (mp.flags & RRK_MAP_FILE) {
-			const struct blob *bl = rrk_rp_blob(rp, mp.digest);
-			if (!bl)
-				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
-				     (unsigned long long)ev->hdr.number);
-			if (mp.offset < bl->total) {
-				uint64_t n = bl->total - mp.offset;
-				if (n > mp.end - mp.start)
-					n = mp.end - mp.start;
-				mem_write(rp, mp.start, bl->data + mp.offset, n);
-			}
-		}
-		prev_end = mp.end;
-	}
-	/* Last: the stub's own text. The syscall returns into unmapped
-	 * memory, but the tracee stops at its exit first. */
-	inject(rp, insn, SYS_munmap, text_lo, text_hi - text_lo, 0, 0, 0, 0);
-	tracee_setregs(&rp->cur_t->t, &b->regs_after);
+	return insn;
+}
+
+long rrk_rp_inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
+		   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return inject(rp, insn, nr, a0, a1, a2, a3, a4, a5);
+}
+
+static void build_image(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_exec *b = (const void *)ev->body;
+	uint64_t text_lo, text_hi;
+	uint64_t insn = rrk_rp_strip_stub(rp, &text_lo, &text_hi);
 	/* A new address space (a vfork child shared its parent's). */
 	struct ptask *t = rp->cur_t;
 	if (t->proc && t->proc->refs > 1) {
@@ -514,6 +546,14 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 		t->proc = rrk_xcalloc(1, sizeof *t->proc);
 		t->proc->refs = 1;
 	}
+	t->proc->nfranges = 0;
+	rrk_rp_map_image(rp, ev->attach, ev->nattach, b->stack_limit, insn, text_lo, text_hi,
+			 ev->hdr.number);
+	/* Last: the stub's own text. The syscall returns into unmapped
+	 * memory, but the tracee stops at its exit first. */
+	inject(rp, insn, SYS_munmap, text_lo, text_hi - text_lo, 0, 0, 0, 0);
+	tracee_setregs(&rp->cur_t->t, &b->regs_after);
+	t->clear_tid = 0;
 	t->proc->cur_brk = b->brk;
 	t->proc->pid = t->rec_tid;
 	describe_image(rp, ev, t);
@@ -670,6 +710,8 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		}
 	}
 	got = run_real(rp, g, b->nr, a);
+	if (b->nr == SYS_set_tid_address)
+		rp->cur_t->clear_tid = a[0];
 	if (b->nr == SYS_set_tid_address) {
 		/* returns the caller's tid: the program sees the recorded one */
 		struct rrk_regs r;
@@ -695,6 +737,8 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 				n = b->args[1];
 			mem_write(rp, (uint64_t)want, bl->data + mp->offset, n);
 		}
+		note_file(rp->cur_t->proc, (uint64_t)want, (uint64_t)want + ((b->args[1] + 4095) & ~4095ull),
+			  mp->digest, mp->offset);
 	}
 	apply_mem(rp, ev);
 }
@@ -1003,7 +1047,14 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 		*c->proc = *p->proc;
 		c->proc->refs = 1;
 		c->proc->pid = c->rec_tid;
+		c->proc->franges = NULL;
+		if (p->proc->nfranges) {
+			size_t sz = p->proc->nfranges * sizeof *p->proc->franges;
+			c->proc->franges = rrk_xmalloc(sz);
+			memcpy(c->proc->franges, p->proc->franges, sz);
+		}
 	}
+	c->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? b->args[3] : 0;
 	memcpy(c->name, p->name, sizeof c->name);
 	tracee_open_mem(&c->t);
 	if (flags & CLONE_CHILD_SETTID) {

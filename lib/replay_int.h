@@ -4,6 +4,7 @@
 #define RRK_REPLAY_INT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "replay.h"
 #include "trace.h"
@@ -25,6 +26,12 @@ struct named_file {
 	uint8_t digest[32];
 };
 
+/* A range of a process mapped from a file (a blob) at offset. */
+struct file_range {
+	uint64_t start, end, offset;
+	uint8_t digest[32];
+};
+
 /* Per address space. */
 struct proc {
 	int refs;
@@ -33,6 +40,8 @@ struct proc {
 	uint64_t auxv_len;
 	uint32_t pid;      /* recorded pid (the leader's tid) */
 	char exe[512];     /* path of the executable */
+	struct file_range *franges; /* where file bytes were mapped */
+	size_t nfranges;
 };
 
 /* One replayed task, known by its recorded tid. */
@@ -63,6 +72,7 @@ struct ptask {
 	 * replayed yet: a debugger sees it at the syscall instruction. */
 	int at_syscall;
 	char name[16];       /* what the program called the thread */
+	uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
 	/* For stepping backwards: the task's last event, its kind, and its
 	 * last event that stopped it (a syscall, trap or signal). */
 	uint64_t last_ev, last_stop_ev;
@@ -105,6 +115,26 @@ struct replayer {
 	uint64_t user_dr[3];
 	uint64_t user_dr7;
 };
+
+/* Makes t run clone(flags, 0, 0, ctid, 0) at a syscall instruction of
+ * its executable mappings; the new task, stopped before it runs, gets
+ * regs; t keeps its own. Returns the new tid or -1 (checkpoint.c). */
+pid_t rrk_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const struct rrk_regs *regs);
+
+/* Unmaps everything of the current task's stub process but the stub's
+ * text, [*text_lo, *text_hi); returns the syscall instruction to run
+ * syscalls at. */
+uint64_t rrk_rp_strip_stub(struct replayer *rp, uint64_t *text_lo, uint64_t *text_hi);
+/* Runs syscall nr in the current task at insn; fails the replay if it
+ * does not cooperate. Returns the raw result. */
+long rrk_rp_inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
+		   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* Maps the recorded image in attachments att (MAP, then MEM records) into
+ * the current task's stripped stub process, running syscalls at insn;
+ * the stub's text lies at [text_lo, text_hi). */
+void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
+		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
+		      uint64_t evno);
 
 /* The engine's parts the debugger drives. */
 struct rrk_ev *rrk_rp_cur(struct replayer *rp);

@@ -55,6 +55,8 @@ enum rrk_rec_type {
 	RRK_REC_END = 7,    /* last record */
 	RRK_REC_NOTE = 8,   /* skippable: a warning the recorder printed */
 	RRK_REC_POINT = 9,  /* attachment: the execution point of the event */
+	RRK_REC_KEYFRAME = 10, /* the whole replayed state before an event,
+				* followed by its nattach MAP and MEM records */
 };
 
 /* HEADER payload: a sequence of fields, each {u16 tag, u16 0, u32 len, bytes}. */
@@ -102,6 +104,9 @@ enum rrk_event_kind {
 	RRK_EV_EXEC = 5,
 	RRK_EV_EXIT = 6,
 	RRK_EV_SCHED = 7, /* the recorder preempted the task here */
+	/* Not on disk as an event: rrk_read_event returns a KEYFRAME record
+	 * as an rrk_ev of this kind (number: the event it precedes). */
+	RRK_EV_KEYFRAME = 100,
 };
 
 /* EVENT payload: this common part, then the kind's body. */
@@ -187,6 +192,42 @@ struct rrk_ev_exit {
 /* MEM payload: where the bytes go, then the bytes. */
 struct rrk_mem {
 	uint64_t addr;
+};
+
+/* KEYFRAME payload: this struct, nprocs rrk_kf_proc, then nthreads
+ * rrk_kf_thread each followed by its xsave_len bytes of XSAVE area
+ * (padded to 8). The attachments are, process by process, each mapping's
+ * MAP record followed by MEM records for its bytes that are neither zero
+ * nor the mapped file's. */
+struct rrk_keyframe {
+	uint64_t event;    /* the event replayed next */
+	uint32_t nattach;  /* MAP and MEM records that follow */
+	uint32_t nprocs;
+	uint32_t nthreads;
+	uint32_t reserved;
+};
+struct rrk_kf_proc {
+	uint32_t pid;      /* recorded pid */
+	uint32_t nattach;  /* its share of the attachments, in order */
+	uint64_t brk;      /* program break */
+	uint64_t auxv;     /* address and size of its auxiliary vector */
+	uint64_t auxv_len;
+	char exe[256];     /* its executable's path (NUL-padded) */
+};
+#define RRK_KF_AT_ENTRY 0x1 /* parked at the entry of an ENTERed syscall */
+#define RRK_KF_RESTART 0x2  /* a syscall restart is pending (restart_nr) */
+struct rrk_kf_thread {
+	uint32_t tid;      /* recorded tid */
+	uint32_t pid;      /* its process */
+	uint32_t flags;    /* RRK_KF_* */
+	uint32_t xsave_len;
+	uint64_t restart_nr;
+	uint64_t clear_tid;     /* where the kernel clears the tid at exit */
+	uint64_t last_ev, last_stop_ev;
+	uint32_t last_kind;
+	char name[16];
+	uint32_t reserved;
+	struct rrk_regs regs;   /* at a syscall entry: as the stop shows them */
 };
 
 /* MAP payload: this, then the mapping's name (no NUL). */

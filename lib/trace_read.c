@@ -323,7 +323,7 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 		if (rec->type == RRK_REC_MEM || rec->type == RRK_REC_MAP ||
 		    rec->type == RRK_REC_STR || rec->type == RRK_REC_POINT)
 			;
-		else if ((rec->type == 0 || rec->type > RRK_REC_POINT) &&
+		else if ((rec->type == 0 || rec->type > RRK_REC_KEYFRAME) &&
 			 (rec->flags & RRK_RF_SKIPPABLE))
 			;
 		else
@@ -383,6 +383,26 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 				   (unsigned long long)e.number, e.body_size, e.kind);
 		r->last_event = e.number;
 		r->attach_left = e.nattach;
+		return RRK_OK;
+	}
+	case RRK_REC_KEYFRAME: {
+		struct rrk_keyframe k;
+		if (rec->size < sizeof k)
+			return BAD("keyframe record too short (%u bytes)", fr, ri, rec->size);
+		memcpy(&k, rec->data, sizeof k);
+		/* A cut trace starts with a keyframe: numbering starts there. */
+		if (r->last_event == 0 && k.event > 0)
+			r->last_event = k.event - 1;
+		if (k.event != r->last_event + 1)
+			return BAD("keyframe for event %llu where event %llu comes next", fr, ri,
+				   (unsigned long long)k.event, (unsigned long long)r->last_event + 1);
+		if (k.nattach > MAX_NATTACH || k.nprocs > 4096 || k.nthreads > 65536 ||
+		    (uint64_t)k.nprocs * sizeof(struct rrk_kf_proc) +
+				    (uint64_t)k.nthreads * sizeof(struct rrk_kf_thread) >
+			    rec->size - sizeof k)
+			return BAD("keyframe for event %llu: counts do not fit its size", fr, ri,
+				   (unsigned long long)k.event);
+		r->attach_left = k.nattach;
 		return RRK_OK;
 	}
 	case RRK_REC_MEM:
@@ -511,10 +531,26 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 		s = rrk_read_record(r, &rec);
 		if (s)
 			return s;
-		if (rec.type == RRK_REC_EVENT)
+		if (rec.type == RRK_REC_EVENT || rec.type == RRK_REC_KEYFRAME)
 			break;
 		if (on_other)
 			on_other(ctx, &rec);
+	}
+	if (rec.type == RRK_REC_KEYFRAME) {
+		/* returned as a pseudo-event: the whole payload is its body */
+		struct rrk_keyframe k;
+		memcpy(&k, rec.data, sizeof k);
+		memset(&ev->hdr, 0, sizeof ev->hdr);
+		ev->hdr.number = k.event;
+		ev->hdr.kind = RRK_EV_KEYFRAME;
+		ev->hdr.nattach = k.nattach;
+		ev->hdr.body_size = rec.size;
+		free(ev->body);
+		ev->body = malloc(rec.size);
+		if (!ev->body)
+			return fail(r, RRK_IOERR, r->off, "out of memory");
+		memcpy(ev->body, rec.data, rec.size);
+		goto attachments;
 	}
 	memcpy(&ev->hdr, rec.data, sizeof ev->hdr);
 	free(ev->body);
@@ -523,6 +559,7 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 	if (!ev->body)
 		return fail(r, RRK_IOERR, r->off, "out of memory");
 	memcpy(ev->body, rec.data + sizeof ev->hdr, ev->hdr.body_size);
+attachments:;
 	uint32_t want = ev->hdr.nattach;
 	free(ev->attach);
 	ev->attach = NULL;
