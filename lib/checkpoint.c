@@ -113,6 +113,16 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	return rrk_inject_clone(t, CLONE_PARENT | SIGCHLD, 0, regs);
 }
 
+/* A process's file ranges are its own: copies get their own array. */
+static struct file_range *dup_franges(const struct proc *p)
+{
+	if (!p->nfranges)
+		return NULL;
+	struct file_range *f = rrk_xmalloc(p->nfranges * sizeof *f);
+	memcpy(f, p->franges, p->nfranges * sizeof *f);
+	return f;
+}
+
 int cp_possible(struct replayer *rp)
 {
 	int n = 0;
@@ -156,6 +166,7 @@ int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when)
 	cp->regs = r;
 	cp->task = *t;
 	cp->proc = *t->proc;
+	cp->proc.franges = dup_franges(t->proc);
 	cp->emitted = 0;
 	return 0;
 }
@@ -181,6 +192,8 @@ void cp_drop(struct checkpoint *cp)
 	cp->pid = -1;
 	free(cp->at.rg);
 	cp->at.rg = NULL;
+	free(cp->proc.franges);
+	cp->proc.franges = NULL;
 }
 
 void cp_restore(struct replayer *rp, const struct checkpoint *cp)
@@ -212,6 +225,7 @@ void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 	tracee_open_mem(&t->t);
 	t->proc = rrk_xmalloc(sizeof *t->proc);
 	*t->proc = cp->proc;
+	t->proc->franges = dup_franges(&cp->proc);
 	t->proc->refs = 1;
 	t->next = NULL;
 	t->running = t->has_pending = t->dead = 0;
