@@ -58,6 +58,11 @@ bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
+# tracecut replays up to a cut to write its keyframe: it carries the stub too.
+bin/tracecut: build/cmd/tracecut/main.o build/stub_embed.o build/librrkit.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
+
 bin/%: build/cmd/%/main.o build/librrkit.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "keyframe.h"
 #include "maps.h"
 #include "point.h"
 #include "systable.h"
@@ -1365,6 +1366,12 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	if (!rp->have_header)
 		fail("%s: the trace has no header record", o->trace_name);
 	struct rrk_ev *ev = cur(rp);
+	if (ev->hdr.kind == RRK_EV_KEYFRAME) {
+		/* a trace that starts part way: rebuild the snapshot */
+		start(rp, rrk_kf_first_tid(ev));
+		rrk_kf_build(rp, ev);
+		return;
+	}
 	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))
 		fail("%s: the first event is not the program's start", o->trace_name);
 	start(rp, ev->hdr.tid);
@@ -1386,7 +1393,7 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when)
 		int st = advance(rp);
 		if (st)
 			fail("%s changed while being replayed", rp->o->trace_name);
-		if (cur(rp)->hdr.number >= when)
+		if (cur(rp)->hdr.number >= when && cur(rp)->hdr.kind != RRK_EV_KEYFRAME)
 			break;
 	}
 	rp->last = cur(rp)->hdr.number;
@@ -1414,6 +1421,8 @@ int rrk_rp_prepare(struct replayer *rp)
 		     (unsigned long long)rp->last);
 	}
 	struct rrk_ev *ev = cur(rp);
+	if (ev->hdr.kind == RRK_EV_KEYFRAME)
+		return rrk_rp_prepare(rp); /* a snapshot of what replay has */
 	rp->last = ev->hdr.number;
 	if (getenv("RRK_DEBUG")) {
 		char nb[64];

@@ -475,8 +475,35 @@ static void print_where(const struct rrk_ev *ev)
 	}
 }
 
+/* A keyframe: "# keyframe event=N ..." (a comment: it is not an event). */
+static void print_keyframe(const struct rrk_ev *ev)
+{
+	struct rrk_keyframe k;
+	memset(&k, 0, sizeof k);
+	memcpy(&k, ev->body, ev->hdr.body_size < sizeof k ? ev->hdr.body_size : sizeof k);
+	uint64_t maps = 0, mem = 0;
+	for (size_t i = 0; i < ev->nattach; i++) {
+		if (ev->attach[i].type == RRK_REC_MAP)
+			maps++;
+		else if (ev->attach[i].type == RRK_REC_MEM && ev->attach[i].size >= sizeof(struct rrk_mem))
+			mem += ev->attach[i].size - sizeof(struct rrk_mem);
+	}
+	if (json)
+		oprintf("{\"kind\":\"keyframe\",\"event\":%llu,\"processes\":%u,\"threads\":%u,\"mappings\":%llu,\"memory\":%llu}\n",
+			(unsigned long long)k.event, k.nprocs, k.nthreads, (unsigned long long)maps,
+			(unsigned long long)mem);
+	else
+		oprintf("# keyframe event=%llu processes=%u threads=%u mappings=%llu memory=%llu\n",
+			(unsigned long long)k.event, k.nprocs, k.nthreads, (unsigned long long)maps,
+			(unsigned long long)mem);
+}
+
 static void print_event(const struct rrk_ev *ev)
 {
+	if (ev->hdr.kind == RRK_EV_KEYFRAME) {
+		print_keyframe(ev);
+		return;
+	}
 	const char *kind = kind_name(ev->hdr.kind);
 	const void *body = ev->body;
 	uint32_t bs = ev->hdr.body_size;

@@ -1,26 +1,36 @@
 /* tracecut: write a smaller trace that still replays.
- *   tracecut --to M [TRACE|-] > OUT
- * OUT holds events 1..M with their numbers, the blobs they use and an END
- * record that says where the cut is (man/tracecut.1). */
+ *   tracecut [--from N] [--to M] [TRACE|-] > OUT
+ * OUT holds events N..M with their numbers: a keyframe at N (the replayed
+ * state there, made by replaying up to N), the events, the blobs they use
+ * and an end record (man/tracecut.1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "keyframe.h"
+#include "replay.h"
+#include "replay_int.h"
 #include "trace.h"
 #include "util.h"
 
 static const char usage[] =
-	"usage: tracecut [--to M] [TRACE|-] > OUT\n"
-	"Write a trace that still replays: the events 1..M of TRACE (all of them\n"
-	"without --to), with their numbers, the files they use and an end record.\n"
+	"usage: tracecut [--from N] [--to M] [TRACE|-] > OUT\n"
+	"Write a trace that still replays: the events N..M of TRACE with their\n"
+	"numbers, a keyframe (the whole replayed state) at N, the files they use\n"
+	"and an end record. Without --from it starts at the program's start,\n"
+	"without --to it runs to the end.\n"
 	"Reads standard input when TRACE is - or missing; writes standard output.\n"
-	"  --to M      keep events 1 to M (see tracecat for the numbers)\n"
+	"  --from N    start at event N (see tracecat for the numbers)\n"
+	"  --to M      end after event M\n"
 	"  -h, --help  show this help\n"
 	"  --version   show the version\n";
+
+static const char *name = "stdin";
 
 static uint64_t number(const char *opt, const char *v)
 {
@@ -34,11 +44,164 @@ static uint64_t number(const char *opt, const char *v)
 	return n;
 }
 
+/* The input once more from its start: a pipe is copied first. */
+static int seekable(int fd)
+{
+	if (lseek(fd, 0, SEEK_CUR) == 0)
+		return fd;
+	int m = memfd_create("rrkit-tracecut", MFD_CLOEXEC);
+	if (m < 0)
+		rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
+	static char buf[1 << 16];
+	long n;
+	while ((n = rrk_read_full(fd, buf, sizeof buf)) > 0)
+		if (rrk_write_all(m, buf, (size_t)n) < 0)
+			rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
+	if (n < 0)
+		rrk_die("cannot read %s: %s", name, strerror((int)-n));
+	lseek(m, 0, SEEK_SET);
+	return m;
+}
+
+/* Digests of blobs a set of events uses (their MAP records). */
+struct digests {
+	uint8_t (*d)[32];
+	size_t n;
+};
+
+static int has(const struct digests *s, const uint8_t *d)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!memcmp(s->d[i], d, 32))
+			return 1;
+	return 0;
+}
+
+static void add(struct digests *s, const uint8_t *d)
+{
+	if (has(s, d))
+		return;
+	s->d = rrk_xrealloc(s->d, (s->n + 1) * sizeof *s->d);
+	memcpy(s->d[s->n++], d, 32);
+}
+
+/* Pass 1: checks the range and collects the blobs events from..to use;
+ * says whether the input has a keyframe at `from`. */
+static void scan(int fd, uint64_t from, uint64_t to, struct digests *used, int *kf_at_from)
+{
+	struct rrk_reader *rd = rrk_reader_open(fd, name);
+	if (!rd)
+		rrk_die("cannot read %s: %s", name, strerror(errno));
+	struct rrk_record rec;
+	uint64_t cur = 0, first = 0, last = 0;
+	int st;
+	*kf_at_from = 0;
+	while ((st = rrk_read_record(rd, &rec)) == RRK_OK) {
+		if (rec.type == RRK_REC_KEYFRAME && rec.size >= sizeof(struct rrk_keyframe)) {
+			struct rrk_keyframe k;
+			memcpy(&k, rec.data, sizeof k);
+			if (k.event == from)
+				*kf_at_from = 1;
+			cur = k.event;
+			if (!first)
+				first = k.event;
+		} else if (rec.type == RRK_REC_EVENT) {
+			struct rrk_event e;
+			memcpy(&e, rec.data, sizeof e);
+			cur = last = e.number;
+			if (!first)
+				first = e.number;
+		} else if (rec.type == RRK_REC_MAP && cur >= from && (!to || cur <= to)) {
+			struct rrk_map mp;
+			memcpy(&mp, rec.data, sizeof mp);
+			if (mp.flags & RRK_MAP_FILE)
+				add(used, mp.digest);
+		}
+	}
+	if (st != RRK_EOF)
+		rrk_die("%s", rrk_reader_error(rd));
+	rrk_reader_close(rd);
+	if (from && from < first)
+		rrk_die("--from %llu: %s starts at event %llu; see tracecat", (unsigned long long)from, name,
+			(unsigned long long)first);
+	if (from > last || to > last)
+		rrk_die("--%s %llu: %s has events %llu to %llu; see tracecat", from > last ? "from" : "to",
+			(unsigned long long)(from > last ? from : to), name, (unsigned long long)first,
+			(unsigned long long)last);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		rrk_die("cannot read %s again: %s", name, strerror(errno));
+}
+
+static struct rrk_writer *w;
+
+static void put(unsigned type, unsigned flags, const void *a, size_t al, const void *b, size_t bl)
+{
+	if (rrk_write_record(w, type, flags, a, al, b, bl) < 0)
+		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
+}
+
+/* A blob the replay read, as BLOB records of at most 4 MiB. */
+static void put_blob(const struct blob *b)
+{
+	uint64_t off = 0;
+	do {
+		struct rrk_blob h;
+		memcpy(h.digest, b->digest, 32);
+		h.total = b->total;
+		h.offset = off;
+		uint64_t n = b->total - off < (4u << 20) ? b->total - off : (4u << 20);
+		put(RRK_REC_BLOB, 0, &h, sizeof h, b->data + off, n);
+		off += n;
+	} while (off < b->total);
+}
+
+/* Pass 2: replays up to `from` and writes the header, the blobs and the
+ * keyframe there. */
+static void keyframe(int fd, uint64_t from, struct digests *used, struct digests *sent,
+		     const void *header, size_t header_len)
+{
+	static struct replay_options o;
+	static struct replayer rp;
+	o.trace_fd = fd;
+	o.trace_name = name;
+	o.quiet = 1;
+	memset(&rp, 0, sizeof rp);
+	rrk_rp_begin(&rp, &o);
+	while (rrk_rp_cur(&rp)->hdr.number + 1 < from || rrk_rp_cur(&rp)->hdr.kind == RRK_EV_KEYFRAME) {
+		int st = rrk_rp_step(&rp);
+		if (st)
+			rrk_die("cannot replay %s up to event %llu (it ended at event %llu)", name,
+				(unsigned long long)from, (unsigned long long)rp.last);
+	}
+	int st = rrk_rp_prepare(&rp);
+	if (st || rrk_rp_cur(&rp)->hdr.number != from)
+		rrk_die("cannot replay %s up to event %llu", name, (unsigned long long)from);
+	put(RRK_REC_HEADER, 0, header, header_len, NULL, 0);
+	/* the blobs the state there maps, and those events from..to use */
+	for (struct ptask *t = rp.tasks; t; t = t->next)
+		if (!t->dead && t->proc)
+			for (size_t i = 0; i < t->proc->nfranges; i++)
+				add(used, t->proc->franges[i].digest);
+	for (size_t i = 0; i < used->n; i++) {
+		const struct blob *b = rrk_rp_blob(&rp, used->d[i]);
+		if (b && !has(sent, b->digest)) {
+			put_blob(b);
+			add(sent, b->digest);
+		}
+	}
+	char why[256];
+	if (rrk_kf_write(&rp, w, from, why, sizeof why) < 0) {
+		rrk_rp_kill(&rp);
+		rrk_die("cannot cut at event %llu: %s; try a nearby event", (unsigned long long)from, why);
+	}
+	rrk_rp_kill(&rp);
+}
+
 int main(int argc, char **argv)
 {
 	rrk_prog = "tracecut";
 	rrk_fail_status = 2;
-	uint64_t to = 0;
+	uint64_t from = 0, to = 0;
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -52,6 +215,10 @@ int main(int argc, char **argv)
 			to = number("--to", i + 1 < argc ? argv[++i] : NULL);
 		} else if (!strncmp(a, "--to=", 5)) {
 			to = number("--to", a + 5);
+		} else if (!strcmp(a, "--from")) {
+			from = number("--from", i + 1 < argc ? argv[++i] : NULL);
+		} else if (!strncmp(a, "--from=", 7)) {
+			from = number("--from", a + 7);
 		} else if (a[0] == '-' && a[1]) {
 			rrk_die("unknown option %s; see tracecut --help", a);
 		} else if (path) {
@@ -60,10 +227,12 @@ int main(int argc, char **argv)
 			path = a;
 		}
 	}
+	if (from && to && to < from)
+		rrk_die("--from %llu --to %llu: the range is empty; see tracecut --help",
+			(unsigned long long)from, (unsigned long long)to);
 	if (isatty(1))
 		rrk_die("refusing to write a trace to a terminal; redirect it: tracecut ... > cut.trace");
 	int fd = 0;
-	const char *name = "stdin";
 	if (path && strcmp(path, "-")) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -71,15 +240,21 @@ int main(int argc, char **argv)
 		name = path;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	int kf_at_from = 0, cut_start = 0;
+	struct digests used = { NULL, 0 }, sent = { NULL, 0 };
+	if (from > 1) {
+		fd = seekable(fd);
+		scan(fd, from, to, &used, &kf_at_from);
+	}
 	struct rrk_reader *rd = rrk_reader_open(fd, name);
-	struct rrk_writer *w = rrk_writer_open(1, "standard output", 3);
+	w = rrk_writer_open(1, "standard output", 3);
 	if (!rd || !w)
 		rrk_die("cannot start: %s", !rd ? strerror(errno) : rrk_writer_error(NULL));
 	struct rrk_record rec;
 	struct rrk_end end;
 	char reason[256] = "";
-	int st, have_end = 0, cut = 0;
-	uint64_t last = 0;
+	int st, have_end = 0, cut = 0, copying = from <= 1;
+	uint64_t last = 0, count = 0;
 	while ((st = rrk_read_record(rd, &rec)) == RRK_OK) {
 		if (rec.type == RRK_REC_END) {
 			if (rec.size >= sizeof end) {
@@ -92,6 +267,51 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
+		if (!copying) {
+			/* before the cut: the header, then the keyframe made by
+			 * replaying (or the input's own keyframe there) */
+			if (rec.type == RRK_REC_HEADER && !kf_at_from) {
+				/* its own open file: an offset of its own */
+				char self[64];
+				snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+				int fd2 = open(self, O_RDONLY | O_CLOEXEC);
+				if (fd2 < 0)
+					rrk_die("cannot read %s again: %s", name, strerror(errno));
+				keyframe(fd2, from, &used, &sent, rec.data, rec.size);
+				close(fd2);
+				cut_start = 1;
+				continue;
+			}
+			if (rec.type == RRK_REC_HEADER) {
+				put(rec.type, rec.flags, rec.data, rec.size, NULL, 0);
+				continue;
+			}
+			int starts = 0;
+			if (rec.type == RRK_REC_KEYFRAME) {
+				struct rrk_keyframe k;
+				memcpy(&k, rec.data, sizeof k);
+				starts = kf_at_from && k.event == from;
+			} else if (rec.type == RRK_REC_EVENT) {
+				struct rrk_event e;
+				memcpy(&e, rec.data, sizeof e);
+				starts = e.number >= from;
+			}
+			if (!starts)
+				continue;
+			copying = 1;
+			if (kf_at_from) {
+				/* its blobs: all used from here, from the replay's view */
+				cut_start = 1;
+			}
+		}
+		if (rec.type == RRK_REC_KEYFRAME && cut_start && count == 0 && !kf_at_from)
+			continue;
+		if (rec.type == RRK_REC_BLOB && rec.size >= sizeof(struct rrk_blob)) {
+			struct rrk_blob h;
+			memcpy(&h, rec.data, sizeof h);
+			if (has(&sent, h.digest))
+				continue; /* sent before the keyframe */
+		}
 		if (rec.type == RRK_REC_EVENT && rec.size >= sizeof(struct rrk_event)) {
 			struct rrk_event e;
 			memcpy(&e, rec.data, sizeof e);
@@ -100,9 +320,9 @@ int main(int argc, char **argv)
 				break;
 			}
 			last = e.number;
+			count++;
 		}
-		if (rrk_write_record(w, rec.type, rec.flags, rec.data, rec.size, NULL, 0) < 0)
-			rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
+		put(rec.type, rec.flags, rec.data, rec.size, NULL, 0);
 	}
 	if (!cut && st != RRK_EOF)
 		rrk_die("%s", rrk_reader_error(rd));
@@ -116,7 +336,7 @@ int main(int argc, char **argv)
 		end.how = RRK_END_CUT;
 		snprintf(reason, sizeof reason, "cut after event %llu by tracecut", (unsigned long long)last);
 	}
-	end.nevents = last;
+	end.nevents = count;
 	if (rrk_writer_close(w, &end, reason) < 0)
 		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
 	rrk_reader_close(rd);

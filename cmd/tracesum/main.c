@@ -195,6 +195,7 @@ struct stats {
 	size_t argv_len;
 	uint64_t kinds[7];
 	uint64_t events;
+	uint64_t first_event, last_event, keyframes;
 	uint64_t sys[NSYS + 1]; /* last: numbers outside the table */
 	struct tidset tids;
 	uint64_t blobs, blob_bytes, blob_pieces;
@@ -296,6 +297,13 @@ static int do_stats(const char *name)
 	memset(&ev, 0, sizeof ev);
 	int s;
 	while ((s = rrk_read_event(r, &ev, on_other, st)) == RRK_OK) {
+		if (ev.hdr.kind == RRK_EV_KEYFRAME) {
+			st->keyframes++;
+			continue;
+		}
+		if (!st->first_event)
+			st->first_event = ev.hdr.number;
+		st->last_event = ev.hdr.number;
 		st->events++;
 		if (ev.hdr.kind < 7)
 			st->kinds[ev.hdr.kind]++;
@@ -335,6 +343,10 @@ static int do_stats(const char *name)
 		}
 		putchar('\n');
 		printf("events:          %llu\n", (unsigned long long)st->events);
+		if (st->events)
+			printf("event range:     %llu to %llu\n", (unsigned long long)st->first_event,
+			       (unsigned long long)st->last_event);
+		printf("keyframes:       %llu\n", (unsigned long long)st->keyframes);
 		static const char *kn[7] = { "", "syscall", "rdtsc", "cpuid", "signal", "exec", "exit" };
 		for (int k = 1; k < 7; k++)
 			printf("  %-14s %llu\n", kn[k], (unsigned long long)st->kinds[k]);
