@@ -346,7 +346,7 @@ static int do_stats(const char *name)
 		if (st->events)
 			printf("event range:     %llu to %llu\n", (unsigned long long)st->first_event,
 			       (unsigned long long)st->last_event);
-		printf("keyframes:       %llu\n", (unsigned long long)st->keyframes);
+		printf("keyframe count:  %llu\n", (unsigned long long)st->keyframes);
 		static const char *kn[7] = { "", "syscall", "rdtsc", "cpuid", "signal", "exec", "exit" };
 		for (int k = 1; k < 7; k++)
 			printf("  %-14s %llu\n", kn[k], (unsigned long long)st->kinds[k]);
