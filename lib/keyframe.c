@@ -163,12 +163,19 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 	static struct ptask *tasks[65536];
 	static struct proc *procs[4096];
 	size_t nt = 0, np = 0;
+	rrk_rp_settle(rp);
 	for (struct ptask *t = rp->tasks; t; t = t->next) {
-		if (t->dead || t->t.tid <= 0)
+		if (t->dead || (t->t.tid <= 0 && !t->ghost))
 			continue;
+		if (t->exiting || t->ghost) {
+			tasks[nt++] = t; /* listed, without a process */
+			continue;
+		}
 		if (t->running || t->has_pending || t->initial || t->in_real || t->collect || t->resume_sig) {
 			snprintf(why, wl, "task %u is %s", t->rec_tid,
-				 t->in_real || t->collect ? "in the middle of a vfork" : "between two stops");
+				 t->in_real || t->collect ? "in the middle of a vfork" :
+				 t->initial ? "just created" : t->resume_sig ? "receiving a signal" :
+				 t->has_pending ? "stopped ahead of its turn" : "running");
 			return -1;
 		}
 		if (nt == sizeof tasks / sizeof tasks[0]) {
@@ -179,6 +186,7 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		size_t k = 0;
 		while (k < np && procs[k] != t->proc)
 			k++;
+		/* (exiting tasks were listed above without their process) */
 		if (k == np) {
 			if (np == sizeof procs / sizeof procs[0]) {
 				snprintf(why, wl, "too many processes");
@@ -187,8 +195,8 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 			procs[np++] = t->proc;
 		}
 	}
-	if (!nt) {
-		snprintf(why, wl, "no task is alive");
+	if (!np) {
+		snprintf(why, wl, "the program is only exiting from there; cut at an earlier event");
 		return -1;
 	}
 	struct atts l = { NULL, 0, 0 };
@@ -206,7 +214,7 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		memset(&pr, 0, sizeof pr);
 		struct ptask *any = NULL;
 		for (size_t j = 0; j < nt && !any; j++)
-			if (tasks[j]->proc == procs[i])
+			if (tasks[j]->proc == procs[i] && !tasks[j]->exiting && !tasks[j]->ghost)
 				any = tasks[j];
 		pr.pid = procs[i]->pid ? procs[i]->pid : any->rec_tid;
 		pr.brk = procs[i]->cur_brk;
@@ -225,6 +233,12 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		struct rrk_kf_thread th;
 		memset(&th, 0, sizeof th);
 		th.tid = t->rec_tid;
+		if (t->exiting || t->ghost) {
+			th.flags = RRK_KF_EXITING;
+			memcpy(body + off, &th, sizeof th);
+			off += sizeof th;
+			continue;
+		}
 		th.pid = t->proc->pid ? t->proc->pid : t->rec_tid;
 		th.flags = (t->at_entry ? RRK_KF_AT_ENTRY : 0) | (t->restart_pending ? RRK_KF_RESTART : 0);
 		th.restart_nr = t->restart_nr;
@@ -234,6 +248,9 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		th.last_kind = t->last_kind;
 		memcpy(th.name, t->name, sizeof th.name);
 		tracee_getregs(&t->t, &th.regs);
+		if (!t->at_entry && th.regs.orig_rax != (uint64_t)-1 &&
+		    tracee_syscall_op(&t->t) == SYSCALL_OP_SECCOMP)
+			th.flags |= RRK_KF_IN_SYSCALL;
 		static uint8_t xs[XSAVE_MAX];
 		struct iovec iov = { xs, sizeof xs };
 		if (ptrace(PTRACE_GETREGSET, t->t.tid, (void *)NT_X86_XSTATE, &iov) < 0) {
@@ -311,13 +328,16 @@ static void parse(struct replayer *rp, const struct rrk_ev *ev, struct kf_view *
 		sum += v->procs[i].nattach;
 		int has = 0;
 		for (uint32_t j = 0; j < v->k->nthreads; j++)
-			has |= v->threads[j]->pid == v->procs[i].pid;
+			has |= v->threads[j]->pid == v->procs[i].pid &&
+			       !(v->threads[j]->flags & RRK_KF_EXITING);
 		if (!has)
 			bad(rp, "a process without threads");
 	}
 	if (sum != ev->nattach)
 		bad(rp, "attachment counts");
 	for (uint32_t j = 0; j < v->k->nthreads; j++) {
+		if (v->threads[j]->flags & RRK_KF_EXITING)
+			continue;
 		int found = 0;
 		for (uint32_t i = 0; i < v->k->nprocs; i++)
 			found |= v->threads[j]->pid == v->procs[i].pid;
@@ -341,7 +361,7 @@ static uint32_t main_thread(const struct kf_view *v, uint32_t i)
 {
 	uint32_t first = UINT32_MAX;
 	for (uint32_t j = 0; j < v->k->nthreads; j++)
-		if (v->threads[j]->pid == v->procs[i].pid) {
+		if (v->threads[j]->pid == v->procs[i].pid && !(v->threads[j]->flags & RRK_KF_EXITING)) {
 			if (v->threads[j]->tid == v->procs[i].pid)
 				return j;
 			if (first == UINT32_MAX)
@@ -421,7 +441,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		 * stub's syscall instruction is still there */
 		for (uint32_t j = 0; j < v.k->nthreads; j++) {
 			const struct rrk_kf_thread *th = v.threads[j];
-			if (th->pid != pr->pid || j == mj)
+			if (th->pid != pr->pid || j == mj || (th->flags & RRK_KF_EXITING))
 				continue;
 			uint64_t fl = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				      CLONE_SYSVSEM | (th->clear_tid ? CLONE_CHILD_CLEARTID : 0);
@@ -447,10 +467,22 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		set_xsave(m, v.xsave[mj], v.threads[mj]->xsave_len);
 		task_state(m, v.threads[mj]);
 	}
+	/* Tasks that were on their way out: only their exits follow. */
+	for (uint32_t j = 0; j < v.k->nthreads; j++) {
+		if (!(v.threads[j]->flags & RRK_KF_EXITING))
+			continue;
+		struct ptask *t = rrk_xcalloc(1, sizeof *t);
+		t->t.tid = -1;
+		t->t.memfd = -1;
+		t->rec_tid = v.threads[j]->tid;
+		t->ghost = 1;
+		t->next = rp->tasks;
+		rp->tasks = t;
+	}
 	/* Tasks parked at a syscall's entry enter it again. */
 	for (uint32_t j = 0; j < v.k->nthreads; j++) {
 		const struct rrk_kf_thread *th = v.threads[j];
-		if (!(th->flags & RRK_KF_AT_ENTRY))
+		if (!(th->flags & (RRK_KF_AT_ENTRY | RRK_KF_IN_SYSCALL)))
 			continue;
 		struct ptask *t = rrk_rp_task(rp, th->tid);
 		struct rrk_regs r = th->regs;
@@ -462,7 +494,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		struct stop st = rrk_rp_wait(rp, t, 0);
 		if (st.kind != STOP_SECCOMP)
 			bad(rp, "a task did not enter its syscall again");
-		t->at_entry = 1;
+		t->at_entry = (th->flags & RRK_KF_AT_ENTRY) != 0;
 	}
 	free(mains);
 	free(v.threads);

@@ -746,6 +746,14 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 
 /* ---- tasks ---- */
 
+/* t (with its whole process when group) will only exit from now on. */
+static void mark_exiting(struct replayer *rp, struct ptask *t, int group)
+{
+	for (struct ptask *x = rp->tasks; x; x = x->next)
+		if (x == t || (group && !x->dead && x->proc == t->proc))
+			x->exiting = 1;
+}
+
 static struct ptask *task_by_rec(struct replayer *rp, uint32_t rec_tid)
 {
 	for (struct ptask *t = rp->tasks; t; t = t->next)
@@ -1121,6 +1129,7 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 		 * exits the trace lists before this one's. */
 		tracee_cont(&t->t, 0);
 		t->running = 1;
+		mark_exiting(rp, t, b->nr == SYS_exit_group);
 		break;
 	case ACT_SIGRETURN:
 		break; /* runs for real when the tracee resumes */
@@ -1281,6 +1290,7 @@ static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct s
 		rp->cur_t->resume_sig = 0;
 	} else if (b->disposition == RRK_SIG_FATAL) {
 		rp->cur_t->resume_sig = (int)b->signo;
+		mark_exiting(rp, rp->cur_t, 1);
 	}
 }
 
@@ -1305,6 +1315,11 @@ static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 	const struct rrk_ev_exit *b = (const void *)ev->body;
 	struct ptask *t = rp->cur_t;
 	struct stop st;
+	if (t->ghost) {
+		/* it was already on its way out when the keyframe was made */
+		task_gone(t);
+		return;
+	}
 	if (WIFSIGNALED(b->status) && WTERMSIG(b->status) == SIGKILL && !t->has_pending) {
 		/* killed from outside: nothing in the trace leads there */
 		kill(t->t.tid, SIGKILL);
@@ -1342,6 +1357,20 @@ int rrk_rp_end_status(struct replayer *rp)
 }
 
 void rrk_rp_kill(struct replayer *rp) { kill_tasks(rp); }
+
+void rrk_rp_settle(struct replayer *rp)
+{
+	for (struct ptask *t = rp->tasks; t; t = t->next) {
+		int status;
+		if (t->dead || !t->initial || t->t.tid <= 0)
+			continue;
+		if (waitpid(t->t.tid, &status, __WALL) == t->t.tid) {
+			t->initial = 0;
+			t->running = 0;
+			t->t.status = status;
+		}
+	}
+}
 
 struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_by_rec(rp, rec_tid); }
 

@@ -73,6 +73,8 @@ struct ptask {
 	int at_syscall;
 	char name[16];       /* what the program called the thread */
 	uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
+	int exiting;         /* its next events are its (and its group's) exit */
+	int ghost;           /* started from a keyframe while exiting: no task */
 	/* For stepping backwards: the task's last event, its kind, and its
 	 * last event that stopped it (a syscall, trap or signal). */
 	uint64_t last_ev, last_stop_ev;
@@ -153,6 +155,8 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when);
 int rrk_rp_prepare(struct replayer *rp);
 int rrk_rp_process(struct replayer *rp);
 void rrk_rp_kill(struct replayer *rp);
+/* Takes the first stop of tasks just created (they stay stopped there). */
+void rrk_rp_settle(struct replayer *rp);
 /* Sets t's debug registers: the debugger's plus an execute breakpoint at
  * point (0: none) in slot 3. */
 int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point);

@@ -216,6 +216,10 @@ struct rrk_kf_proc {
 };
 #define RRK_KF_AT_ENTRY 0x1 /* parked at the entry of an ENTERed syscall */
 #define RRK_KF_RESTART 0x2  /* a syscall restart is pending (restart_nr) */
+#define RRK_KF_IN_SYSCALL 0x8 /* stopped at the entry of a syscall the kernel
+			       * runs when it resumes (rt_sigreturn) */
+#define RRK_KF_EXITING 0x4  /* on its way out: only its exit event follows;
+			     * no registers, not part of a listed process */
 struct rrk_kf_thread {
 	uint32_t tid;      /* recorded tid */
 	uint32_t pid;      /* its process */

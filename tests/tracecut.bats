@@ -46,6 +46,53 @@ cut_everywhere() {
 	done
 }
 
+# cut_from_everywhere: records "$@", then cuts --from 10 points spread
+# over the trace (and, for some, --to as well) and checks each cut's replay
+# against the full one: the output produced from event N on.
+cut_from_everywhere() {
+	record "$@"
+	replay
+	[ "$play_status" -eq "$rec_status" ]
+	cmp "$OUT1" "$OUT2"
+	local total first m n k all before upto
+	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
+	all=$(stdout_bytes_upto "$T" "$total")
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		# 10 points from the start to the last event before the exits
+		n=$((2 + (total - 4) * k / 10))
+		timeout "$RRK_TIMEOUT" "$ROOT/bin/tracecut" --from "$n" "$T" >"$CUT"
+		"$ROOT/bin/tracesum" --stats "$CUT" | grep -q "^event range: *$n to $total\$"
+		"$ROOT/bin/tracecat" "$CUT" | head -n 1 | grep -q "^# keyframe event=$n "
+		run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT"
+		echo "cut from $n of $total: status $status ${lines[*]: -1}"
+		[ "$status" -eq "$rec_status" ]
+		timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT" >"$BATS_TEST_TMPDIR/cut.out" 2>/dev/null || true
+		before=$(stdout_bytes_upto "$T" $((n - 1)))
+		tail -c "$((all - before))" "$OUT2" | cmp - "$BATS_TEST_TMPDIR/cut.out"
+		# and a window: from n to half way to the end
+		m=$(((n + total) / 2))
+		[ "$m" -lt "$total" ] || continue
+		timeout "$RRK_TIMEOUT" "$ROOT/bin/tracecut" --from "$n" --to "$m" "$T" >"$CUT"
+		run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT"
+		[ "$status" -eq 0 ]
+		timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT" >"$BATS_TEST_TMPDIR/cut.out" 2>/dev/null || true
+		upto=$(stdout_bytes_upto "$T" "$m")
+		head -c "$upto" "$OUT2" | tail -c "$((upto - before))" | cmp - "$BATS_TEST_TMPDIR/cut.out"
+	done
+}
+
+@test "tracecut --from: a single-threaded program, cut at 10 points" {
+	cut_from_everywhere "$P/gdb_basic"
+}
+
+@test "tracecut --from: a multi-threaded program, cut at 10 points" {
+	cut_from_everywhere "$P/threads_pc"
+}
+
+@test "tracecut --from: a process tree, cut at 10 points" {
+	cut_from_everywhere sh -c 'for i in 1 2 3; do echo "line $i"; /bin/echo "child $i"; done; seq 1 5 | sort -rn'
+}
+
 @test "tracecut --to: a single-threaded program, cut at 10 points" {
 	cut_everywhere "$P/gdb_basic"
 }
