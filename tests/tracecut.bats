@@ -54,7 +54,7 @@ cut_from_everywhere() {
 	replay
 	[ "$play_status" -eq "$rec_status" ]
 	cmp "$OUT1" "$OUT2"
-	local total first m n k all before upto
+	local total m n k all before upto
 	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
 	all=$(stdout_bytes_upto "$T" "$total")
 	for k in 1 2 3 4 5 6 7 8 9 10; do
