@@ -185,6 +185,38 @@ static void reap(pid_t pid)
 	}
 }
 
+/* Kills every task of the replay and collects their ends. A process's
+ * leader is reported only after its other threads: wait for all at once. */
+static void reap_tasks(struct replayer *rp)
+{
+	size_t left = 0;
+	for (struct ptask *t = rp->tasks; t; t = t->next)
+		if (!t->dead && t->t.tid > 0) {
+			kill(t->t.tid, SIGKILL);
+			left++;
+		}
+	while (left) {
+		int progress = 0;
+		for (struct ptask *t = rp->tasks; t; t = t->next) {
+			int status;
+			if (t->dead || t->t.tid <= 0)
+				continue;
+			pid_t w = waitpid(t->t.tid, &status, __WALL | WNOHANG);
+			if (w == 0)
+				continue;
+			progress = 1;
+			if (w < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+				t->dead = 1;
+				left--;
+			} else {
+				ptrace(PTRACE_CONT, t->t.tid, 0, 0);
+			}
+		}
+		if (!progress)
+			usleep(1000);
+	}
+}
+
 void cp_drop(struct checkpoint *cp)
 {
 	if (cp->pid > 0)
@@ -198,19 +230,24 @@ void cp_drop(struct checkpoint *cp)
 
 void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 {
-	for (struct ptask *t = rp->tasks; t; t = t->next)
-		if (!t->dead && t->t.tid > 0)
-			kill(t->t.tid, SIGKILL);
+	reap_tasks(rp);
 	struct ptask *next;
 	for (struct ptask *t = rp->tasks; t; t = next) {
 		next = t->next;
-		if (!t->dead && t->t.tid > 0)
-			reap(t->t.tid);
 		if (t->t.memfd >= 0)
 			close(t->t.memfd);
 		free(t);
 	}
 	rp->tasks = NULL;
+	if (cp->kf) {
+		rrk_rp_begin_keyframe(rp, cp->kf);
+		rrk_rp_rewind(rp, cp->when);
+		rp->cur_t = rrk_rp_task(rp, rrk_rp_cur(rp)->hdr.tid);
+		if (!rp->cur_t)
+			rrk_die("%s: event %llu belongs to a task the keyframe does not have",
+				rp->o->trace_name, (unsigned long long)cp->when);
+		return;
+	}
 	struct tracee parked = { cp->pid, -1, 0, 0 };
 	tracee_open_mem(&parked);
 	pid_t pid = fork_task(&parked, &cp->regs);

@@ -85,6 +85,8 @@ struct checkpoint {
 	int64_t step;
 	uint32_t step_tid;
 	uint64_t serial;
+	struct rrk_ev *kf;  /* instead of a copy: the keyframe the trace
+			     * starts with, built again */
 };
 /* Whether the replay can be copied now (one task, nothing pending). */
 int cp_possible(struct replayer *rp);

@@ -135,7 +135,7 @@ static struct checkpoint *cp_before(struct gdb_session *s, uint64_t time, int st
 	struct checkpoint *best = NULL;
 	for (size_t i = 0; i < s->ncps; i++) {
 		struct checkpoint *cp = &s->cps[i];
-		if (cp->mid || cp->pid <= 0)
+		if (cp->mid || (cp->pid <= 0 && !cp->kf))
 			continue;
 		if (strict ? cp_time(cp) < time : cp_time(cp) <= time)
 			if (!best || cp->when > best->when)
@@ -509,11 +509,21 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 	if (!strcmp(o->gdb, "-"))
 		opts.output_fd = 2; /* standard output speaks to gdb */
 	rrk_rp_begin(rp, &opts);
-	s->first = rrk_rp_cur(rp)->hdr.number;
+	s->first = rp->last; /* the position gdb starts at: after this event */
 	s->report_step = -1;
 	struct checkpoint *cp0 = cp_add(s);
-	if (cp_take(rp, cp0, s->first + 1) < 0)
-		rrk_die("cannot copy the replayed program for going backwards");
+	if (cp_take(rp, cp0, s->first + 1) < 0) {
+		/* a trace starting at a keyframe with several tasks: going
+		 * back to its start builds the keyframe again */
+		if (rrk_rp_cur(rp)->hdr.kind != RRK_EV_KEYFRAME)
+			rrk_die("cannot copy the replayed program for going backwards");
+		memset(cp0, 0, sizeof *cp0);
+		cp0->step = -1;
+		cp0->when = s->first + 1;
+		cp0->pid = -1;
+		cp0->kf = rrk_xcalloc(1, sizeof *cp0->kf);
+		rrk_ev_copy(cp0->kf, rrk_rp_cur(rp));
+	}
 }
 
 void gdb_session_start(struct gdb_session *s, const struct replay_options *o)

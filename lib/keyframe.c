@@ -491,6 +491,9 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		tracee_setregs(&t->t, &r);
 		tracee_cont(&t->t, 0);
 		t->running = 1;
+		if (getenv("RRK_DEBUG"))
+			fprintf(stderr, "keyframe: task %u (live %d) enters syscall %llu again\n", t->rec_tid,
+				(int)t->t.tid, (unsigned long long)r.orig_rax);
 		struct stop st = rrk_rp_wait(rp, t, 0);
 		if (st.kind != STOP_SECCOMP)
 			bad(rp, "a task did not enter its syscall again");

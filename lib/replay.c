@@ -1374,6 +1374,12 @@ void rrk_rp_settle(struct replayer *rp)
 
 struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_by_rec(rp, rec_tid); }
 
+void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf)
+{
+	start(rp, rrk_kf_first_tid(kf));
+	rrk_kf_build(rp, kf);
+}
+
 void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 {
 	rp->o = o;
@@ -1397,8 +1403,7 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	struct rrk_ev *ev = cur(rp);
 	if (ev->hdr.kind == RRK_EV_KEYFRAME) {
 		/* a trace that starts part way: rebuild the snapshot */
-		start(rp, rrk_kf_first_tid(ev));
-		rrk_kf_build(rp, ev);
+		rrk_rp_begin_keyframe(rp, ev);
 		return;
 	}
 	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))

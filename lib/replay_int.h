@@ -143,6 +143,8 @@ struct rrk_ev *rrk_rp_cur(struct replayer *rp);
 /* Replays the next event. Returns 0, or 1 when the trace ended (all
  * tasks gone); fails (exit 125) on a bad trace or a divergence. */
 int rrk_rp_step(struct replayer *rp);
+/* Starts the replay over from keyframe kf (a new stub, rebuilt). */
+void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf);
 /* Opens the trace and starts the program at its first instruction. */
 void rrk_rp_begin(struct replayer *rp, const struct replay_options *o);
 struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig);

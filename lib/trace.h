@@ -328,6 +328,8 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 		   void (*on_other)(void *ctx, const struct rrk_record *rec),
 		   void *ctx);
 void rrk_ev_free(struct rrk_ev *ev);
+/* A deep copy of src into dst (zeroed). */
+void rrk_ev_copy(struct rrk_ev *dst, const struct rrk_ev *src);
 
 /* ---- helpers ---- */
 void rrk_sha256(const void *data, size_t len, uint8_t out[32]);

@@ -519,6 +519,24 @@ void rrk_ev_free(struct rrk_ev *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
+void rrk_ev_copy(struct rrk_ev *dst, const struct rrk_ev *src)
+{
+	dst->hdr = src->hdr;
+	dst->body = malloc(src->hdr.body_size ? src->hdr.body_size : 1);
+	dst->attach = calloc(src->nattach ? src->nattach : 1, sizeof *dst->attach);
+	if (!dst->body || !dst->attach)
+		abort(); /* out of memory */
+	memcpy(dst->body, src->body, src->hdr.body_size);
+	for (size_t i = 0; i < src->nattach; i++) {
+		dst->attach[i] = src->attach[i];
+		dst->attach[i].data = malloc(src->attach[i].size ? src->attach[i].size : 1);
+		if (!dst->attach[i].data)
+			abort();
+		memcpy(dst->attach[i].data, src->attach[i].data, src->attach[i].size);
+	}
+	dst->nattach = src->nattach;
+}
+
 /* ev must be zeroed before its first use. */
 int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 		   void (*on_other)(void *ctx, const struct rrk_record *rec),
