@@ -153,6 +153,7 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	/* a checkpoint made while stepping resumes the count */
 	s->off_tid = 0;
 	s->exited = 0;
+	s->at_boundary = 0;
 	s->stretch_started = cp->step >= 0;
 	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
 	s->scan_pid = cp->pid;
@@ -538,7 +539,10 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		gdb_goto_event(s, o->goto_event, 0);
 	}
 	s->quiet_stop = 1;
+	/* (a trace cut with a keyframe starts after the event before it) */
+	s->at_boundary = rrk_rp_cur(rp)->hdr.kind == RRK_EV_KEYFRAME;
 	gdb_report_stop(s, rp->cur_t, MK_AFTER, "");
+	s->at_boundary = 0;
 	for (;;) {
 		st = rrk_rp_prepare(rp);
 		if (st)

@@ -144,7 +144,7 @@ static int snapshot_proc(struct replayer *rp, struct proc *p, struct ptask *t, s
 			mp.file_size = bl->total;
 			memcpy(mp.digest, f->digest, 32);
 		}
-		const char *name = f ? "" : m[i].name;
+		const char *name = f ? f->path : m[i].name;
 		size_t nl = strlen(name);
 		char *nd = NULL;
 		if (nl) {

@@ -389,7 +389,7 @@ out:
 /* Where the replayed process has a file's bytes (mapped from a blob):
  * a keyframe refers to the blob for pages still equal to it. */
 static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
-		      uint64_t offset)
+		      uint64_t offset, const struct rrk_attach *map)
 {
 	if (!p)
 		return;
@@ -399,6 +399,13 @@ static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_
 	f->end = end;
 	f->offset = offset;
 	memcpy(f->digest, digest, 32);
+	/* the path the program knew it by (after the MAP record's struct) */
+	size_t n = map && map->size > sizeof(struct rrk_map) ? map->size - sizeof(struct rrk_map) : 0;
+	if (n >= sizeof f->path)
+		n = sizeof f->path - 1;
+	if (n)
+		memcpy(f->path, map->data + sizeof(struct rrk_map), n);
+	f->path[n] = 0;
 }
 
 void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
@@ -454,7 +461,7 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 					len = mp.end - mp.start;
 				mem_write(rp, mp.start, bl->data + mp.offset, len);
 			}
-			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset);
+			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
 		}
 		prev_end = mp.end;
 	}
@@ -738,8 +745,12 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 				n = b->args[1];
 			mem_write(rp, (uint64_t)want, bl->data + mp->offset, n);
 		}
+		const struct rrk_attach *ma = NULL;
+		for (size_t i = 0; i < ev->nattach && !ma; i++)
+			if (ev->attach[i].data == (const uint8_t *)mp)
+				ma = &ev->attach[i];
 		note_file(rp->cur_t->proc, (uint64_t)want, (uint64_t)want + ((b->args[1] + 4095) & ~4095ull),
-			  mp->digest, mp->offset);
+			  mp->digest, mp->offset, ma);
 	}
 	apply_mem(rp, ev);
 }

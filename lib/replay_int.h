@@ -30,6 +30,7 @@ struct named_file {
 struct file_range {
 	uint64_t start, end, offset;
 	uint8_t digest[32];
+	char path[256];   /* the file's name, for a debugger */
 };
 
 /* Per address space. */

@@ -129,6 +129,17 @@ cut_from_everywhere() {
 	run "$ROOT/bin/play" "$CUT"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^i=' <<<"$output")" -eq 3 ]
+	# --from cuts compose too: 30..46 then 35..44 is 35..44
+	"$ROOT/bin/tracecut" --from 30 --to 46 "$T" | "$ROOT/bin/tracecut" --from 35 --to 44 - >"$CUT"
+	run "$ROOT/bin/tracesum" --stats "$CUT"
+	grep -q '^event range: *35 to 44$' <<<"$output"
+	run "$ROOT/bin/play" "$CUT"
+	[ "$status" -eq 0 ]
+	"$ROOT/bin/tracecut" --from 35 --to 44 "$T" >"$BATS_TEST_TMPDIR/direct.trace"
+	[ "$("$ROOT/bin/play" "$CUT" 2>/dev/null)" = "$("$ROOT/bin/play" "$BATS_TEST_TMPDIR/direct.trace" 2>/dev/null)" ]
+	# a cut of a cut at its own first event keeps its keyframe
+	"$ROOT/bin/tracecut" --from 35 "$CUT" >"$BATS_TEST_TMPDIR/again.trace"
+	[ "$("$ROOT/bin/tracecat" "$BATS_TEST_TMPDIR/again.trace" | grep -c '^# keyframe event=35 ')" -eq 1 ]
 	# without --to: the whole trace, its status and output
 	"$ROOT/bin/tracecut" <"$T" >"$CUT"
 	run "$ROOT/bin/play" -q "$CUT"
@@ -153,6 +164,16 @@ cut_err() {
 		[ "${#lines[@]}" -eq 1 ]
 		grep -q '^tracecut: .*see tracecut --help$' <<<"$output"
 	done
+	run cut_err --from 20 --to 10 "$T"
+	[ "$status" -eq 2 ]
+	grep -q '^tracecut: --from 20 --to 10: the range is empty' <<<"$output"
+	run cut_err --from $((total + 5)) "$T"
+	[ "$status" -eq 2 ]
+	grep -q "^tracecut: --from $((total + 5)): .* has events 1 to $total; see tracecat$" <<<"$output"
+	"$ROOT/bin/tracecut" --from 30 "$T" >"$CUT"
+	run cut_err --from 10 "$CUT"
+	[ "$status" -eq 2 ]
+	grep -q "^tracecut: --from 10: .* starts at event 30; see tracecat$" <<<"$output"
 	run cut_err --to $((total + 1)) "$T"
 	[ "$status" -eq 2 ]
 	grep -q "^tracecut: --to $((total + 1)): .* has $total events; see tracecat$" <<<"$output"
@@ -166,4 +187,70 @@ cut_err() {
 	grep -q '^tracecut: cannot open /nonexistent: No such file or directory$' <<<"$output"
 	run script -qec "$ROOT/bin/tracecut $T" /dev/null
 	grep -q 'refusing to write a trace to a terminal' <<<"$output"
+}
+
+@test "tracecut --from: the last 1% of a long trace is much smaller and replays its part" {
+	record "$P/many_syscalls"
+	[ "$rec_status" -eq 0 ]
+	local total n full part t0 t1
+	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
+	n=$((total - total / 100))
+	"$ROOT/bin/tracecut" --from "$n" "$T" >"$CUT"
+	full=$(stat -c %s "$T")
+	part=$(stat -c %s "$CUT")
+	echo "full trace: $full bytes ($total events); cut from $n: $part bytes"
+	[ "$((part * 5))" -lt "$full" ]
+	t0=$(date +%s%N)
+	run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT"
+	t1=$(date +%s%N)
+	echo "play of the cut: $(((t1 - t0) / 1000000)) ms (reported, not checked)"
+	[ "$status" -eq 0 ]
+	[ "$output" = "round 8000 sum $(sed -n 's/^round 8000 sum //p' "$OUT1")" ]
+}
+
+@test "tracecut --from: play --gdb on a cut trace, with the program's files gone" {
+	cp "$P/gdb_basic" "$BATS_TEST_TMPDIR/prog"
+	record "$BATS_TEST_TMPDIR/prog"
+	"$ROOT/bin/tracecut" --from 39 "$T" >"$CUT"
+	rm "$BATS_TEST_TMPDIR/prog"
+	cat >"$BATS_TEST_TMPDIR/s.gdb" <<'G'
+monitor when
+break square
+continue
+bt
+print x
+continue
+reverse-continue
+print x
+reverse-continue
+monitor when
+continue
+G
+	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$CUT' 2>/dev/null" -x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
+	echo "$output"
+	[ "$(grep -c '^Current event: 39$' <<<"$output")" -eq 2 ]
+	grep -q '^Breakpoint 1, square (x=2) at tests/progs/gdb_basic.c:13' <<<"$output"
+	grep -q '^#1  0x[0-9a-f]* in main () at tests/progs/gdb_basic.c:28' <<<"$output"
+	grep -q '^\$1 = 2$' <<<"$output"
+	grep -q '^\$2 = 2$' <<<"$output"
+	# back at the cut's first event, and no further
+	grep -q '^No more reverse-execution history' <<<"$output"
+}
+
+@test "tracecut --from: play --gdb on a multi-threaded cut goes back to the cut's start" {
+	record "$P/threads_pc"
+	local total n
+	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
+	n=$((total * 6 / 10))
+	"$ROOT/bin/tracecut" --from "$n" "$T" >"$CUT"
+	printf 'continue\nreverse-continue\nmonitor when\ninfo threads\ncontinue\n' >"$BATS_TEST_TMPDIR/s.gdb"
+	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$CUT' 2>'$BATS_TEST_TMPDIR/play.err'" \
+		-x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
+	echo "$output"
+	[ "$(grep -c '^No more reverse-execution history' <<<"$output")" -eq 3 ]
+	grep -q "^Current event: $n\$" <<<"$output"
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' <<<"$output")" -ge 2 ]
+	grep -q '^total 2000 checksum' "$BATS_TEST_TMPDIR/play.err"
 }
