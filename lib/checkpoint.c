@@ -240,8 +240,9 @@ void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 	}
 	rp->tasks = NULL;
 	if (cp->kf) {
-		rrk_rp_begin_keyframe(rp, cp->kf);
+		/* read up to it first: its blobs come before it */
 		rrk_rp_rewind(rp, cp->when);
+		rrk_rp_begin_keyframe(rp, cp->kf);
 		rp->cur_t = rrk_rp_task(rp, rrk_rp_cur(rp)->hdr.tid);
 		if (!rp->cur_t)
 			rrk_die("%s: event %llu belongs to a task the keyframe does not have",

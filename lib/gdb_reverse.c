@@ -525,6 +525,28 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 		cp0->kf = rrk_xcalloc(1, sizeof *cp0->kf);
 		rrk_ev_copy(cp0->kf, rrk_rp_cur(rp));
 	}
+	/* The trace's own keyframes are checkpoints too: going to a
+	 * position starts from the closest one before it. */
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", opts.trace_fd);
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
+	struct rrk_reader *kr = fd < 0 ? NULL : rrk_reader_open(fd, o->trace_name);
+	struct rrk_ev ev;
+	memset(&ev, 0, sizeof ev);
+	while (kr && rrk_read_event(kr, &ev, NULL, NULL) == RRK_OK) {
+		if (ev.hdr.kind != RRK_EV_KEYFRAME || ev.hdr.number <= s->first + 1)
+			continue;
+		struct checkpoint *cp = cp_add(s);
+		cp->when = ev.hdr.number;
+		cp->pid = -2 - (pid_t)s->ncps; /* no copy: unique, never a pid */
+		cp->kf = rrk_xcalloc(1, sizeof *cp->kf);
+		rrk_ev_copy(cp->kf, &ev);
+	}
+	rrk_ev_free(&ev);
+	if (kr)
+		rrk_reader_close(kr);
+	if (fd >= 0)
+		close(fd);
 }
 
 void gdb_session_start(struct gdb_session *s, const struct replay_options *o)

@@ -1391,6 +1391,46 @@ void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf)
 	rrk_kf_build(rp, kf);
 }
 
+/* --goto: starts from the last keyframe at or before event n when the
+ * trace has one after its start (reading, not replaying, the events up to
+ * it). Returns 1 when it did; else the reader is back at the start. */
+static int jump(struct replayer *rp, uint64_t n, uint64_t first)
+{
+	struct rrk_ev kf;
+	int have = 0;
+	memset(&kf, 0, sizeof kf);
+	while (cur(rp)->hdr.number <= n) {
+		struct rrk_ev *ev = cur(rp);
+		if (ev->hdr.kind == RRK_EV_KEYFRAME && ev->hdr.number > first) {
+			rrk_ev_free(&kf);
+			rrk_ev_copy(&kf, ev);
+			have = 1;
+		}
+		if (advance(rp))
+			break;
+	}
+	if (have) {
+		rrk_rp_begin_keyframe(rp, &kf);
+		rrk_rp_rewind(rp, kf.hdr.number);
+		rp->cur_t = task_by_rec(rp, cur(rp)->hdr.tid);
+		/* the event after the keyframe is current, not yet replayed:
+		 * step back so that rrk_rp_step takes it */
+		rp->pending_cur = 1;
+	} else {
+		/* back to the very first record, keyframe or not */
+		rrk_reader_close(rp->rd);
+		if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0 ||
+		    !(rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name)))
+			fail("cannot read %s again", rp->o->trace_name);
+		rp->cur = 1;
+		rp->st_next = fetch(rp, &rp->slot[0]);
+		if (advance(rp) || cur(rp)->hdr.number != first)
+			fail("%s changed while being replayed", rp->o->trace_name);
+	}
+	rrk_ev_free(&kf);
+	return have;
+}
+
 void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 {
 	rp->o = o;
@@ -1412,6 +1452,11 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	if (!rp->have_header)
 		fail("%s: the trace has no header record", o->trace_name);
 	struct rrk_ev *ev = cur(rp);
+	uint64_t first = ev->hdr.number;
+	if (o->goto_event > first && !o->gdb && lseek(o->trace_fd, 0, SEEK_CUR) >= 0 &&
+	    jump(rp, o->goto_event, first))
+		return;
+	ev = cur(rp);
 	if (ev->hdr.kind == RRK_EV_KEYFRAME) {
 		/* a trace that starts part way: rebuild the snapshot */
 		rrk_rp_begin_keyframe(rp, ev);
@@ -1455,7 +1500,11 @@ int rrk_rp_step(struct replayer *rp)
 int rrk_rp_prepare(struct replayer *rp)
 {
 	const struct replay_options *o = rp->o;
-	int st = advance(rp);
+	int st = 0;
+	if (rp->pending_cur)
+		rp->pending_cur = 0; /* the current event is still to replay */
+	else
+		st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
 			fail("the recording stopped early (%s); replayed all %llu events it holds",
@@ -1583,6 +1632,8 @@ int rrk_replay(const struct replay_options *o)
 {
 	struct replayer rps, *rp = &rps;
 	memset(rp, 0, sizeof *rp);
+	if (o->goto_event)
+		rp->emitted = o->goto_event - 1; /* output from event N on */
 	rrk_rp_begin(rp, o);
 	for (;;) {
 		int st = rrk_rp_step(rp);

@@ -111,6 +111,7 @@ struct replayer {
 	int out_closed;
 	uint64_t last;       /* number of the last event replayed */
 	uint64_t emitted;    /* output re-emitted up to this event (once) */
+	int pending_cur;     /* the current event is not replayed yet */
 	/* Debugger state (NULL without --gdb). Hardware watchpoints and
 	 * breakpoints of the debugger use debug registers 0-2; play's
 	 * execution-point search uses 3. */

@@ -526,9 +526,9 @@ G
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	grep -q '^play: bad --gdb=bogus' <<<"$output"
-	run "$ROOT/bin/play" --goto 5 "$T"
+	run "$ROOT/bin/play" --goto 0 "$T"
 	[ "$status" -eq 125 ]
-	grep -q '^play: --goto works with --gdb' <<<"$output"
+	grep -q '^play: --goto 0: not an event number' <<<"$output"
 	run "$ROOT/bin/play" --gdb=- --goto x "$T"
 	[ "$status" -eq 125 ]
 	grep -q 'not an event number' <<<"$output"

@@ -254,3 +254,39 @@ G
 	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' <<<"$output")" -ge 2 ]
 	grep -q '^total 2000 checksum' "$BATS_TEST_TMPDIR/play.err"
 }
+
+@test "tracecut --keyframe-interval: keyframes in the middle; play --goto and monitor goto start from them" {
+	record sh -c 'for i in 1 2 3; do echo "line $i"; /bin/echo "child $i"; done; seq 1 5 | sort -rn'
+	replay
+	local idx=$BATS_TEST_TMPDIR/indexed.trace total n
+	"$ROOT/bin/tracecut" --keyframe-interval 100 "$T" >"$idx" 2>"$BATS_TEST_TMPDIR/cut.err"
+	cat "$BATS_TEST_TMPDIR/cut.err"
+	total=$("$ROOT/bin/tracecat" "$T" | wc -l)
+	# one before every 100th event, unless a note says why not
+	local made skipped
+	made=$("$ROOT/bin/tracecat" "$idx" | grep -c '^# keyframe event=[0-9]*00 ')
+	skipped=$(grep -c '^tracecut: note: no keyframe before event' "$BATS_TEST_TMPDIR/cut.err" || true)
+	[ "$((made + skipped))" -eq $(((total - 1) / 100)) ]
+	[ "$made" -ge 5 ]
+	"$ROOT/bin/tracesum" --stats "$idx" | grep -q "^keyframe count: *$made\$"
+	# the same replay, with or without them
+	run "$ROOT/bin/play" "$idx"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$OUT2")" ]
+	# play --goto: the output of events n and after, from the keyframe
+	# before n in the indexed trace, from the start in the other
+	for n in 150 450 700 $((total - 2)); do
+		[ "$("$ROOT/bin/play" --goto "$n" "$idx" 2>&1)" = "$("$ROOT/bin/play" --goto "$n" "$T" 2>&1)" ]
+		head -c "$(stdout_bytes_upto "$T" $((n - 1)))" "$OUT2" >"$BATS_TEST_TMPDIR/before"
+		"$ROOT/bin/play" --goto "$n" "$T" >"$BATS_TEST_TMPDIR/after" 2>/dev/null
+		cat "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" | cmp - "$OUT2"
+	done
+	# gdb's monitor goto starts from the keyframe too
+	printf 'monitor goto 700\nmonitor when\ninfo threads\nmonitor goto 150\nmonitor when\n' >"$BATS_TEST_TMPDIR/s.gdb"
+	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$idx' 2>/dev/null" -x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
+	echo "$output"
+	grep -q '^Current event: 700$' <<<"$output"
+	grep -q '^Current event: 150$' <<<"$output"
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' <<<"$output")" -ge 2 ]
+}

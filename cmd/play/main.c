@@ -11,7 +11,7 @@
 #include "util.h"
 
 static const char usage[] =
-	"usage: play [-q] [TRACE|-]\n"
+	"usage: play [-q] [--goto N] [TRACE|-]\n"
 	"       play --gdb[=:PORT|=-] [--goto N] TRACE [-- GDB-ARGS...]\n"
 	"Replay a trace made by rec, re-emitting the program's output.\n"
 	"Reads standard input when TRACE is - or missing.\n"
@@ -24,7 +24,10 @@ static const char usage[] =
 	"               print the command that connects\n"
 	"  --gdb=-      speak the gdb protocol on stdin/stdout, for\n"
 	"               gdb -ex 'target remote | play --gdb=- TRACE'\n"
-	"  --goto N     under --gdb, start just before event N (see tracecat)\n"
+	"  --goto N     start at event N (see tracecat): a plain replay prints the\n"
+	"               output of events N and after, and starts at the last\n"
+	"               keyframe before N when the trace has one; under --gdb,\n"
+	"               gdb starts just before event N\n"
 	"  -h, --help   show this help\n"
 	"  --version    show the version\n";
 
@@ -80,8 +83,6 @@ int main(int argc, char **argv)
 			rrk_die("more than one trace given; see play --help");
 		path = argv[i];
 	}
-	if (o.goto_event && !o.gdb)
-		rrk_die("--goto works with --gdb (a plain replay starts at the beginning); see play --help");
 	if (!path || !strcmp(path, "-")) {
 		o.trace_fd = 0;
 		o.trace_name = "stdin";

@@ -27,6 +27,8 @@ static const char usage[] =
 	"Reads standard input when TRACE is - or missing; writes standard output.\n"
 	"  --from N    start at event N (see tracecat for the numbers)\n"
 	"  --to M      end after event M\n"
+	"  --keyframe-interval K  also write a keyframe before every K-th event,\n"
+	"              so that play --goto and gdb's monitor goto start close by\n"
 	"  -h, --help  show this help\n"
 	"  --version   show the version\n";
 
@@ -134,6 +136,22 @@ static void scan(int fd, uint64_t from, uint64_t to, struct digests *used, int *
 
 static struct rrk_writer *w;
 
+/* --keyframe-interval: a second replay, kept just before the next event
+ * to snapshot. */
+static struct replayer ix;
+static struct replay_options ix_opts;
+static int ix_started, ix_prepared, ix_done;
+
+static int reopen(int fd)
+{
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	int f = open(self, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		rrk_die("cannot read %s again: %s", name, strerror(errno));
+	return f;
+}
+
 static void put(unsigned type, unsigned flags, const void *a, size_t al, const void *b, size_t bl)
 {
 	if (rrk_write_record(w, type, flags, a, al, b, bl) < 0)
@@ -153,6 +171,47 @@ static void put_blob(const struct blob *b)
 		put(RRK_REC_BLOB, 0, &h, sizeof h, b->data + off, n);
 		off += n;
 	} while (off < b->total);
+}
+
+static void put(unsigned type, unsigned flags, const void *a, size_t al, const void *b, size_t bl);
+
+/* Writes a keyframe before event e, from the second replay. */
+static void interval_keyframe(int fd, uint64_t e)
+{
+	if (ix_done)
+		return;
+	if (!ix_started) {
+		ix_opts.trace_fd = reopen(fd);
+		ix_opts.trace_name = name;
+		ix_opts.quiet = 1;
+		rrk_rp_begin(&ix, &ix_opts);
+		ix_started = 1;
+	}
+	if (ix_prepared) {
+		ix_prepared = 0;
+		if (rrk_rp_process(&ix)) {
+			ix_done = 1;
+			return;
+		}
+	}
+	while (rrk_rp_cur(&ix)->hdr.number + 1 < e || rrk_rp_cur(&ix)->hdr.kind == RRK_EV_KEYFRAME)
+		if (rrk_rp_step(&ix)) {
+			ix_done = 1;
+			return;
+		}
+	if (rrk_rp_prepare(&ix)) {
+		ix_done = 1;
+		return;
+	}
+	ix_prepared = 1;
+	if (rrk_rp_cur(&ix)->hdr.number != e)
+		return;
+	char why[256] = "";
+	if (rrk_kf_write(&ix, w, e, why, sizeof why) == 0)
+		return;
+	if (!strncmp(why, "cannot write", 12))
+		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
+	rrk_warn("note: no keyframe before event %llu: %s", (unsigned long long)e, why);
 }
 
 /* Pass 2: replays up to `from` and writes the header, the blobs and the
@@ -201,7 +260,7 @@ int main(int argc, char **argv)
 {
 	rrk_prog = "tracecut";
 	rrk_fail_status = 2;
-	uint64_t from = 0, to = 0;
+	uint64_t from = 0, to = 0, every = 0;
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -215,6 +274,10 @@ int main(int argc, char **argv)
 			to = number("--to", i + 1 < argc ? argv[++i] : NULL);
 		} else if (!strncmp(a, "--to=", 5)) {
 			to = number("--to", a + 5);
+		} else if (!strcmp(a, "--keyframe-interval")) {
+			every = number("--keyframe-interval", i + 1 < argc ? argv[++i] : NULL);
+		} else if (!strncmp(a, "--keyframe-interval=", 20)) {
+			every = number("--keyframe-interval", a + 20);
 		} else if (!strcmp(a, "--from")) {
 			from = number("--from", i + 1 < argc ? argv[++i] : NULL);
 		} else if (!strncmp(a, "--from=", 7)) {
@@ -242,9 +305,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int kf_at_from = 0, cut_start = 0;
 	struct digests used = { NULL, 0 }, sent = { NULL, 0 };
-	if (from > 1) {
+	if (from > 1 || every) {
 		fd = seekable(fd);
-		scan(fd, from, to, &used, &kf_at_from);
+		if (from > 1)
+			scan(fd, from, to, &used, &kf_at_from);
 	}
 	struct rrk_reader *rd = rrk_reader_open(fd, name);
 	w = rrk_writer_open(1, "standard output", 3);
@@ -319,6 +383,8 @@ int main(int argc, char **argv)
 				cut = 1; /* its attachments go with it */
 				break;
 			}
+			if (every && count && e.number % every == 0)
+				interval_keyframe(fd, e.number);
 			last = e.number;
 			count++;
 		}
@@ -337,6 +403,8 @@ int main(int argc, char **argv)
 		snprintf(reason, sizeof reason, "cut after event %llu by tracecut", (unsigned long long)last);
 	}
 	end.nevents = count;
+	if (ix_started)
+		rrk_rp_kill(&ix);
 	if (rrk_writer_close(w, &end, reason) < 0)
 		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
 	rrk_reader_close(rd);
