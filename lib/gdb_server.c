@@ -1188,7 +1188,7 @@ static void launch_gdb(int port, char **extra)
 	int n = 0;
 	while (extra && extra[n])
 		n++;
-	char **argv = rrk_xcalloc((size_t)n + 8, sizeof *argv);
+	char **argv = rrk_xcalloc((size_t)n + 12, sizeof *argv) /* 8 of play's, the NULL */;
 	char target[64];
 	snprintf(target, sizeof target, "target remote 127.0.0.1:%d", port);
 	int k = 0;
@@ -1210,8 +1210,8 @@ static void launch_gdb(int port, char **extra)
 	argv[k++] = target;
 	for (int i = 0; i < n; i++)
 		argv[k++] = extra[i];
-	int alive[2];
-	if (pipe2(alive, O_CLOEXEC) < 0)
+	int alive[2], failed[2];
+	if (pipe2(alive, O_CLOEXEC) < 0 || pipe2(failed, O_CLOEXEC) < 0)
 		rrk_die("cannot start gdb: pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
@@ -1222,13 +1222,22 @@ static void launch_gdb(int port, char **extra)
 		if (fork() != 0)
 			_exit(0);
 		execvp("gdb", argv);
-		if (write(100, "x", 1) < 0) { /* tells play gdb could not start */
+		/* (failed[1] closes by itself when the exec works) */
+		if (write(failed[1], "x", 1) < 0) {
 		}
 		_exit(127);
 	}
 	int st;
 	close(alive[1]);
+	close(failed[1]);
 	waitpid(pid, &st, 0);
+	char x;
+	long got;
+	while ((got = read(failed[0], &x, 1)) < 0 && errno == EINTR)
+		;
+	close(failed[0]);
+	if (got == 1)
+		rrk_die("cannot run gdb: install it (Debian: apt-get install gdb), or use play --gdb=:PORT and connect one yourself");
 	free(argv);
 	if (init >= 0)
 		close(init);
@@ -1264,9 +1273,6 @@ int rrk_replay_gdb(const struct replay_options *o)
 			struct pollfd p[2] = { { lfd, POLLIN, 0 }, { gdb_alive, POLLIN, 0 } };
 			while (poll(p, 2, -1) < 0 && errno == EINTR)
 				;
-			char x;
-			if (!(p[0].revents & POLLIN) && read(gdb_alive, &x, 1) == 1)
-				rrk_die("cannot run gdb: install it (Debian: apt-get install gdb), or use play --gdb=:PORT and connect one yourself");
 			if (!(p[0].revents & POLLIN))
 				rrk_die("gdb ended without connecting to the replay");
 		} else {
