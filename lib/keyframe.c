@@ -382,6 +382,20 @@ static void task_state(struct ptask *t, const struct rrk_kf_thread *th)
 	t->name[sizeof t->name - 1] = 0;
 }
 
+/* A task of the rebuilt replay (tid -1: a ghost, which only exits). */
+static struct ptask *new_task(struct replayer *rp, pid_t tid, uint32_t rec_tid)
+{
+	struct ptask *t = rrk_xcalloc(1, sizeof *t);
+	t->t.tid = tid;
+	t->t.memfd = -1;
+	if (tid > 0)
+		tracee_open_mem(&t->t);
+	t->rec_tid = rec_tid;
+	t->next = rp->tasks;
+	rp->tasks = t;
+	return t;
+}
+
 uint32_t rrk_kf_first_tid(const struct rrk_ev *ev)
 {
 	const struct rrk_keyframe *k = (const void *)ev->body;
@@ -407,13 +421,8 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		pid_t pid = rrk_inject_clone(&stub->t, CLONE_PARENT | SIGCHLD, 0, &stub_regs);
 		if (pid < 0)
 			bad(rp, "cannot make its processes");
-		struct ptask *t = rrk_xcalloc(1, sizeof *t);
-		t->t.tid = pid;
-		t->t.memfd = -1;
-		tracee_open_mem(&t->t);
+		struct ptask *t = new_task(rp, pid, 0);
 		t->proc = rrk_xcalloc(1, sizeof *t->proc);
-		t->next = rp->tasks;
-		rp->tasks = t;
 		mains[i] = t;
 	}
 	size_t att_off = 0;
@@ -448,17 +457,11 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 			pid_t tid = rrk_inject_clone(&m->t, fl, th->clear_tid, &th->regs);
 			if (tid < 0)
 				bad(rp, "cannot make its threads");
-			struct ptask *t = rrk_xcalloc(1, sizeof *t);
-			t->t.tid = tid;
-			t->t.memfd = -1;
-			tracee_open_mem(&t->t);
-			t->rec_tid = th->tid;
+			struct ptask *t = new_task(rp, tid, th->tid);
 			t->proc = p;
 			p->refs++;
 			task_state(t, th);
 			set_xsave(t, v.xsave[j], th->xsave_len);
-			t->next = rp->tasks;
-			rp->tasks = t;
 		}
 		if (v.threads[mj]->clear_tid)
 			rrk_rp_inject(rp, insn, SYS_set_tid_address, v.threads[mj]->clear_tid, 0, 0, 0, 0, 0);
@@ -471,13 +474,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 	for (uint32_t j = 0; j < v.k->nthreads; j++) {
 		if (!(v.threads[j]->flags & RRK_KF_EXITING))
 			continue;
-		struct ptask *t = rrk_xcalloc(1, sizeof *t);
-		t->t.tid = -1;
-		t->t.memfd = -1;
-		t->rec_tid = v.threads[j]->tid;
-		t->ghost = 1;
-		t->next = rp->tasks;
-		rp->tasks = t;
+		new_task(rp, -1, v.threads[j]->tid)->ghost = 1;
 	}
 	/* Tasks parked at a syscall's entry enter it again. */
 	for (uint32_t j = 0; j < v.k->nthreads; j++) {

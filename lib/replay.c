@@ -1381,6 +1381,42 @@ void rrk_rp_settle(struct replayer *rp)
 			t->t.status = status;
 		}
 	}
+	/* Tasks on their way out: let them finish dying, so that what the
+	 * kernel does at an exit (clearing the tid for pthread_join) is in
+	 * memory. Their ends wait as pending stops for their EXIT events. A
+	 * leader's end comes after its threads': poll them all. */
+	for (int left = 1; left;) {
+		left = 0;
+		for (struct ptask *t = rp->tasks; t; t = t->next) {
+			int status;
+			if (t->dead || !t->exiting || t->ghost || t->has_pending || t->t.tid <= 0)
+				continue;
+			pid_t w = waitpid(t->t.tid, &status, __WALL | WNOHANG);
+			if (w == 0) {
+				left = 1;
+				continue;
+			}
+			struct stop st;
+			if (w < 0) {
+				st.kind = STOP_EXITED;
+				st.sig = 0;
+				st.status = 0;
+			} else {
+				decode_stop(status, &st);
+			}
+			if (st.kind == STOP_EXIT_EVENT || (st.kind != STOP_EXITED && st.kind != STOP_NONE &&
+							   w > 0 && !WIFEXITED(status) && !WIFSIGNALED(status))) {
+				tracee_cont(&t->t, 0); /* on to the end */
+				left = 1;
+				continue;
+			}
+			t->pending = st;
+			t->has_pending = 1;
+			t->running = 0;
+		}
+		if (left)
+			usleep(1000);
+	}
 }
 
 struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_by_rec(rp, rec_tid); }
