@@ -231,6 +231,7 @@ void cp_drop(struct checkpoint *cp)
 void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 {
 	reap_tasks(rp);
+	rrk_rp_drop_output(rp);
 	struct ptask *next;
 	for (struct ptask *t = rp->tasks; t; t = next) {
 		next = t->next;

@@ -959,8 +959,14 @@ static void syscall_entry(struct recorder *r)
 		/* It may wait for another task: let the others run meanwhile.
 		 * (vfork writes its ENTER once the child exists.) */
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
+		unsigned eflags = RRK_EVF_ENTER;
+		if (e->flags & SF_WRITE) {
+			/* the output order is the order writes enter the kernel */
+			uint8_t o = origin_of(r, (int64_t)a[0]);
+			eflags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
+		}
 		attach_strs(r);
-		emit(r, RRK_EV_SYSCALL, RRK_EVF_ENTER, &g, &body, sizeof body);
+		emit(r, RRK_EV_SYSCALL, eflags, &g, &body, sizeof body);
 		block_cur(r);
 	}
 	tracee_syscall(&r->cur->t, 0); /* on to the exit stop (or the exec stop) */

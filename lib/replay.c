@@ -335,23 +335,17 @@ static void apply_mem(struct replayer *rp, const struct rrk_ev *ev)
 	}
 }
 
-static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
+/* The bytes a write-like syscall of the current task hands the kernel,
+ * at most len of them (malloc'd; *got says how many). */
+static uint8_t *gather(struct replayer *rp, const struct rrk_ev_syscall *b, uint64_t len, size_t *got)
 {
-	const struct rrk_ev_syscall *b = (const void *)ev->body;
-	int fd = ev->hdr.flags & RRK_EVF_STDOUT ? 1 : ev->hdr.flags & RRK_EVF_STDERR ? 2 : 0;
-	if (ev->hdr.number <= rp->emitted)
-		return; /* replayed again after going back: shown already */
-	rp->emitted = ev->hdr.number;
-	if (!fd || rp->o->quiet || rp->out_closed || b->result <= 0)
-		return;
-	if (rp->o->output_fd)
-		fd = rp->o->output_fd;
-	uint64_t left = (uint64_t)b->result;
+	uint8_t *out = rrk_xmalloc(len ? len : 1);
+	size_t n = 0;
 	struct iovec one, *iov = &one;
 	size_t niov = 0;
 	if (b->nr == SYS_write || b->nr == SYS_pwrite64) {
 		one.iov_base = (void *)b->args[1];
-		one.iov_len = left;
+		one.iov_len = len;
 		niov = 1;
 	} else if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
 		niov = b->args[2] < 1024 ? b->args[2] : 1024; /* IOV_MAX */
@@ -359,29 +353,133 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 		if (tracee_read(&rp->cur_t->t, b->args[1], iov, niov * sizeof iov[0]) < 0)
 			niov = 0;
 	}
-	for (size_t i = 0; i < niov && left; i++) {
-		uint64_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
-		uint64_t addr = (uint64_t)iov[i].iov_base;
-		while (n) {
-			char buf[65536];
-			size_t k = n < sizeof buf ? n : sizeof buf;
-			if (tracee_read(&rp->cur_t->t, addr, buf, k) < 0)
-				goto out;
-			int rc = rrk_write_all(fd, buf, k);
-			if (rc == -EPIPE) {
-				rp->out_closed = 1;
-				goto out;
-			}
-			if (rc < 0)
-				fail("writing the program's output: %s", strerror(-rc));
-			addr += k;
-			n -= k;
-			left -= k;
-		}
+	for (size_t i = 0; i < niov && n < len; i++) {
+		uint64_t k = iov[i].iov_len < len - n ? iov[i].iov_len : len - n;
+		if (tracee_read(&rp->cur_t->t, (uint64_t)iov[i].iov_base, out + n, k) < 0)
+			break;
+		n += k;
 	}
-out:
 	if (iov != &one)
 		free(iov);
+	*got = n;
+	return out;
+}
+
+static void put_out(struct replayer *rp, int fd, const uint8_t *d, size_t n)
+{
+	if (rp->o->quiet || rp->out_closed || !n)
+		return;
+	if (rp->o->output_fd)
+		fd = rp->o->output_fd;
+	int rc = rrk_write_all(fd, d, n);
+	if (rc == -EPIPE)
+		rp->out_closed = 1;
+	else if (rc < 0)
+		fail("writing the program's output: %s", strerror(-rc));
+}
+
+/* Output leaves in the order the writes entered the kernel: a write
+ * recorded as ENTER ... ENTERED (it could block) holds back those after
+ * it until its result is known. */
+static void flush_out(struct replayer *rp)
+{
+	size_t k = 0;
+	while (k < rp->noutq && rp->outq[k].done) {
+		struct outslot *s = &rp->outq[k++];
+		if (s->result > 0)
+			put_out(rp, s->fd, s->data, (size_t)s->result < s->len ? (size_t)s->result : s->len);
+		free(s->data);
+	}
+	memmove(rp->outq, rp->outq + k, (rp->noutq - k) * sizeof *rp->outq);
+	rp->noutq -= k;
+}
+
+static struct outslot *out_slot(struct replayer *rp, uint32_t tid, int fd)
+{
+	rp->outq = rrk_xrealloc(rp->outq, (rp->noutq + 1) * sizeof *rp->outq);
+	struct outslot *s = &rp->outq[rp->noutq++];
+	memset(s, 0, sizeof *s);
+	s->tid = tid;
+	s->fd = fd;
+	return s;
+}
+
+void rrk_rp_drop_output(struct replayer *rp)
+{
+	for (size_t i = 0; i < rp->noutq; i++)
+		free(rp->outq[i].data);
+	rp->noutq = 0;
+}
+
+/* At the ENTER of a write to the recorded stdout or stderr: its bytes,
+ * taken now (the task waits in the kernel, they cannot change). */
+static void enter_output(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	int fd = ev->hdr.flags & RRK_EVF_STDOUT ? 1 : ev->hdr.flags & RRK_EVF_STDERR ? 2 : 0;
+	if (!fd)
+		return;
+	if (ev->hdr.number <= rp->emitted) {
+		rp->cur_t->out_slot = 2; /* shown already, before going back */
+		return;
+	}
+	rp->emitted = ev->hdr.number;
+	uint64_t len = b->nr == SYS_write || b->nr == SYS_pwrite64 ? b->args[2] : (1u << 30);
+	if (len > (1u << 30))
+		len = 1u << 30;
+	struct outslot *s = out_slot(rp, rp->cur_t->rec_tid, fd);
+	if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
+		/* the total the vector asks for */
+		uint64_t total = 0, n = b->args[2] < 1024 ? b->args[2] : 1024;
+		struct iovec *iov = rrk_xmalloc((n ? n : 1) * sizeof *iov);
+		if (tracee_read(&rp->cur_t->t, b->args[1], iov, n * sizeof *iov) == 0)
+			for (uint64_t i = 0; i < n; i++)
+				total += iov[i].iov_len;
+		free(iov);
+		len = total < len ? total : len;
+	}
+	s->data = gather(rp, b, len, &s->len);
+	s->result = -1;
+	rp->cur_t->out_slot = 1;
+}
+
+static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
+{
+	const struct rrk_ev_syscall *b = (const void *)ev->body;
+	int fd = ev->hdr.flags & RRK_EVF_STDOUT ? 1 : ev->hdr.flags & RRK_EVF_STDERR ? 2 : 0;
+	struct ptask *t = rp->cur_t;
+	if (fd && (ev->hdr.flags & RRK_EVF_ENTERED) && t->out_slot) {
+		/* the result of a write whose bytes were taken at its ENTER */
+		if (t->out_slot == 1)
+			for (size_t i = 0; i < rp->noutq; i++)
+				if (rp->outq[i].tid == t->rec_tid && !rp->outq[i].done) {
+					rp->outq[i].result = b->result;
+					rp->outq[i].done = 1;
+					break;
+				}
+		t->out_slot = 0;
+		flush_out(rp);
+		return;
+	}
+	if (ev->hdr.number <= rp->emitted)
+		return; /* replayed again after going back: shown already */
+	rp->emitted = ev->hdr.number;
+	if (!fd || b->result <= 0)
+		return;
+	size_t n;
+	uint8_t *d = gather(rp, b, (uint64_t)b->result, &n);
+	if (rp->noutq) {
+		/* behind a write still waiting for its result */
+		struct outslot *s = out_slot(rp, t->rec_tid, fd);
+		s->data = d;
+		s->len = n;
+		s->result = (int64_t)n;
+		s->done = 1;
+		flush_out(rp);
+		return;
+	}
+	put_out(rp, fd, d, n);
+	free(d);
 }
 
 /* ---- exec: rebuild the recorded image on top of the stub ---- */
@@ -1129,6 +1227,7 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 	if (ev->hdr.flags & RRK_EVF_FAKED)
 		action = ACT_EMULATE;
 	if (ev->hdr.flags & RRK_EVF_ENTER) {
+		enter_output(rp, ev);
 		t->at_entry = 1;
 		if (action == ACT_CLONE)
 			replay_clone(rp, &g, ev, 1);

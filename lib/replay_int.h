@@ -75,6 +75,8 @@ struct ptask {
 	char name[16];       /* what the program called the thread */
 	uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
 	int exiting;         /* its next events are its (and its group's) exit */
+	int out_slot;        /* its blocking write to stdout/stderr: 1 waits
+			      * in the output queue, 2 was shown already */
 	int ghost;           /* started from a keyframe while exiting: no task */
 	/* For stepping backwards: the task's last event, its kind, and its
 	 * last event that stopped it (a syscall, trap or signal). */
@@ -84,6 +86,16 @@ struct ptask {
 };
 
 struct gdb_session;
+
+/* Output of a write, waiting for the writes entered before it. */
+struct outslot {
+	uint32_t tid;
+	int fd;
+	uint8_t *data;
+	size_t len;
+	int64_t result;  /* the write's result once known */
+	int done;
+};
 
 struct replayer {
 	const struct replay_options *o;
@@ -112,6 +124,8 @@ struct replayer {
 	uint64_t last;       /* number of the last event replayed */
 	uint64_t emitted;    /* output re-emitted up to this event (once) */
 	int pending_cur;     /* the current event is not replayed yet */
+	struct outslot *outq;
+	size_t noutq;
 	/* Debugger state (NULL without --gdb). Hardware watchpoints and
 	 * breakpoints of the debugger use debug registers 0-2; play's
 	 * execution-point search uses 3. */
@@ -159,6 +173,8 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when);
 int rrk_rp_prepare(struct replayer *rp);
 int rrk_rp_process(struct replayer *rp);
 void rrk_rp_kill(struct replayer *rp);
+/* Forgets output still waiting for earlier writes (a restore). */
+void rrk_rp_drop_output(struct replayer *rp);
 /* Takes the first stop of tasks just created (they stay stopped there). */
 void rrk_rp_settle(struct replayer *rp);
 /* Sets t's debug registers: the debugger's plus an execute breakpoint at
