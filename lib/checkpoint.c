@@ -187,11 +187,11 @@ static void reap(pid_t pid)
 
 /* Kills every task of the replay and collects their ends. A process's
  * leader is reported only after its other threads: wait for all at once. */
-static void reap_tasks(struct replayer *rp)
+void rrk_rp_reap(struct replayer *rp)
 {
 	size_t left = 0;
 	for (struct ptask *t = rp->tasks; t; t = t->next)
-		if (!t->dead && t->t.tid > 0) {
+		if (!t->dead && !t->reaped && t->t.tid > 0) {
 			kill(t->t.tid, SIGKILL);
 			left++;
 		}
@@ -199,7 +199,7 @@ static void reap_tasks(struct replayer *rp)
 		int progress = 0;
 		for (struct ptask *t = rp->tasks; t; t = t->next) {
 			int status;
-			if (t->dead || t->t.tid <= 0)
+			if (t->dead || t->reaped || t->t.tid <= 0)
 				continue;
 			pid_t w = waitpid(t->t.tid, &status, __WALL | WNOHANG);
 			if (w == 0)
@@ -230,7 +230,7 @@ void cp_drop(struct checkpoint *cp)
 
 void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 {
-	reap_tasks(rp);
+	rrk_rp_reap(rp);
 	rrk_rp_drop_output(rp);
 	struct ptask *next;
 	for (struct ptask *t = rp->tasks; t; t = next) {

@@ -167,6 +167,10 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 	for (struct ptask *t = rp->tasks; t; t = t->next) {
 		if (t->dead || (t->t.tid <= 0 && !t->ghost))
 			continue;
+		if (nt == sizeof tasks / sizeof tasks[0]) {
+			snprintf(why, wl, "too many tasks");
+			return -1;
+		}
 		if (t->exiting || t->ghost) {
 			tasks[nt++] = t; /* listed, without a process */
 			continue;
@@ -318,14 +322,25 @@ static void parse(struct replayer *rp, const struct rrk_ev *ev, struct kf_view *
 		v->threads[i] = (const void *)(b + off);
 		off += sizeof(struct rrk_kf_thread);
 		uint32_t xl = v->threads[i]->xsave_len;
-		if (xl > XSAVE_MAX || ((xl + 7ull) & ~7ull) > len - off)
+		if (xl > XSAVE_MAX || (xl && xl < 512) || ((xl + 7ull) & ~7ull) > len - off)
 			bad(rp, "xsave area");
+		const struct rrk_kf_thread *th = v->threads[i];
+		if (!th->tid || ((th->flags & RRK_KF_EXITING) &&
+				 (th->flags & (RRK_KF_AT_ENTRY | RRK_KF_IN_SYSCALL))) ||
+		    (!(th->flags & RRK_KF_EXITING) && !th->pid))
+			bad(rp, "thread flags");
+		for (uint32_t j = 0; j < i; j++)
+			if (v->threads[j]->tid == th->tid)
+				bad(rp, "a thread listed twice");
 		v->xsave[i] = b + off;
 		off += (xl + 7) & ~7u;
 	}
 	uint64_t sum = 0;
 	for (uint32_t i = 0; i < v->k->nprocs; i++) {
 		sum += v->procs[i].nattach;
+		for (uint32_t j = 0; j < i; j++)
+			if (!v->procs[i].pid || v->procs[j].pid == v->procs[i].pid)
+				bad(rp, "process ids");
 		int has = 0;
 		for (uint32_t j = 0; j < v->k->nthreads; j++)
 			has |= v->threads[j]->pid == v->procs[i].pid &&

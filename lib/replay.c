@@ -38,7 +38,7 @@ static struct replayer *g_rp; /* for fail(): kill the tracee first */
 static void kill_tasks(struct replayer *rp)
 {
 	for (struct ptask *t = rp->tasks; t; t = t->next)
-		if (!t->dead && t->t.tid > 0) /* never kill(0) */
+		if (!t->dead && !t->reaped && t->t.tid > 0) /* never kill(0) */
 			kill(t->t.tid, SIGKILL);
 }
 
@@ -1484,11 +1484,15 @@ void rrk_rp_settle(struct replayer *rp)
 	 * kernel does at an exit (clearing the tid for pthread_join) is in
 	 * memory. Their ends wait as pending stops for their EXIT events. A
 	 * leader's end comes after its threads': poll them all. */
-	for (int left = 1; left;) {
+	uint64_t deadline = rrk_now_ns() + 10000000000ull;
+	for (int left = 1; left && rrk_now_ns() < deadline;) {
 		left = 0;
 		for (struct ptask *t = rp->tasks; t; t = t->next) {
 			int status;
-			if (t->dead || !t->exiting || t->ghost || t->has_pending || t->t.tid <= 0)
+			/* (one play has not let go yet, at a fatal signal, is
+			 * left as it is) */
+			if (t->dead || !t->exiting || t->ghost || t->has_pending || t->t.tid <= 0 ||
+			    !t->running)
 				continue;
 			pid_t w = waitpid(t->t.tid, &status, __WALL | WNOHANG);
 			if (w == 0) {
@@ -1512,6 +1516,7 @@ void rrk_rp_settle(struct replayer *rp)
 			t->pending = st;
 			t->has_pending = 1;
 			t->running = 0;
+			t->reaped = st.kind == STOP_EXITED; /* its pid may be reused */
 		}
 		if (left)
 			usleep(1000);

@@ -78,6 +78,7 @@ struct ptask {
 	int out_slot;        /* its blocking write to stdout/stderr: 1 waits
 			      * in the output queue, 2 was shown already */
 	int ghost;           /* started from a keyframe while exiting: no task */
+	int reaped;          /* its end was collected already: no live pid */
 	/* For stepping backwards: the task's last event, its kind, and its
 	 * last event that stopped it (a syscall, trap or signal). */
 	uint64_t last_ev, last_stop_ev;
@@ -173,6 +174,8 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when);
 int rrk_rp_prepare(struct replayer *rp);
 int rrk_rp_process(struct replayer *rp);
 void rrk_rp_kill(struct replayer *rp);
+/* Kills every task and collects their ends (checkpoint.c). */
+void rrk_rp_reap(struct replayer *rp);
 /* Forgets output still waiting for earlier writes (a restore). */
 void rrk_rp_drop_output(struct replayer *rp);
 /* Takes the first stop of tasks just created (they stay stopped there). */

@@ -281,6 +281,13 @@ G
 		"$ROOT/bin/play" --goto "$n" "$T" >"$BATS_TEST_TMPDIR/after" 2>/dev/null
 		cat "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" | cmp - "$OUT2"
 	done
+	# a cut at one of those keyframes copies it, with the blobs it needs
+	"$ROOT/bin/tracecut" --from 300 "$idx" >"$CUT"
+	[ "$("$ROOT/bin/play" "$CUT" 2>&1)" = "$("$ROOT/bin/play" --goto 300 "$T" 2>&1)" ]
+	# --from with --keyframe-interval: keyframes after the first too
+	"$ROOT/bin/tracecut" --from 150 --keyframe-interval 100 "$T" >"$CUT" 2>"$BATS_TEST_TMPDIR/cut.err"
+	[ "$("$ROOT/bin/tracecat" "$CUT" | grep -c '^# keyframe event=[0-9]*00 ')" -ge 3 ]
+	[ "$("$ROOT/bin/play" --goto 700 "$CUT" 2>&1)" = "$("$ROOT/bin/play" --goto 700 "$T" 2>&1)" ]
 	# gdb's monitor goto starts from the keyframe too
 	printf 'monitor goto 700\nmonitor when\ninfo threads\nmonitor goto 150\nmonitor when\n' >"$BATS_TEST_TMPDIR/s.gdb"
 	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \

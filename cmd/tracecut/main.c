@@ -253,7 +253,7 @@ static void keyframe(int fd, uint64_t from, struct digests *used, struct digests
 		rrk_rp_kill(&rp);
 		rrk_die("cannot cut at event %llu: %s; try a nearby event", (unsigned long long)from, why);
 	}
-	rrk_rp_kill(&rp);
+	rrk_rp_reap(&rp); /* so that no other replay waits on its ends */
 }
 
 int main(int argc, char **argv)
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	int kf_at_from = 0, cut_start = 0;
-	struct digests used = { NULL, 0 }, sent = { NULL, 0 };
+	struct digests used = { NULL, 0 }, sent = { NULL, 0 }, pre = { NULL, 0 };
 	if (from > 1 || every) {
 		fd = seekable(fd);
 		if (from > 1)
@@ -350,6 +350,17 @@ int main(int argc, char **argv)
 				put(rec.type, rec.flags, rec.data, rec.size, NULL, 0);
 				continue;
 			}
+			/* the input's keyframe is copied: so are the blobs before
+			 * it that it and the events after it use */
+			if (rec.type == RRK_REC_BLOB && rec.size >= sizeof(struct rrk_blob)) {
+				struct rrk_blob h;
+				memcpy(&h, rec.data, sizeof h);
+				if (has(&used, h.digest)) {
+					put(rec.type, rec.flags, rec.data, rec.size, NULL, 0);
+					add(&pre, h.digest);
+				}
+				continue;
+			}
 			int starts = 0;
 			if (rec.type == RRK_REC_KEYFRAME) {
 				struct rrk_keyframe k;
@@ -363,6 +374,8 @@ int main(int argc, char **argv)
 			if (!starts)
 				continue;
 			copying = 1;
+			for (size_t i = 0; i < pre.n; i++)
+				add(&sent, pre.d[i]);
 			if (kf_at_from) {
 				/* its blobs: all used from here, from the replay's view */
 				cut_start = 1;
@@ -404,7 +417,7 @@ int main(int argc, char **argv)
 	}
 	end.nevents = count;
 	if (ix_started)
-		rrk_rp_kill(&ix);
+		rrk_rp_reap(&ix);
 	if (rrk_writer_close(w, &end, reason) < 0)
 		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
 	rrk_reader_close(rd);
