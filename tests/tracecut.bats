@@ -200,6 +200,12 @@ cut_err() {
 	part=$(stat -c %s "$CUT")
 	echo "full trace: $full bytes ($total events); cut from $n: $part bytes"
 	[ "$((part * 5))" -lt "$full" ]
+	# each blob once: no more blob records than the full trace has
+	local rf rc
+	rf=$("$ROOT/bin/tracesum" --stats "$T" | sed -n 's/^blobs: .* in \([0-9]*\) records)$/\1/p')
+	rc=$("$ROOT/bin/tracesum" --stats "$CUT" | sed -n 's/^blobs: .* in \([0-9]*\) records)$/\1/p')
+	echo "blob records: full $rf, cut $rc"
+	[ -n "$rc" ] && [ "$rc" -le "$rf" ]
 	t0=$(date +%s%N)
 	run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$CUT"
 	t1=$(date +%s%N)

@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 		name = path;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	int kf_at_from = 0, cut_start = 0;
+	int kf_at_from = 0;
 	struct digests used = { NULL, 0 }, sent = { NULL, 0 }, pre = { NULL, 0 };
 	if (from > 1 || every) {
 		fd = seekable(fd);
@@ -343,7 +343,6 @@ int main(int argc, char **argv)
 					rrk_die("cannot read %s again: %s", name, strerror(errno));
 				keyframe(fd2, from, &used, &sent, rec.data, rec.size);
 				close(fd2);
-				cut_start = 1;
 				continue;
 			}
 			if (rec.type == RRK_REC_HEADER) {
@@ -355,7 +354,7 @@ int main(int argc, char **argv)
 			if (rec.type == RRK_REC_BLOB && rec.size >= sizeof(struct rrk_blob)) {
 				struct rrk_blob h;
 				memcpy(&h, rec.data, sizeof h);
-				if (has(&used, h.digest)) {
+				if (has(&used, h.digest) && !has(&sent, h.digest)) {
 					put(rec.type, rec.flags, rec.data, rec.size, NULL, 0);
 					add(&pre, h.digest);
 				}
@@ -376,13 +375,7 @@ int main(int argc, char **argv)
 			copying = 1;
 			for (size_t i = 0; i < pre.n; i++)
 				add(&sent, pre.d[i]);
-			if (kf_at_from) {
-				/* its blobs: all used from here, from the replay's view */
-				cut_start = 1;
-			}
 		}
-		if (rec.type == RRK_REC_KEYFRAME && cut_start && count == 0 && !kf_at_from)
-			continue;
 		if (rec.type == RRK_REC_BLOB && rec.size >= sizeof(struct rrk_blob)) {
 			struct rrk_blob h;
 			memcpy(&h, rec.data, sizeof h);
