@@ -457,53 +457,36 @@ int gdb_user_restart(struct gdb_session *s, int id)
 
 /* ---- the driver ---- */
 
-/* A trace that can be read again from its start: a pipe is copied. */
-static int seekable(const struct replay_options *o)
-{
-	if (lseek(o->trace_fd, 0, SEEK_CUR) == 0)
-		return o->trace_fd;
-	int fd = memfd_create("rrkit-trace", MFD_CLOEXEC);
-	if (fd < 0)
-		rrk_die("cannot keep a copy of the trace: memfd_create: %s", strerror(errno));
-	static char buf[1 << 16];
-	for (;;) {
-		long n = rrk_read_full(o->trace_fd, buf, sizeof buf);
-		if (n < 0)
-			rrk_die("cannot read %s: %s", o->trace_name, strerror((int)-n));
-		if (n == 0)
-			break;
-		if (rrk_write_all(fd, buf, (size_t)n) < 0)
-			rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
-	}
-	lseek(fd, 0, SEEK_SET);
-	return fd;
-}
-
 void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 {
 	static struct replay_options opts;
 	struct replayer *rp = s->rp;
 	opts = *o;
-	opts.trace_fd = seekable(o);
-	/* how many events there are, for monitor goto and --goto */
-	struct rrk_reader *rd = rrk_reader_open(opts.trace_fd, o->trace_name);
-	struct rrk_record rec;
+	opts.trace_fd = rrk_seekable(o->trace_fd, o->trace_name);
+	/* One pass over the trace: how far monitor goto and --goto may
+	 * go, and the trace's keyframes, which become checkpoints (going to
+	 * a position starts from the closest one before it). */
+	int fd = rrk_reopen(opts.trace_fd, o->trace_name);
+	struct rrk_reader *rd = rrk_reader_open(fd, o->trace_name);
 	if (!rd)
 		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
-	while (rrk_read_record(rd, &rec) == RRK_OK) {
-		struct rrk_event ev;
-		if (rec.type != RRK_REC_EVENT || rec.size < sizeof ev)
-			continue;
-		memcpy(&ev, rec.data, sizeof ev);
-		s->nevents = ev.number;
-		/* the program's last event before its tasks' exits: the
-		 * last position a debugger can go to */
-		if (ev.kind != RRK_EV_EXIT)
-			s->last_goto = ev.number;
+	struct rrk_ev ev, *kfs = NULL;
+	size_t nkfs = 0;
+	memset(&ev, 0, sizeof ev);
+	while (rrk_read_event(rd, &ev, NULL, NULL) == RRK_OK) {
+		if (ev.hdr.kind == RRK_EV_KEYFRAME) {
+			kfs = rrk_xrealloc(kfs, (nkfs + 1) * sizeof *kfs);
+			memset(&kfs[nkfs], 0, sizeof *kfs);
+			rrk_ev_copy(&kfs[nkfs++], &ev);
+		} else if (ev.hdr.kind != RRK_EV_EXIT) {
+			/* the last position a debugger can go to: the program's
+			 * last event before its tasks' exits */
+			s->last_goto = ev.hdr.number;
+		}
 	}
+	rrk_ev_free(&ev);
 	rrk_reader_close(rd);
-	if (lseek(opts.trace_fd, 0, SEEK_SET) < 0)
-		rrk_die("cannot read %s again: %s", o->trace_name, strerror(errno));
+	close(fd);
 	if (o->goto_event > s->last_goto)
 		rrk_die("--goto %llu: the last event to go to is %llu (the program's exit); see tracecat",
 			(unsigned long long)o->goto_event, (unsigned long long)s->last_goto);
@@ -525,28 +508,18 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 		cp0->kf = rrk_xcalloc(1, sizeof *cp0->kf);
 		rrk_ev_copy(cp0->kf, rrk_rp_cur(rp));
 	}
-	/* The trace's own keyframes are checkpoints too: going to a
-	 * position starts from the closest one before it. */
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", opts.trace_fd);
-	int fd = open(self, O_RDONLY | O_CLOEXEC);
-	struct rrk_reader *kr = fd < 0 ? NULL : rrk_reader_open(fd, o->trace_name);
-	struct rrk_ev ev;
-	memset(&ev, 0, sizeof ev);
-	while (kr && rrk_read_event(kr, &ev, NULL, NULL) == RRK_OK) {
-		if (ev.hdr.kind != RRK_EV_KEYFRAME || ev.hdr.number <= s->first + 1)
+	for (size_t i = 0; i < nkfs; i++) {
+		if (kfs[i].hdr.number <= s->first + 1) {
+			rrk_ev_free(&kfs[i]); /* the trace starts with it: cp0 */
 			continue;
+		}
 		struct checkpoint *cp = cp_add(s);
-		cp->when = ev.hdr.number;
+		cp->when = kfs[i].hdr.number;
 		cp->pid = -2 - (pid_t)s->ncps; /* no copy: unique, never a pid */
-		cp->kf = rrk_xcalloc(1, sizeof *cp->kf);
-		rrk_ev_copy(cp->kf, &ev);
+		cp->kf = rrk_xmalloc(sizeof *cp->kf);
+		*cp->kf = kfs[i];
 	}
-	rrk_ev_free(&ev);
-	if (kr)
-		rrk_reader_close(kr);
-	if (fd >= 0)
-		close(fd);
+	free(kfs);
 }
 
 void gdb_session_start(struct gdb_session *s, const struct replay_options *o)

@@ -20,5 +20,10 @@ int rrk_write_all(int fd, const void *buf, size_t len);
  * bytes read or -errno. */
 long rrk_read_full(int fd, void *buf, size_t len);
 uint64_t rrk_now_ns(void); /* CLOCK_MONOTONIC */
+/* fd, or, when it cannot seek (a pipe), a memory file holding all it
+ * had: something to read again from the start (readagain.c). */
+int rrk_seekable(int fd, const char *name);
+/* The same file once more, with an offset of its own. */
+int rrk_reopen(int fd, const char *name);
 
 #endif

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "keyframe.h"
@@ -44,25 +43,6 @@ static uint64_t number(const char *opt, const char *v)
 	if (*end || errno || !n || v[0] == '-')
 		rrk_die("%s %s: not an event number (1, 2, ...); see tracecut --help", opt, v);
 	return n;
-}
-
-/* The input once more from its start: a pipe is copied first. */
-static int seekable(int fd)
-{
-	if (lseek(fd, 0, SEEK_CUR) == 0)
-		return fd;
-	int m = memfd_create("rrkit-tracecut", MFD_CLOEXEC);
-	if (m < 0)
-		rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
-	static char buf[1 << 16];
-	long n;
-	while ((n = rrk_read_full(fd, buf, sizeof buf)) > 0)
-		if (rrk_write_all(m, buf, (size_t)n) < 0)
-			rrk_die("cannot keep a copy of the trace: %s", strerror(errno));
-	if (n < 0)
-		rrk_die("cannot read %s: %s", name, strerror((int)-n));
-	lseek(m, 0, SEEK_SET);
-	return m;
 }
 
 /* Digests of blobs a set of events uses (their MAP records). */
@@ -142,15 +122,6 @@ static struct replayer ix;
 static struct replay_options ix_opts;
 static int ix_started, ix_prepared, ix_done;
 
-static int reopen(int fd)
-{
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-	int f = open(self, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		rrk_die("cannot read %s again: %s", name, strerror(errno));
-	return f;
-}
 
 static void put(unsigned type, unsigned flags, const void *a, size_t al, const void *b, size_t bl)
 {
@@ -181,7 +152,7 @@ static void interval_keyframe(int fd, uint64_t e)
 	if (ix_done)
 		return;
 	if (!ix_started) {
-		ix_opts.trace_fd = reopen(fd);
+		ix_opts.trace_fd = rrk_reopen(fd, name);
 		ix_opts.trace_name = name;
 		ix_opts.quiet = 1;
 		rrk_rp_begin(&ix, &ix_opts);
@@ -306,7 +277,7 @@ int main(int argc, char **argv)
 	int kf_at_from = 0;
 	struct digests used = { NULL, 0 }, sent = { NULL, 0 }, pre = { NULL, 0 };
 	if (from > 1 || every) {
-		fd = seekable(fd);
+		fd = rrk_seekable(fd, name);
 		if (from > 1)
 			scan(fd, from, to, &used, &kf_at_from);
 	}
@@ -336,11 +307,7 @@ int main(int argc, char **argv)
 			 * replaying (or the input's own keyframe there) */
 			if (rec.type == RRK_REC_HEADER && !kf_at_from) {
 				/* its own open file: an offset of its own */
-				char self[64];
-				snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-				int fd2 = open(self, O_RDONLY | O_CLOEXEC);
-				if (fd2 < 0)
-					rrk_die("cannot read %s again: %s", name, strerror(errno));
+				int fd2 = rrk_reopen(fd, name);
 				keyframe(fd2, from, &used, &sent, rec.data, rec.size);
 				close(fd2);
 				continue;
