@@ -167,7 +167,6 @@ int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when)
 	cp->task = *t;
 	cp->proc = *t->proc;
 	cp->proc.franges = dup_franges(t->proc);
-	cp->emitted = 0;
 	return 0;
 }
 

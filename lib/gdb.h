@@ -77,7 +77,6 @@ struct checkpoint {
 	struct rrk_regs regs;
 	struct ptask task;
 	struct proc proc;
-	uint64_t emitted;
 	struct mark at;   /* for a checkpoint in the middle of a stretch */
 	int mid;
 	/* made while stepping task step_tid toward event `when`: step single
@@ -128,29 +127,24 @@ struct gdb_session {
 	int step_done;        /* the step ran an instruction that was an event */
 	uint32_t g_tid;       /* Hg */
 	/* where we stopped */
-	int stopped;
 	struct mark pos;
 	char last_reply[128];
-	int at_end;           /* stopped before the program's last exit */
 	int exited;
 	/* reverse execution and seeking */
 	enum job_kind job;
 	struct mark target;
 	uint64_t count, n;
 	int stretch_started;  /* STEPSCAN/STEPN: the task's stretch began */
-	int reached;
 	jmp_buf driver;
 	struct checkpoint *cps;
 	size_t ncps;
 	int next_cp_id;
 	uint64_t cp_stamp;    /* when the last checkpoint was made, moved on
 			       * by the time gdb kept the replay stopped */
-	uint64_t emitted;
 	uint64_t events;      /* events replayed, for ^C polling */
 	int quiet_stop;       /* the next stop is not sent (gdb did not ask yet) */
 	int detached;
 	uint64_t first;       /* the program's start event */
-	uint64_t nevents;     /* events in the trace */
 	uint64_t last_goto;   /* its last event before the tasks' exits */
 	uint64_t no_cp_at;    /* restored part way through this event: no
 			       * automatic checkpoint there */

@@ -128,7 +128,6 @@ static int watch_set(struct gdb_session *s, int type, uint64_t addr, uint64_t le
 		if (!s->w[i].used) {
 			s->w[i] = pieces[p++];
 			s->w[i].used = 1 + (int)(addr != s->w[i].addr); /* 2: a later piece */
-			s->w[i].addr = pieces[p - 1].addr;
 		}
 	return 0;
 }
@@ -393,13 +392,9 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 			}
 		if (!is_step && !is_int3 && !is_point && !user)
 			return st; /* a SIGTRAP of the program's own: an event */
-		if (over && !user && !is_point && !(stepping && is_step)) {
-			if (aimed && gdb_mark_is(s, t, &s->target)) {
-				gdb_target_reached(s, t);
-				continue;
-			}
-			continue; /* off the breakpoint: now run */
-		}
+		if (over && !user && !is_point && !(stepping && is_step))
+			continue; /* off the breakpoint: now run (the loop's top
+				   * checks whether that is the target) */
 		on_trap(s, t, user, is_step && stepping, reason);
 		if (is_point)
 			return st;
@@ -455,7 +450,6 @@ void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
 		return;
 	}
 	if (s->job == JOB_NONE && final_event(rp, t, ev)) {
-		s->at_end = 1;
 		if (ev->hdr.kind == RRK_EV_SIGNAL) {
 			char r[32];
 			snprintf(r, sizeof r, "signal:%02x",
@@ -464,7 +458,6 @@ void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
 		} else {
 			gdb_report_stop(s, t, MK_EVSTOP, "replaylog:end;");
 		}
-		s->at_end = 0;
 	}
 }
 
@@ -506,7 +499,6 @@ void gdb_report_stop(struct gdb_session *s, struct ptask *t, enum mark_kind kind
 	}
 	snprintf(s->last_reply, sizeof s->last_reply, "T%02xthread:%x;%s", sig, t->rec_tid, r);
 	s->g_tid = t->rec_tid;
-	s->stopped = 1;
 	if (s->quiet_stop)
 		s->quiet_stop = 0;
 	else
@@ -873,7 +865,6 @@ static void resume_checks(struct gdb_session *s)
 	/* Stepping from a syscall instruction the replay stands at. */
 	if (s->stepping && s->pos.kind == MK_EVSTOP && t && t->rec_tid == s->pos.tid)
 		s->step_done = 1;
-	s->stopped = 0;
 }
 
 int gdb_command_loop(struct gdb_session *s)
@@ -1113,7 +1104,6 @@ int gdb_command_loop(struct gdb_session *s)
 				gdb_puts(&s->c, s->last_reply);
 				continue;
 			}
-			s->stopped = 0;
 			if (p[1] == 'c')
 				gdb_reverse_continue(s);
 			gdb_reverse_step(s);

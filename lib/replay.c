@@ -816,9 +816,8 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		}
 	}
 	got = run_real(rp, g, b->nr, a);
-	if (b->nr == SYS_set_tid_address)
-		rp->cur_t->clear_tid = a[0];
 	if (b->nr == SYS_set_tid_address) {
+		rp->cur_t->clear_tid = a[0];
 		/* returns the caller's tid: the program sees the recorded one */
 		struct rrk_regs r;
 		tracee_getregs(&rp->cur_t->t, &r);
