@@ -10,27 +10,7 @@ load helpers
 setup() {
 	rrk_setup
 	P=$ROOT/tests/progs/bin
-	GOUT=$BATS_TEST_TMPDIR/gdb.out
-	GERR=$BATS_TEST_TMPDIR/play.err
 	S=$BATS_TEST_TMPDIR/script.gdb
-}
-
-# gdb_batch TRACE SCRIPT [GDB-ARGS...]: gdb -batch connected to
-# play --gdb=- TRACE (whose own stderr, with the program's output, goes to
-# $GERR); everything gdb prints goes to $GOUT. gdb gets no local file: it
-# reads the program and its libraries from the trace.
-gdb_batch() {
-	local trace=$1 script=$2
-	shift 2
-	gdb_status=0
-	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
-		-iex 'set pagination off' -iex 'set confirm off' \
-		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$trace' 2>'$GERR'" \
-		-x "$script" "$@" >"$GOUT" 2>&1 </dev/null || gdb_status=$?
-	echo "gdb status $gdb_status; gdb output:"
-	cat "$GOUT"
-	echo "--- play stderr:"
-	head -n 20 "$GERR"
 }
 
 # Script 1: break, bt, locals and globals, finish, until, registers.

@@ -13,7 +13,9 @@ rrk_setup() {
 	OUT2=$BATS_TEST_TMPDIR/out2 # play's stdout
 	ERR2=$BATS_TEST_TMPDIR/err2 # play's stderr
 	ROOT=$PWD
-	export T OUT1 ERR1 OUT2 ERR2 ROOT
+	GOUT=$BATS_TEST_TMPDIR/gdb.out # what gdb_batch's gdb printed
+	GERR=$BATS_TEST_TMPDIR/play.err # gdb_batch's play's stderr
+	export T OUT1 ERR1 OUT2 ERR2 ROOT GOUT GERR
 }
 
 # record CMD [ARGS...]: bin/rec -o $T CMD > $OUT1 2> $ERR1; sets rec_status.
@@ -63,4 +65,22 @@ record_replay() {
 	program_lines "$ERR1" >"$BATS_TEST_TMPDIR/perr1"
 	program_lines "$ERR2" >"$BATS_TEST_TMPDIR/perr2"
 	cmp "$BATS_TEST_TMPDIR/perr1" "$BATS_TEST_TMPDIR/perr2"
+}
+
+# gdb_batch TRACE SCRIPT [GDB-ARGS...]: gdb -batch connected to
+# play --gdb=- TRACE (whose own stderr, with the program's output, goes to
+# $GERR); everything gdb prints goes to $GOUT. gdb gets no local file: it
+# reads the program and its libraries from the trace.
+gdb_batch() {
+	local trace=$1 script=$2
+	shift 2
+	gdb_status=0
+	timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+		-iex 'set pagination off' -iex 'set confirm off' \
+		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$trace' 2>'$GERR'" \
+		-x "$script" "$@" >"$GOUT" 2>&1 </dev/null || gdb_status=$?
+	echo "gdb status $gdb_status; gdb output:"
+	cat "$GOUT"
+	echo "--- play stderr:"
+	head -n 20 "$GERR"
 }

@@ -232,16 +232,14 @@ reverse-continue
 monitor when
 continue
 G
-	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
-		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$CUT' 2>/dev/null" -x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
-	echo "$output"
-	[ "$(grep -c '^Current event: 39$' <<<"$output")" -eq 2 ]
-	grep -q '^Breakpoint 1, square (x=2) at tests/progs/gdb_basic.c:13' <<<"$output"
-	grep -q '^#1  0x[0-9a-f]* in main () at tests/progs/gdb_basic.c:28' <<<"$output"
-	grep -q '^\$1 = 2$' <<<"$output"
-	grep -q '^\$2 = 2$' <<<"$output"
+	gdb_batch "$CUT" "$BATS_TEST_TMPDIR/s.gdb"
+	[ "$(grep -c '^Current event: 39$' "$GOUT")" -eq 2 ]
+	grep -q '^Breakpoint 1, square (x=2) at tests/progs/gdb_basic.c:13' "$GOUT"
+	grep -q '^#1  0x[0-9a-f]* in main () at tests/progs/gdb_basic.c:28' "$GOUT"
+	grep -q '^\$1 = 2$' "$GOUT"
+	grep -q '^\$2 = 2$' "$GOUT"
 	# back at the cut's first event, and no further
-	grep -q '^No more reverse-execution history' <<<"$output"
+	grep -q '^No more reverse-execution history' "$GOUT"
 }
 
 @test "tracecut --from: play --gdb on a multi-threaded cut goes back to the cut's start" {
@@ -251,14 +249,11 @@ G
 	n=$((total * 6 / 10))
 	"$ROOT/bin/tracecut" --from "$n" "$T" >"$CUT"
 	printf 'continue\nreverse-continue\nmonitor when\ninfo threads\ncontinue\n' >"$BATS_TEST_TMPDIR/s.gdb"
-	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
-		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$CUT' 2>'$BATS_TEST_TMPDIR/play.err'" \
-		-x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
-	echo "$output"
-	[ "$(grep -c '^No more reverse-execution history' <<<"$output")" -eq 3 ]
-	grep -q "^Current event: $n\$" <<<"$output"
-	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' <<<"$output")" -ge 2 ]
-	grep -q '^total 2000 checksum' "$BATS_TEST_TMPDIR/play.err"
+	gdb_batch "$CUT" "$BATS_TEST_TMPDIR/s.gdb"
+	[ "$(grep -c '^No more reverse-execution history' "$GOUT")" -eq 3 ]
+	grep -q "^Current event: $n\$" "$GOUT"
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' "$GOUT")" -ge 2 ]
+	grep -q '^total 2000 checksum' "$GERR"
 }
 
 @test "tracecut --keyframe-interval: keyframes in the middle; play --goto and monitor goto start from them" {
@@ -296,10 +291,8 @@ G
 	[ "$("$ROOT/bin/play" --goto 700 "$CUT" 2>&1)" = "$("$ROOT/bin/play" --goto 700 "$T" 2>&1)" ]
 	# gdb's monitor goto starts from the keyframe too
 	printf 'monitor goto 700\nmonitor when\ninfo threads\nmonitor goto 150\nmonitor when\n' >"$BATS_TEST_TMPDIR/s.gdb"
-	run timeout "$RRK_TIMEOUT" gdb -nx -q -batch -iex 'set debuginfod enabled off' \
-		-ex "target remote | exec '$ROOT/bin/play' --gdb=- '$idx' 2>/dev/null" -x "$BATS_TEST_TMPDIR/s.gdb" </dev/null
-	echo "$output"
-	grep -q '^Current event: 700$' <<<"$output"
-	grep -q '^Current event: 150$' <<<"$output"
-	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' <<<"$output")" -ge 2 ]
+	gdb_batch "$idx" "$BATS_TEST_TMPDIR/s.gdb"
+	grep -q '^Current event: 700$' "$GOUT"
+	grep -q '^Current event: 150$' "$GOUT"
+	[ "$(grep -c '^[ *] [0-9] *Thread [0-9]* "' "$GOUT")" -ge 2 ]
 }
