@@ -1530,6 +1530,20 @@ void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf)
 	rrk_kf_build(rp, kf);
 }
 
+/* Reads the trace again from its first record (it is seekable), with
+ * that record peeked, as rrk_rp_begin leaves it before its advance(). */
+static void read_again(struct replayer *rp)
+{
+	rrk_reader_close(rp->rd);
+	if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0)
+		fail("cannot read %s again: %s", rp->o->trace_name, strerror(errno));
+	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
+	if (!rp->rd)
+		fail("cannot read %s again", rp->o->trace_name);
+	rp->cur = 1;
+	rp->st_next = fetch(rp, &rp->slot[0]);
+}
+
 /* --goto: starts from the last keyframe at or before event n when the
  * trace has one after its start (reading, not replaying, the events up to
  * it). Returns 1 when it did; else the reader is back at the start. */
@@ -1557,12 +1571,7 @@ static int jump(struct replayer *rp, uint64_t n, uint64_t first)
 		rp->pending_cur = 1;
 	} else {
 		/* back to the very first record, keyframe or not */
-		rrk_reader_close(rp->rd);
-		if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0 ||
-		    !(rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name)))
-			fail("cannot read %s again", rp->o->trace_name);
-		rp->cur = 1;
-		rp->st_next = fetch(rp, &rp->slot[0]);
+		read_again(rp);
 		if (advance(rp) || cur(rp)->hdr.number != first)
 			fail("%s changed while being replayed", rp->o->trace_name);
 	}
@@ -1610,14 +1619,7 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 
 void rrk_rp_rewind(struct replayer *rp, uint64_t when)
 {
-	rrk_reader_close(rp->rd);
-	if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0)
-		fail("cannot read %s again: %s", rp->o->trace_name, strerror(errno));
-	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
-	if (!rp->rd)
-		fail("cannot read %s again", rp->o->trace_name);
-	rp->cur = 1;
-	rp->st_next = fetch(rp, &rp->slot[0]);
+	read_again(rp);
 	for (;;) {
 		int st = advance(rp);
 		if (st)
