@@ -58,8 +58,9 @@ bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
-# tracecut replays up to a cut to write its keyframe: it carries the stub too.
-bin/tracecut: build/cmd/tracecut/main.o build/stub_embed.o build/librrkit.a
+# tracecut and rec --keyframe-interval replay to write keyframes: they
+# carry the stub too.
+bin/rec bin/tracecut: bin/%: build/cmd/%/main.o build/stub_embed.o build/librrkit.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 

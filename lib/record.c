@@ -165,6 +165,8 @@ static void writer_check(struct recorder *r, int rc)
 {
 	if (rc < 0) {
 		kill_tasks(r);
+		if (r->o->via_keyframer)
+			exit(125); /* the keyframer has said why */
 		rrk_die("%s; the trace holds the events written so far", rrk_writer_error(r->w));
 	}
 }
@@ -1591,8 +1593,11 @@ done:
 		}
 	}
 	end.nevents = r->nevents;
-	if (rrk_writer_close(r->w, &end, r->abort_reason) < 0)
+	if (rrk_writer_close(r->w, &end, r->abort_reason) < 0) {
+		if (o->via_keyframer)
+			exit(125);
 		rrk_die("%s", rrk_writer_error(r->w));
+	}
 	if (r->abort_reason)
 		rrk_warn("%s", r->abort_reason);
 	att_clear(r);

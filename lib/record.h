@@ -10,6 +10,8 @@ struct rec_options {
 	int program_stdout;     /* fd the program gets as stdout (1 or 2) */
 	int level;              /* zstd level */
 	const char *options_text; /* rec's options, for the header */
+	int via_keyframer;      /* trace_fd is a pipe to the keyframer, which
+				   reports its own write errors */
 };
 
 /* Records the program. Returns rec's exit status: the program's status,

@@ -1587,6 +1587,8 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	rp->rd = rrk_reader_open(o->trace_fd, o->trace_name);
 	if (!rp->rd)
 		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
+	if (o->tap)
+		rrk_reader_tap(rp->rd, o->tap, o->tap_ctx);
 	rp->cur = 1;
 	rp->st_next = fetch(rp, &rp->slot[0]);
 	/* advance() swaps: slot 0 becomes current, slot 1 is fetched */

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+struct rrk_record;
+
 struct replay_options {
 	int trace_fd;
 	const char *trace_name;
@@ -13,6 +15,9 @@ struct replay_options {
 	const char *gdb;      /* "" launch gdb, ":PORT" serve, "-" stdin/stdout */
 	uint64_t goto_event;  /* start at this event (0: the beginning) */
 	char **gdb_args;      /* extra arguments for the launched gdb */
+	/* every record read, as it is read (rec --keyframe-interval) */
+	void (*tap)(void *ctx, const struct rrk_record *rec);
+	void *tap_ctx;
 };
 
 /* Replays the trace. Returns the recorded exit status (128+N for signal

@@ -302,6 +302,10 @@ struct rrk_reader *rrk_reader_open(int fd, const char *name);
 int rrk_read_record(struct rrk_reader *r, struct rrk_record *rec);
 const char *rrk_reader_error(struct rrk_reader *r);
 void rrk_reader_close(struct rrk_reader *r);
+/* Calls fn with every record the reader returns, whoever asked for it
+ * (rec --keyframe-interval copies what its replay reads). */
+void rrk_reader_tap(struct rrk_reader *r, void (*fn)(void *ctx, const struct rrk_record *rec),
+		    void *ctx);
 /* Running SHA-256 over every record returned so far (decoded bytes). */
 void rrk_reader_digest(struct rrk_reader *r, uint8_t out[32]);
 uint64_t rrk_reader_comp_bytes(struct rrk_reader *r); /* bytes read from file */

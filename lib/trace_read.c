@@ -39,6 +39,8 @@ struct rrk_reader {
 	ZSTD_DCtx *dctx;
 	struct rrk_sha256 digest;
 	uint64_t raw_bytes;
+	void (*tap)(void *ctx, const struct rrk_record *rec);
+	void *tap_ctx;
 	char err[512];
 };
 
@@ -499,7 +501,16 @@ int rrk_read_record(struct rrk_reader *r, struct rrk_record *rec)
 	r->recs_left--;
 	r->rec_index++;
 	r->nrecs++;
+	if (r->tap)
+		r->tap(r->tap_ctx, rec);
 	return RRK_OK;
+}
+
+void rrk_reader_tap(struct rrk_reader *r, void (*fn)(void *ctx, const struct rrk_record *rec),
+		    void *ctx)
+{
+	r->tap = fn;
+	r->tap_ctx = ctx;
 }
 
 static void clear_attach(struct rrk_ev *ev)

@@ -24,10 +24,19 @@ static void vmsg(const char *fmt, va_list ap)
 	(void)rrk_write_all(2, buf, len);
 }
 
+void (*rrk_die_hook)(const char *msg);
+
 void rrk_die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	if (rrk_die_hook) {
+		char buf[1024];
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		va_end(ap);
+		rrk_die_hook(buf); /* does not return */
+		exit(rrk_fail_status);
+	}
 	vmsg(fmt, ap);
 	va_end(ap);
 	exit(rrk_fail_status);

@@ -8,6 +8,9 @@
 extern const char *rrk_prog;       /* set by each main: "rec", "play", ... */
 extern int rrk_fail_status;        /* exit status used by rrk_die */
 
+/* When set, rrk_die gives it the message instead of printing it and
+ * exiting; it must not return (rec's keyframer survives its replay). */
+extern void (*rrk_die_hook)(const char *msg);
 void rrk_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void rrk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *rrk_xmalloc(size_t n);

@@ -5,20 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "keyframer.h"
 #include "record.h"
 #include "trace.h"
 #include "util.h"
 
 static const char usage[] =
-	"usage: rec [-o FILE] [--] PROG [ARGS...]\n"
+	"usage: rec [-o FILE] [--keyframe-interval N] [--] PROG [ARGS...]\n"
 	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
 	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
 	"Exit status: PROG's, 128+N if PROG died of signal N, 125 if recording\n"
 	"failed, 126/127 if PROG cannot be executed or found.\n"
 	"  -o FILE     write the trace to FILE\n"
+	"  --keyframe-interval N  also write a keyframe before every N-th event,\n"
+	"              made by replaying the trace as it is written, so that\n"
+	"              play --goto and gdb jump close by (costs a replay's CPU)\n"
 	"  -h, --help  show this help\n"
 	"  --version   show the version\n";
 
@@ -56,11 +62,87 @@ static char *resolve(const char *prog)
 	return NULL;
 }
 
+static uint64_t interval(const char *v)
+{
+	char *end;
+	if (!v || !*v)
+		rrk_die("--keyframe-interval needs a number of events; see rec --help");
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*end || errno || !n || v[0] == '-')
+		rrk_die("--keyframe-interval %s: not a number of events (1, 2, ...); see rec --help", v);
+	return n;
+}
+
+static pid_t recorder;
+static void forward(int sig)
+{
+	if (recorder > 0)
+		kill(recorder, sig);
+}
+
+/* rec --keyframe-interval: the recorder writes into a pipe; a second
+ * process replays what arrives and writes the trace with keyframes. rec
+ * waits for both: neither may be the other's child, since each waits for
+ * any child of its own (its tracees). */
+static int record_with_keyframes(struct rec_options *o, uint64_t every)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		rrk_die("cannot start the keyframe writer: pipe: %s", strerror(errno));
+	pid_t kf = fork();
+	if (kf < 0)
+		rrk_die("cannot start the keyframe writer: fork: %s", strerror(errno));
+	if (kf == 0) {
+		close(p[1]);
+		setpgid(0, 0); /* ^C is for the recording; this copies to the end */
+		exit(rrk_keyframer(p[0], o->trace_fd, o->trace_name, every, o->level));
+	}
+	close(p[0]);
+	recorder = fork();
+	if (recorder < 0) {
+		kill(kf, SIGKILL);
+		rrk_die("cannot start the recorder: fork: %s", strerror(errno));
+	}
+	if (recorder == 0) {
+		close(o->trace_fd);
+		o->trace_fd = p[1];
+		o->via_keyframer = 1;
+		exit(rrk_record(o));
+	}
+	close(p[1]);
+	close(o->trace_fd);
+	signal(SIGINT, SIG_IGN); /* the terminal sends it to the recorder too */
+	signal(SIGQUIT, SIG_IGN);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	int rs, ks;
+	while (waitpid(recorder, &rs, 0) < 0)
+		if (errno != EINTR)
+			rrk_die("cannot wait for the recorder: %s", strerror(errno));
+	while (waitpid(kf, &ks, 0) < 0)
+		if (errno != EINTR)
+			rrk_die("cannot wait for the keyframe writer: %s", strerror(errno));
+	if (WIFSIGNALED(rs))
+		rrk_die("the recorder died of signal %d; the trace holds the events written so far",
+			WTERMSIG(rs));
+	if (WIFSIGNALED(ks))
+		rrk_die("the keyframe writer died of signal %d; the trace holds the events written so far",
+			WTERMSIG(ks));
+	if (WEXITSTATUS(ks))
+		return 125; /* it has said why */
+	return WEXITSTATUS(rs);
+}
+
 int main(int argc, char **argv)
 {
 	rrk_prog = "rec";
 	rrk_fail_status = 125;
 	const char *out = NULL;
+	uint64_t every = 0;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -82,6 +164,14 @@ int main(int argc, char **argv)
 			out = argv[++i];
 			continue;
 		}
+		if (!strcmp(a, "--keyframe-interval")) {
+			every = interval(i + 1 < argc ? argv[++i] : NULL);
+			continue;
+		}
+		if (!strncmp(a, "--keyframe-interval=", 20)) {
+			every = interval(a + 20);
+			continue;
+		}
 		if (!strncmp(a, "-o", 2)) {
 			out = a + 2;
 			continue;
@@ -91,14 +181,17 @@ int main(int argc, char **argv)
 		break;
 	}
 	if (i >= argc)
-		rrk_die("no program given; usage: rec [-o FILE] [--] PROG [ARGS...]");
+		rrk_die("no program given; usage: rec [-o FILE] [--keyframe-interval N] [--] PROG [ARGS...]");
 
 	struct rec_options o;
 	memset(&o, 0, sizeof o);
 	o.argv = argv + i;
 	o.level = 3;
-	char opts[256];
-	snprintf(opts, sizeof opts, "%s%s", out ? "-o " : "", out ? out : "");
+	char opts[256], kfo[64] = "";
+	if (every)
+		snprintf(kfo, sizeof kfo, "%s--keyframe-interval=%llu", out ? " " : "",
+			 (unsigned long long)every);
+	snprintf(opts, sizeof opts, "%s%s%s", out ? "-o " : "", out ? out : "", kfo);
 	o.options_text = opts;
 
 	char *path = resolve(argv[i]);
@@ -129,7 +222,7 @@ int main(int argc, char **argv)
 		o.trace_name = "stdout";
 		o.program_stdout = 2;
 	}
-	int rc = rrk_record(&o);
+	int rc = every ? record_with_keyframes(&o, every) : rrk_record(&o);
 	free(path);
 	return rc;
 }

@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2016 # helpers set rec_status, play_status; sh -c scripts are single-quoted on purpose
+# rec --keyframe-interval (issue 5): keyframes written while recording, by
+# a replay of the trace as it is written. The trace replays as one without
+# them would, and play --goto starts from the keyframe before its event.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	rrk_setup
+	P=$ROOT/tests/progs/bin
+}
+
+# Bytes the program wrote to stdout in events 1..M ("= N [stdout]").
+stdout_bytes_upto() {
+	"$ROOT/bin/tracecat" "$1" |
+		awk -v m="$2" '$1 <= m && / \[stdout\]$/ && match($0, / = [0-9]+ /) {
+			n += substr($0, RSTART + 3, RLENGTH - 4)
+		} END { print n + 0 }'
+}
+
+# record_keyframes K CMD...: rec --keyframe-interval K, then checks that a
+# keyframe stands before every K-th event (or a note says why not), that
+# play prints what the program printed with its status, and that
+# play --goto at 5 points starts from the keyframe before the point and
+# prints the output of the events from there.
+record_keyframes() {
+	local k=$1
+	shift
+	rec_status=0
+	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" --keyframe-interval "$k" -o "$T" -- "$@" \
+		>"$OUT1" 2>"$ERR1" </dev/null || rec_status=$?
+	replay
+	show_run
+	[ "$play_status" -eq "$rec_status" ]
+	cmp "$OUT1" "$OUT2"
+	"$ROOT/bin/tracesum" "$T" >/dev/null
+	local total made noted last
+	total=$("$ROOT/bin/tracecat" "$T" | grep -vc '^#')
+	made=$("$ROOT/bin/tracecat" "$T" | grep -c "^# keyframe event=")
+	# every keyframe is at a multiple of k, right before its event
+	"$ROOT/bin/tracecat" "$T" | awk -v k="$k" '
+		/^# keyframe event=/ { split($3, a, "="); want = a[2]; if (want % k) exit 1; next }
+		want { if ($1 != want) exit 1; want = 0 }'
+	noted=$(grep -c '^rec: note: no keyframe before event' "$ERR1" || true)
+	# the events before which only exits follow get none, silently
+	last=$("$ROOT/bin/tracecat" "$T" | awk '!/^#/ && !/ exit / { n = $1 } END { print n }')
+	echo "events $total keyframes $made notes $noted last-non-exit $last"
+	[ "$made" -ge 3 ]
+	[ "$((made + noted))" -ge $(((last - 1) / k)) ]
+	[ "$((made + noted))" -le $(((total - 1) / k)) ]
+	"$ROOT/bin/tracesum" --stats "$T" | grep -q "^keyframe count: *$made\$"
+	local all n i first
+	all=$(stdout_bytes_upto "$T" "$total")
+	for i in 1 2 3 4 5; do
+		n=$((k + 1 + (total - k - 4) * i / 5))
+		# the replay starts at the last keyframe at or before n
+		first=$(RRK_DEBUG=1 "$ROOT/bin/play" --goto "$n" "$T" 2>&1 >/dev/null |
+			awk '/^replay: event/ { print $3; exit }')
+		echo "goto $n: replay starts at event $first"
+		[ "$first" -gt 1 ]
+		[ "$first" -le "$n" ]
+		[ "$((n - first))" -lt "$((k + 2))" ]
+		"$ROOT/bin/play" --goto "$n" "$T" >"$BATS_TEST_TMPDIR/after" 2>/dev/null || true
+		tail -c "$((all - $(stdout_bytes_upto "$T" $((n - 1)))))" "$OUT2" |
+			cmp - "$BATS_TEST_TMPDIR/after"
+	done
+}
+
+@test "rec --keyframe-interval: a single-threaded program" {
+	record_keyframes 50 "$P/many_syscalls" 300
+}
+
+@test "rec --keyframe-interval: a multi-threaded program" {
+	record_keyframes 20 "$P/threads_pc"
+}
+
+@test "rec --keyframe-interval: a process tree (a shell pipeline)" {
+	record_keyframes 40 sh -c 'for i in 1 2 3; do echo "line $i"; /bin/echo "child $i"; done; seq 1 500 | sort -rn | head -3'
+}
+
+@test "rec --keyframe-interval: streams to play and tracecat through pipes" {
+	run bash -c 'timeout "$1" bin/rec --keyframe-interval 30 "$2" 2>/dev/null | timeout "$1" bin/play - 2>&1' \
+		_ "$RRK_TIMEOUT" "$P/threads_pc"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"total 2000 checksum"* ]]
+	run bash -c 'timeout "$1" bin/rec --keyframe-interval 30 "$2" 2>/dev/null | bin/tracecat - | grep -c "^# keyframe"' \
+		_ "$RRK_TIMEOUT" "$P/threads_pc"
+	[ "$output" -ge 3 ]
+}
+
+@test "rec --keyframe-interval: tracecut and gdb use the recorded keyframes" {
+	record_keyframes 25 "$P/gdb_threads"
+	local made
+	made=$("$ROOT/bin/tracecat" "$T" | awk '/^# keyframe event=/ { split($3, a, "="); print a[2] }' | sed -n 2p)
+	# a cut there copies the keyframe instead of replaying
+	"$ROOT/bin/tracecut" --from "$made" "$T" >"$BATS_TEST_TMPDIR/cut.trace"
+	[ "$("$ROOT/bin/play" "$BATS_TEST_TMPDIR/cut.trace" 2>&1)" = "$("$ROOT/bin/play" --goto "$made" "$T" 2>&1)" ]
+	printf 'monitor goto %s\nmonitor when\nbreak worker3\ncontinue\nbt\n' "$made" >"$BATS_TEST_TMPDIR/s.gdb"
+	gdb_batch "$T" "$BATS_TEST_TMPDIR/s.gdb"
+	cat "$GOUT"
+	grep -q "^Current event: $made\$" "$GOUT"
+	grep -q '^#0 .*worker3' "$GOUT"
+}
+
+@test "rec --keyframe-interval: Ctrl-C keeps the whole trace, with its keyframes" {
+	local d=$BATS_TEST_TMPDIR
+	bash -c 'set -m; perl -e '\''$SIG{INT} = "DEFAULT"; exec @ARGV'\'' \
+		bin/rec --keyframe-interval 5 -o "$1" tests/progs/bin/slow 30 >/dev/null 2>"$4" &
+		echo $! >"$2"; wait $!; echo $? >"$3"' _ "$T" "$d/pid" "$d/status" "$d/err" &
+	local runner=$!
+	for _ in $(seq 1 100); do
+		timeout 10 bin/tracecat "$T" 2>/dev/null | grep -q 'write(1, "tick' && break
+		sleep 0.2
+	done
+	sleep 0.5 # into its nanosleep
+	kill -INT -- "-$(cat "$d/pid")"
+	wait "$runner"
+	cat "$d/err"
+	[ "$(cat "$d/status")" -eq 130 ]
+	[ ! -s "$d/err" ]
+	run timeout 20 bin/tracesum "$T"
+	[ "$status" -eq 0 ]
+	run timeout 20 bin/play -q "$T"
+	[ "$status" -eq 130 ]
+	run timeout 20 bin/tracecat "$T"
+	[[ "$output" == *"signal SIGINT"* ]]
+	[[ "$output" == *"# keyframe event=5 "* ]]
+	# nothing is left running
+	! pgrep -f 'tests/progs/bin/slow 30'
+}
+
+@test "rec --keyframe-interval: bad values, a full disk and a closed pipe give one line" {
+	for v in 0 x -3 ''; do
+		run --separate-stderr bin/rec --keyframe-interval "$v" true
+		[ "$status" -eq 125 ]
+		[[ "$stderr" == "rec: --keyframe-interval "* ]]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+	done
+	run --separate-stderr timeout 20 bin/rec --keyframe-interval 3 -o /dev/full "$P/hello_time"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "rec: writing trace to /dev/full: No space left on device" ]
+	run bash -c 'timeout 20 bin/rec --keyframe-interval 3 ls -la /usr/lib 2>"$1" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR/err"
+	[ "$output" = 125 ]
+	[ "$(grep -c '^rec: ' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	grep -q '^rec: writing trace to stdout: Broken pipe' "$BATS_TEST_TMPDIR/err"
+}
