@@ -128,7 +128,7 @@ record_keyframes() {
 	[[ "$output" == *"signal SIGINT"* ]]
 	[[ "$output" == *"# keyframe event=5 "* ]]
 	# nothing is left running
-	! pgrep -f 'tests/progs/bin/slow 30'
+	run ! pgrep -f 'tests/progs/bin/slow 30'
 }
 
 @test "rec --keyframe-interval: bad values, a full disk and a closed pipe give one line" {
