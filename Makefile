@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 CC := musl-gcc
 HOSTCC ?= gcc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib
+CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib -Ipreload
 LDFLAGS += -static
 ZSTD_A ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a))
 
@@ -33,7 +33,7 @@ build/include/.stamp:
 	cp /usr/include/zstd.h /usr/include/zstd_errors.h build/include/
 	@touch $@
 
-build/lib/%.o: lib/%.c lib/*.h build/include/.stamp
+build/lib/%.o: lib/%.c lib/*.h preload/sysbuf.h build/include/.stamp
 	@mkdir -p build/lib
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -50,7 +50,19 @@ build/stub.elf: lib/stub.S
 build/stub_embed.o: lib/stub_embed.S build/stub.elf
 	$(CC) -c lib/stub_embed.S -Ibuild -o $@
 
-build/cmd/%.o: cmd/%.c lib/*.h build/include/.stamp
+# The syscall buffer library: freestanding (raw syscalls, no C library),
+# preloaded into dynamically linked programs by rec, which carries it.
+PRELOAD_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-plt -mgeneral-regs-only -mno-red-zone -fvisibility=hidden
+build/rrk_preload.so: preload/preload.c preload/entry.S preload/sysbuf.h
+	@mkdir -p build
+	$(HOSTCC) $(PRELOAD_CFLAGS) -nostdlib -shared -Wl,-z,defs -Wl,--hash-style=both \
+		preload/preload.c preload/entry.S -o $@
+
+build/preload_embed.o: lib/preload_embed.S build/rrk_preload.so
+	$(CC) -c lib/preload_embed.S -Ibuild -o $@
+
+build/cmd/%.o: cmd/%.c lib/*.h preload/sysbuf.h build/include/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -60,7 +72,11 @@ bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a
 
 # tracecut and rec --keyframe-interval replay to write keyframes: they
 # carry the stub too.
-bin/rec bin/tracecut: bin/%: build/cmd/%/main.o build/stub_embed.o build/librrkit.a
+bin/tracecut: build/cmd/tracecut/main.o build/stub_embed.o build/librrkit.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
+
+bin/rec: build/cmd/rec/main.o build/stub_embed.o build/preload_embed.o build/librrkit.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
@@ -79,10 +95,12 @@ lint:
 	shellcheck $(SHELL_FILES)
 	shellcheck -s bash $(BATS)
 
+# Every test runs twice: with the syscall buffer (the default) and without.
 check: deps
 	$(MAKE) all progs
 	$(MAKE) lint
 	bats --formatter tap $(BATS)
+	RRK_NO_SYSCALLBUF=1 bats --formatter tap $(BATS)
 
 demo: deps
 	$(MAKE) all progs
@@ -115,3 +133,25 @@ progs: tests/tools/bin/tamper
 tests/progs/bin/gdb_%: tests/progs/gdb_%.c
 	@mkdir -p tests/progs/bin
 	$(HOSTCC) -O0 -g -Wall -Wextra -Werror -pthread -o $@ $<
+
+# Benchmarks: `make bench` (not part of `make check`) installs what it needs
+# (as root), builds the tools and bench/progs, and runs bench/run.sh, which
+# prints the results and rewrites doc/performance.md.
+.PHONY: bench bench-progs
+BENCH_PROGS := $(patsubst bench/progs/%.c,bench/bin/%,$(wildcard bench/progs/*.c))
+
+bench/bin/%: bench/progs/%.c
+	@mkdir -p bench/bin
+	$(HOSTCC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The gdb comparison's loop: -O1, with symbols for gdb's breakpoint.
+bench/bin/loop: bench/progs/loop.c
+	@mkdir -p bench/bin
+	$(HOSTCC) -std=c11 -O1 -g -Wall -Wextra -Werror -o $@ $<
+
+bench-progs: $(BENCH_PROGS)
+
+bench:
+	@sh bench/deps.sh
+	$(MAKE) all bench-progs
+	bash bench/run.sh

@@ -438,7 +438,7 @@ void rrk_format_syscall(char *buf, size_t len, uint64_t nr,
 {
 	struct sb s = { buf, len, 0 };
 	const char *name = rrk_syscall_name(nr);
-	const struct rrk_sysent *e = name ? &rrk_systable[nr] : NULL;
+	const struct rrk_sysent *e = name && nr < RRK_NSYSCALLS ? &rrk_systable[nr] : NULL;
 	unsigned nargs = e ? e->nargs : 6;
 	char namebuf[32];
 

@@ -1,10 +1,13 @@
 /* Names of syscalls, errno values and signals. */
 #include "systable.h"
+#include "sysbuf.h"
 
 #include <string.h>
 
 const char *rrk_syscall_name(uint64_t nr)
 {
+	if (nr == RRK_SYS_SBINIT)
+		return "rrk_sbinit"; /* the preload library registering its buffer */
 	if (nr >= RRK_NSYSCALLS)
 		return NULL;
 	return rrk_systable[nr].name;

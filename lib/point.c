@@ -15,6 +15,9 @@
  * bytes that say nothing about the program. */
 #define FP_COMPARE 416
 
+const struct point_range *rrk_point_skip;
+size_t rrk_point_nskip;
+
 int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,
 		      size_t *n)
 {
@@ -25,14 +28,25 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 	long nm = rrk_read_maps(t->tid, &m);
 	if (nm < 0)
 		return -1;
-	struct point_range *r = rrk_xmalloc((size_t)(nm ? nm : 1) * sizeof *r);
+	struct point_range *r = rrk_xmalloc((size_t)(nm + rrk_point_nskip + 1) * sizeof *r);
 	size_t k = 0;
 	for (long i = 0; i < nm; i++) {
 		/* What the program can change and read back; the vDSO's
 		 * pages are the kernel's and unused (hidden from libc). */
 		if (!(m[i].prot & PROT_WRITE) || m[i].shared || !strncmp(m[i].name, "[v", 2))
 			continue;
-		r[k++] = (struct point_range){ m[i].start, m[i].end };
+		/* less the ranges to skip (sorted, disjoint) */
+		uint64_t a = m[i].start;
+		for (size_t j = 0; j < rrk_point_nskip && a < m[i].end; j++) {
+			const struct point_range *x = &rrk_point_skip[j];
+			if (x->end <= a || x->start >= m[i].end)
+				continue;
+			if (x->start > a)
+				r[k++] = (struct point_range){ a, x->start };
+			a = x->end;
+		}
+		if (a < m[i].end)
+			r[k++] = (struct point_range){ a, m[i].end };
 	}
 	free(m);
 	p->nranges = (uint32_t)k;

@@ -14,6 +14,10 @@ struct point_range {
 	uint64_t start, end;
 };
 
+/* Memory rrk_point_capture leaves out (sorted, disjoint): the syscall
+ * buffers, whose contents differ between record and replay. */
+extern const struct point_range *rrk_point_skip;
+extern size_t rrk_point_nskip;
 /* Fills p and *ranges (malloc'd, *n of them) for the stopped task t of
  * process pid. Returns 0 or -1. */
 int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,

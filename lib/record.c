@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -20,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/user.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,6 +31,7 @@
 #include "blobs.h"
 #include "maps.h"
 #include "point.h"
+#include "sbuf.h"
 #include "systable.h"
 #include "trace.h"
 #include "tracee.h"
@@ -86,6 +90,18 @@ struct rtask {
 	 * task in exactly this state was delivered at that boundary. */
 	struct rrk_regs post;
 	int post_valid;
+	/* Its syscall buffer (0: none): the preload library's records since
+	 * sb_flushed bytes go into the trace with its next event. */
+	uint64_t sb;
+	uint64_t sb_flushed;
+	int sb_new_desched; /* a fork child: its desched event is still the parent's */
+	struct rrk_sysbuf sb_stash; /* records taken at a syscall's entry */
+	uint8_t *sb_stash_data;
+	size_t sb_stash_len;
+	int sb_stashed;
+	int sb_desched;      /* rec's copy of its desched event, or -1 */
+	int sb_deferred_sig; /* came during a redirected call: sent at its entry */
+	uint8_t sb_deferred_info[128];
 	struct rtask *next;
 };
 
@@ -121,6 +137,8 @@ struct recorder {
 	uint32_t exec_new_tid;
 	struct stat out_id[2]; /* the program's stdout and stderr at start */
 	int out_valid[2];
+	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
+	int preload_fd;   /* the syscall buffer library, or -1 */
 };
 
 static volatile sig_atomic_t got_alarm, got_int, got_term;
@@ -221,9 +239,16 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 	}
 }
 
+static void sb_attach(struct recorder *r, struct rtask *t);
+static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g);
+static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g);
+static void sb_grab_desched(struct rtask *t, int fd);
+
 static void emit(struct recorder *r, unsigned kind, unsigned flags,
 		 const struct rrk_regs *regs, const void *body, size_t blen)
 {
+	if (r->cur && (r->cur->sb || r->cur->sb_stashed))
+		sb_attach(r, r->cur);
 	struct rrk_event ev;
 	memset(&ev, 0, sizeof ev);
 	ev.number = ++r->nevents;
@@ -450,6 +475,7 @@ static struct rtask *new_task(struct recorder *r, pid_t tid)
 	t->t.memfd = -1;
 	t->pid = tid;
 	t->state = TS_NEW;
+	t->sb_desched = -1;
 	t->next = r->tasks;
 	r->tasks = t;
 	return t;
@@ -530,7 +556,27 @@ static void att_point(struct recorder *r)
 	struct rrk_point pt;
 	struct point_range *rg;
 	size_t n;
-	if (rrk_point_capture(&r->cur->t, &pt, &rg, &n) < 0)
+	/* the buffers of its address space differ in replay: left out */
+	struct point_range skip[64];
+	size_t ns = 0;
+	for (struct rtask *u = r->tasks; u && ns < 64; u = u->next) {
+		if (!u->sb || u->state == TS_DEAD || u->pid != r->cur->pid)
+			continue;
+		size_t k = ns++;
+		while (k && skip[k - 1].start > u->sb) {
+			skip[k] = skip[k - 1];
+			k--;
+		}
+		skip[k] = (struct point_range){ u->sb, u->sb + RRK_SB_SIZE };
+		if (k && skip[k - 1].start == u->sb)
+			memmove(&skip[k], &skip[k + 1], (--ns - k) * sizeof skip[0]);
+	}
+	rrk_point_skip = skip;
+	rrk_point_nskip = ns;
+	int prc = rrk_point_capture(&r->cur->t, &pt, &rg, &n);
+	rrk_point_skip = NULL;
+	rrk_point_nskip = 0;
+	if (prc < 0)
 		rrk_die("cannot read the state of task %d: %s", (int)r->cur->t.tid, strerror(errno));
 	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
 }
@@ -587,6 +633,18 @@ static void record_sched(struct recorder *r)
 	struct rrk_regs g;
 	tracee_getregs(&t->t, &g);
 	t->interrupted = 0;
+	int idle = 0;
+	if (sb_redirect(r, t, &g) || (t->sb && (idle = sb_run_idle(r, t, &g)) == 1)) {
+		/* waiting in a buffered call: it stops at that call's entry
+		 * next, where the others get their turn */
+		resume_cur(r, 0);
+		return;
+	}
+	if (idle < 0) {
+		stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
+			       (int)t->t.tid);
+		return;
+	}
 	unsigned flags;
 	if (at_syscall_boundary(t, &g)) {
 		flags = RRK_EVF_AT_SYSCALL; /* it had not run user code yet */
@@ -642,6 +700,12 @@ static void record_clone(struct recorder *r, unsigned ev)
 	if (!c)
 		c = new_task(r, (pid_t)child);
 	c->pid = (flags & CLONE_THREAD) ? p->pid : (pid_t)child;
+	/* A thread with a TLS of its own registers a buffer of its own; a
+	 * fork or vfork child goes on with the parent's (a copy, or the
+	 * same memory), and a fork child needs its own desched event. */
+	c->sb = (flags & CLONE_SETTLS) ? 0 : p->sb;
+	c->sb_flushed = 0;
+	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
 	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
 	if (flags & CLONE_FILES)
 		p->fds->refs++;
@@ -676,6 +740,7 @@ static void task_gone(struct recorder *r, struct rtask *t)
 	if (t->t.memfd >= 0)
 		close(t->t.memfd);
 	t->t.memfd = -1;
+	sb_grab_desched(t, -1);
 	fdtab_put(t->fds);
 	t->fds = NULL;
 	if (r->active == t)
@@ -713,6 +778,8 @@ static void set_origin(struct recorder *r, int64_t fd, uint8_t origin)
 		memset(r->cur->fds->origin + r->cur->fds->n, 0, n - r->cur->fds->n);
 		r->cur->fds->n = n;
 	}
+	if (r->cur->fds->origin[fd] != origin)
+		r->outfds_dirty = 1;
 	r->cur->fds->origin[fd] = origin;
 }
 
@@ -764,6 +831,233 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 			set_origin(r, fds[1], 0);
 		}
 	}
+}
+
+
+/* ---- the syscall buffer (doc/design.md "The syscall buffer") ---- */
+
+static int sb_track(void *ctx, const struct rrk_sb_rec *rec, const uint8_t *d, size_t dl)
+{
+	(void)d;
+	(void)dl;
+	if (!(rec->flags & RRK_SBR_TRACED) && rec->nr < RRK_NSYSCALLS && rrk_systable[rec->nr].name)
+		track_fds(ctx, rec->nr, rec->args, rec->ret);
+	return 0;
+}
+
+/* Takes the records t's library logged since they were last taken, and
+ * empties the buffer unless the library is inside a call (it goes on
+ * from where it is then). They go into the trace with t's next event. */
+static void sb_take(struct recorder *r, struct rtask *t)
+{
+	if (!t->sb || t->sb_stashed)
+		return;
+	struct rrk_sb_hdr h;
+	if (tracee_read(&t->t, t->sb, &h, sizeof h) < 0) {
+		t->sb = 0; /* gone with its address space */
+		return;
+	}
+	if (h.used > h.size || h.used < t->sb_flushed) {
+		stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
+			       (int)t->t.tid);
+		t->sb = 0;
+		return;
+	}
+	size_t len = (size_t)(h.used - t->sb_flushed);
+	int empty = !h.busy && h.used; /* play empties it at this event too */
+	if (!len && !empty)
+		return;
+	t->sb_stash = (struct rrk_sysbuf){ t->sb, t->sb_flushed, 0, RRK_SB_VERSION,
+					   empty ? RRK_SYSBUF_EMPTIED : 0 };
+	t->sb_stash_data = NULL;
+	t->sb_stash_len = 0;
+	if (len) {
+		uint8_t *data = rrk_xmalloc(len);
+		long n = -1;
+		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0)
+			n = rrk_sb_walk(data, len, sb_track, r);
+		if (n < 0) {
+			free(data);
+			stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
+				       (int)t->t.tid);
+			t->sb = 0;
+			return;
+		}
+		t->sb_stash.count = (uint32_t)n;
+		t->sb_stash_data = data;
+		t->sb_stash_len = len;
+	}
+	t->sb_stashed = 1;
+	if (empty) {
+		uint64_t zero = 0;
+		tracee_write(&t->t, t->sb + RRK_SB_OFF_USED, &zero, sizeof zero);
+		t->sb_flushed = 0;
+	} else {
+		t->sb_flushed = h.used;
+	}
+}
+
+/* The records taken, as a SYSBUF attachment of the event being written. */
+static void sb_attach(struct recorder *r, struct rtask *t)
+{
+	sb_take(r, t);
+	if (!t->sb_stashed)
+		return;
+	t->sb_stashed = 0;
+	att_add(r, RRK_REC_SYSBUF, &t->sb_stash, sizeof t->sb_stash, t->sb_stash_data,
+		t->sb_stash_len);
+	t->sb_stash_data = NULL;
+	t->sb_stash_len = 0;
+}
+
+/* The buffers' bitmaps of the recorded stdout and stderr, after an fd
+ * changed: writes to those are traced, so that play shows them. Play
+ * writes the same bytes when the event completes (MEM attachments). */
+static void sb_sync_outfds(struct recorder *r)
+{
+	r->outfds_dirty = 0;
+	struct fdtab *f = r->cur->fds;
+	uint8_t bits[128];
+	memset(bits, 0, sizeof bits);
+	for (size_t fd = 0; fd < f->n && fd < 1024; fd++)
+		if (f->origin[fd])
+			bits[fd >> 3] |= (uint8_t)(1u << (fd & 7));
+	for (struct rtask *u = r->tasks; u; u = u->next) {
+		if (!u->sb || u->fds != f || u->state == TS_DEAD || (u != r->cur && u->pid != r->cur->pid))
+			continue;
+		uint64_t at = u->sb + offsetof(struct rrk_sb_hdr, out_fds);
+		if (tracee_write(&r->cur->t, at, bits, sizeof bits) < 0)
+			continue;
+		struct rrk_mem m = { at };
+		uint8_t *copy = rrk_xmalloc(sizeof bits);
+		memcpy(copy, bits, sizeof bits);
+		att_add(r, RRK_REC_MEM, &m, sizeof m, copy, sizeof bits);
+	}
+}
+
+/* rrk_sbinit(header, size, version): a thread's library registers its
+ * buffer. rec fills in the entry page (play gets its own variant as a MEM
+ * attachment), gives the thread its desched event and answers 0. */
+static int64_t sb_init(struct recorder *r, const uint64_t *a)
+{
+	struct rtask *t = r->cur;
+	if (r->preload_fd < 0 || a[1] != RRK_SB_SIZE || a[2] != RRK_SB_VERSION || (a[0] & 4095))
+		return -ENOSYS;
+	uint8_t rec_page[RRK_SB_IMAGE_LEN], *play_page = rrk_xmalloc(RRK_SB_IMAGE_LEN);
+	rrk_sb_page_image(0, rec_page);
+	rrk_sb_page_image(1, play_page);
+	if (tracee_write(&t->t, RRK_SB_PAGE, rec_page, sizeof rec_page) < 0) {
+		free(play_page);
+		return -EFAULT;
+	}
+	struct rrk_mem m = { RRK_SB_PAGE };
+	att_add(r, RRK_REC_MEM, &m, sizeof m, play_page, RRK_SB_IMAGE_LEN);
+	t->sb = a[0];
+	t->sb_flushed = 0;
+	int fd = rrk_sb_desched_setup(&t->t, t->sb, -1);
+	sb_grab_desched(t, fd);
+	if (t->sb_desched < 0 && fd >= 0) {
+		/* without a way to switch it off, it would fire forever */
+		inject_at(r, SYS_close, fd, 0);
+		fd = -1;
+	}
+	if (fd >= 0)
+		tracee_write(&t->t, t->sb + RRK_SB_OFF_DESCHED, &fd, sizeof fd);
+	r->outfds_dirty = 1;
+	sb_sync_outfds(r);
+	return 0;
+}
+
+/* rec's own copy of t's desched event (fd in t), to switch it off when
+ * it fires: the stop it causes would fire it again. */
+static void sb_grab_desched(struct rtask *t, int fd)
+{
+	if (t->sb_desched >= 0)
+		close(t->sb_desched);
+	t->sb_desched = -1;
+	if (fd < 0)
+		return;
+	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
+	if (pidfd < 0)
+		return;
+	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+	close(pidfd);
+	if (mine >= 0)
+		fcntl(mine, F_SETFD, FD_CLOEXEC);
+	t->sb_desched = mine;
+}
+
+/* t stopped inside a buffered syscall the kernel interrupted (it would
+ * have waited): it becomes an ordinary syscall, made again at
+ * RRK_SB_TRACED, which stops at its entry like any other, so that the
+ * others run meanwhile. The library sees `redirected` and logs nothing;
+ * play's entry page takes the same way when it finds no record left. */
+static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g)
+{
+	(void)r;
+	int64_t rax = (int64_t)g->rax;
+	if (!t->sb || g->rip != RRK_SB_PAGE + RRK_SB_ENTRY + 2 || rax > -RESTART_LO || rax < -RESTART_HI)
+		return 0;
+	uint32_t one = 1;
+	if (tracee_write(&t->t, t->sb + RRK_SB_OFF_REDIRECTED, &one, sizeof one) < 0)
+		return 0;
+	g->rip = RRK_SB_PAGE + RRK_SB_TRACED;
+	g->rax = g->orig_rax;
+	g->orig_rax = (uint64_t)-1;
+	tracee_setregs(&t->t, g);
+	return 1;
+}
+
+/* t stopped inside a buffered call (busy): lets it run until the library
+ * has logged the call (a write watchpoint on busy), so that the call's
+ * record goes with the event rec makes of this stop; replay could not
+ * stop inside the call, whose code differs there. Signals that come
+ * meanwhile are sent again. Returns 0 when t was not in a call, 2 when
+ * it is out of it now, 1 when the call waited and was made a traced one
+ * instead (sb_redirect), -1 when t stopped otherwise. */
+static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
+{
+	uint32_t busy = 0;
+	if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) < 0 || !busy)
+		return 0;
+	size_t dr1 = offsetof(struct user, u_debugreg[1]), dr7 = offsetof(struct user, u_debugreg[7]);
+	if (ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr1, (void *)(t->sb + RRK_SB_OFF_BUSY)) < 0 ||
+	    ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)(4 | (1ul << 20) | (3ul << 22))) < 0)
+		return -1; /* L1, write, 4 bytes */
+	uint64_t held = 0;
+	int rc = -1;
+	for (;;) {
+		struct stop st;
+		tracee_cont(&t->t, 0);
+		while (tracee_wait(&t->t, &st) < 0)
+			if (errno != EINTR)
+				rrk_die("waiting for task %d: %s", (int)t->t.tid, strerror(errno));
+		if (st.kind != STOP_SIGNAL)
+			break;
+		tracee_getregs(&t->t, g);
+		if (st.sig == SIGTRAP) {
+			if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) == 0 && !busy) {
+				rc = 2;
+				break;
+			}
+			continue;
+		}
+		if (st.sig == RRK_SB_DESCHED_SIG) {
+			if (t->sb_desched >= 0)
+				ioctl(t->sb_desched, PERF_EVENT_IOC_DISABLE, 0);
+			if (sb_redirect(r, t, g)) {
+				rc = 1;
+				break;
+			}
+			continue;
+		}
+		held |= 1ull << (st.sig - 1);
+	}
+	ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, 0);
+	for (int sig = 1; sig <= 64; sig++)
+		if (held & (1ull << (sig - 1)))
+			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+	return rc;
 }
 
 static int peek_cb(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -901,6 +1195,43 @@ static void syscall_entry(struct recorder *r)
 			       (unsigned long long)(nr & ~0x40000000ull), (unsigned long long)r->nevents + 1);
 		return;
 	}
+	struct rtask *t = r->cur;
+	if (t->sb_deferred_sig) {
+		/* a signal that came while the call was untraced: it
+		 * interrupts the call now, as it would have */
+		t->resend_sig = t->sb_deferred_sig;
+		memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
+		t->sb_deferred_sig = 0;
+		syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
+	}
+	if (t->sb_new_desched) {
+		t->sb_new_desched = 0;
+		int old = -1;
+		tracee_read(&t->t, t->sb + RRK_SB_OFF_DESCHED, &old, sizeof old);
+		int fd = old >= 0 ? rrk_sb_desched_setup(&t->t, t->sb, old) : -1;
+		sb_grab_desched(t, fd);
+		if (fd < 0 || t->sb_desched < 0) {
+			if (old >= 0)
+				inject_at(r, SYS_close, old, 0);
+			fd = -1;
+		}
+		tracee_write(&t->t, t->sb + RRK_SB_OFF_DESCHED, &fd, sizeof fd);
+	}
+	if (nr == RRK_SYS_SBINIT) {
+		int64_t res = sb_init(r, a);
+		struct rrk_regs s = g;
+		s.orig_rax = (uint64_t)-1;
+		s.rax = (uint64_t)res;
+		tracee_setregs(&t->t, &s);
+		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
+		emit(r, RRK_EV_SYSCALL, RRK_EVF_FAKED, &g, &body, sizeof body);
+		t->post = s;
+		t->post_valid = 1;
+		resume_cur(r, 0);
+		return;
+	}
+	/* what the library logged before this call comes before it */
+	sb_take(r, t);
 	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
 		stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
 			       (unsigned long long)nr, (unsigned long long)r->nevents + 1);
@@ -1005,6 +1336,10 @@ static void syscall_exit(struct recorder *r)
 		ssize_t ln = readlink(path, name, sizeof name - 1);
 		if (ln > 0)
 			name[ln] = 0;
+		if (r->preload_fd >= 0 && !strncmp(name, "/memfd:rrkit-syscallbuf.so", 26))
+			/* the syscall buffer library: by the name the loader
+			 * knows it by, for a debugger */
+			snprintf(name, sizeof name, "/proc/%d/fd/%d", (int)getpid(), r->preload_fd);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		struct stat sb;
 		if (fd < 0 || fstat(fd, &sb) < 0) {
@@ -1055,6 +1390,10 @@ static void syscall_exit(struct recorder *r)
 		flags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
 	}
 	track_fds(r, nr, a, res);
+	if (nr == SYS_vfork || (nr == SYS_clone && (a[0] & CLONE_VFORK)))
+		r->outfds_dirty = 1; /* the child may have written the shared bitmap */
+	if (r->outfds_dirty && e->action == ACT_EMULATE)
+		sb_sync_outfds(r);
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
 	attach_strs(r);
 	emit(r, RRK_EV_SYSCALL, flags, &r->cur->entry, &body, sizeof body);
@@ -1176,10 +1515,47 @@ static void record_signal(struct recorder *r, int sig)
 	}
 	int32_t code;
 	memcpy(&code, si + 8, 4);
+	struct rtask *t = r->cur;
+	if (t->sb && sig == RRK_SB_DESCHED_SIG && code > 0) {
+		/* the desched event: t waits inside a buffered call (or was
+		 * switched out there and has gone on); not the program's */
+		if (t->sb_desched >= 0)
+			ioctl(t->sb_desched, PERF_EVENT_IOC_DISABLE, 0);
+		sb_redirect(r, t, &g);
+		resume_cur(r, 0);
+		return;
+	}
 	int at_syscall = at_syscall_boundary(r->cur, &g);
 	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
 		resume_cur(r, 0);
 		return;
+	}
+	int sync_sig = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+				    sig == SIGFPE || sig == SIGTRAP);
+	if (t->sb && !at_syscall && !sync_sig) {
+		int idle = 0;
+		if (sb_redirect(r, t, &g) || (idle = sb_run_idle(r, t, &g)) == 1) {
+			/* it interrupted a buffered call that waited: the call
+			 * is made again traced, and the signal comes then */
+			t->sb_deferred_sig = sig;
+			memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
+			resume_cur(r, 0);
+			return;
+		}
+		if (idle < 0) {
+			stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
+				       (int)t->t.tid);
+			return;
+		}
+		if (idle == 2) {
+			/* out of the buffered call now: the signal again, with
+			 * the same siginfo, delivered from here */
+			t->resend_sig = sig;
+			memcpy(t->resend_info, si, sizeof si);
+			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+			resume_cur(r, 0);
+			return;
+		}
 	}
 	uint64_t bit = 1ull << (sig - 1), caught, ignored;
 	signal_masks(r->cur->t.tid, &caught, &ignored);
@@ -1316,13 +1692,46 @@ static void write_header(struct recorder *r, int cpu)
 	struct utsname u;
 	if (uname(&u) == 0)
 		hdr_field(&b, &n, RRK_H_HOST, u.release, strlen(u.release));
+	uint32_t sbv = r->preload_fd >= 0 ? RRK_SB_VERSION : 0;
+	hdr_field(&b, &n, RRK_H_SYSBUF, &sbv, 4);
 	writer_check(r, rrk_write_record(r->w, RRK_REC_HEADER, 0, b, n, NULL, 0));
 	free(b);
 }
 
 /* ---- the loop ---- */
 
-static void child(const struct rec_options *o, int go, int report)
+extern const char rrk_preload_so[], rrk_preload_so_end[];
+
+/* The syscall buffer library as a memory file rec keeps open: the
+ * program loads it through /proc/REC/fd/N, so rec writes nothing to
+ * disk and the program does not inherit the descriptor. */
+static int preload_file(void)
+{
+	int fd = memfd_create("rrkit-syscallbuf.so", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (rrk_write_all(fd, rrk_preload_so, (size_t)(rrk_preload_so_end - rrk_preload_so)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* LD_PRELOAD with the library first, for the program's environment. */
+static void preload_env(int fd)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getppid(), fd);
+	const char *old = getenv("LD_PRELOAD");
+	size_t n = strlen(path) + (old ? strlen(old) + 1 : 0) + 1;
+	char *v = malloc(n);
+	if (!v)
+		return;
+	snprintf(v, n, "%s%s%s", path, old && *old ? ":" : "", old ? old : "");
+	setenv("LD_PRELOAD", v, 1);
+}
+
+static void child(const struct rec_options *o, int go, int report, int preload)
 {
 	/* Wait until rec has seized us; then only execve may run after the
 	 * filter is installed: everything before the program's own first
@@ -1339,9 +1748,11 @@ static void child(const struct rec_options *o, int go, int report)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (preload >= 0)
+		preload_env(preload);
 	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
 		_exit(125);
-	if (rrk_install_filter() < 0)
+	if (rrk_install_filter(preload >= 0 ? RRK_SB_PAGE : 0) < 0)
 		_exit(125);
 	execve(o->path, o->argv, environ);
 	/* Tell rec why; the pipe closes by itself when execve works. */
@@ -1374,6 +1785,10 @@ int rrk_record(const struct rec_options *o)
 	r->out_valid[0] = fstat(o->program_stdout, &r->out_id[0]) == 0;
 	r->out_valid[1] = fstat(2, &r->out_id[1]) == 0;
 
+	r->preload_fd = -1;
+	if (!o->no_syscallbuf && (r->preload_fd = preload_file()) < 0)
+		rrk_warn("note: cannot set up the syscall buffer (%s); recording every syscall with a stop",
+			 strerror(errno));
 	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
 	if (!r->w)
 		rrk_die("cannot start the trace on %s: %s", o->trace_name, strerror(errno));
@@ -1401,7 +1816,7 @@ int rrk_record(const struct rec_options *o)
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child(o, go[0], report[1]);
+		child(o, go[0], report[1], r->preload_fd);
 	}
 	close(go[0]);
 	close(report[1]);
@@ -1531,6 +1946,10 @@ int rrk_record(const struct rec_options *o)
 			}
 			t->in_syscall = 0;
 			record_exec(r, 0);
+			t->sb = 0; /* a new image: its library registers again */
+			sb_grab_desched(t, -1);
+			t->sb_flushed = 0;
+			t->sb_new_desched = 0;
 			t->post_valid = 0;
 			resume_cur(r, 0);
 			break;

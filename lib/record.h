@@ -10,6 +10,7 @@ struct rec_options {
 	int program_stdout;     /* fd the program gets as stdout (1 or 2) */
 	int level;              /* zstd level */
 	const char *options_text; /* rec's options, for the header */
+	int no_syscallbuf;      /* no preload library: every syscall stops */
 	int via_keyframer;      /* trace_fd is a pipe to the keyframer, which
 				   reports its own write errors */
 };

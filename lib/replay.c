@@ -3,6 +3,7 @@
  * shape the address space run for real at the recorded addresses; exec is
  * rebuilt from the trace's blobs on top of a stub (doc/design.md). */
 #include "replay_int.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -1269,7 +1270,7 @@ static void child(struct replayer *rp, int go)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
 		_exit(125);
-	if (rrk_install_filter() < 0)
+	if (rrk_install_filter(0) < 0)
 		_exit(125);
 	char *argv[] = { rp->stub_path, NULL }, *envp[] = { NULL };
 	execve(rp->stub_path, argv, envp);
@@ -1692,17 +1693,52 @@ static void task_done(struct ptask *t, const struct rrk_ev *ev, int stopped)
 		t->last_stop_ev = ev->hdr.number;
 }
 
+/* The syscalls the task made through its syscall buffer before this
+ * event: their records go into the buffer where the library finds them
+ * when it makes the same calls (doc/design.md "The syscall buffer").
+ * After the event (emptied), the buffer starts over as it did in rec. */
+static void fill_sysbuf(struct replayer *rp, const struct rrk_ev *ev, struct ptask *t, int emptied)
+{
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_SYSBUF)
+			continue;
+		struct rrk_sysbuf h;
+		memcpy(&h, a->data, sizeof h);
+		uint64_t len = a->size - sizeof h;
+		if (emptied) {
+			uint64_t zero = 0;
+			if ((h.flags & RRK_SYSBUF_EMPTIED) && !t->dead && t->t.tid > 0)
+				tracee_write(&t->t, h.addr + RRK_SB_OFF_USED, &zero, sizeof zero);
+			continue;
+		}
+		if (h.version != RRK_SB_VERSION)
+			fail("%s: event %llu: syscall buffer protocol %u is not %d; use a play of the same version as the rec",
+			     rp->o->trace_name, (unsigned long long)ev->hdr.number, h.version, RRK_SB_VERSION);
+		if (!h.addr || (h.addr & 4095) || h.offset > RRK_SB_SIZE || len > RRK_SB_SIZE - RRK_SB_HDR_SIZE - h.offset ||
+		    rrk_sb_walk(a->data + sizeof h, len, NULL, NULL) != (long)h.count)
+			fail("%s: event %llu: corrupt syscall buffer record", rp->o->trace_name,
+			     (unsigned long long)ev->hdr.number);
+		uint64_t fields[2] = { h.offset, h.count }; /* used, left */
+		if (tracee_write(&t->t, h.addr + RRK_SB_HDR_SIZE + h.offset, a->data + sizeof h, len) < 0 ||
+		    tracee_write(&t->t, h.addr + RRK_SB_OFF_USED, fields, sizeof fields) < 0)
+			diverge(rp, "the task's syscall buffer is not where it was", NULL, NULL);
+	}
+}
+
 int rrk_rp_process(struct replayer *rp)
 {
 	const struct replay_options *o = rp->o;
 	struct rrk_ev *ev = cur(rp);
 	struct ptask *ct = rp->cur_t;
+	fill_sysbuf(rp, ev, ct, 0);
 	if (rp->gdb)
 		rrk_gdb_before_event(rp);
 	if (ev->hdr.kind == RRK_EV_SCHED) {
 		/* the recorder switched tasks here: be at the same point */
 		if (ev->hdr.flags & RRK_EVF_EXECPOINT)
 			reach_point(rp, ev);
+		fill_sysbuf(rp, ev, ct, 1);
 		task_done(ct, ev, 0);
 		if (rp->gdb)
 			rrk_gdb_after_event(rp, ev);
@@ -1718,6 +1754,7 @@ int rrk_rp_process(struct replayer *rp)
 			replay_exit(rp, ev);
 		else
 			replay_syscall(rp, ev);
+		fill_sysbuf(rp, ev, ct, 1);
 		task_done(ct, ev, 0);
 		if (rp->gdb)
 			rrk_gdb_after_event(rp, ev);
@@ -1763,6 +1800,7 @@ int rrk_rp_process(struct replayer *rp)
 		fail("%s: event %llu has unknown kind %u", o->trace_name,
 		     (unsigned long long)ev->hdr.number, ev->hdr.kind);
 	}
+	fill_sysbuf(rp, ev, ct, 1);
 	task_done(ct, ev, 1);
 	if (rp->out_closed)
 		return 2;

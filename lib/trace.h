@@ -57,7 +57,20 @@ enum rrk_rec_type {
 	RRK_REC_POINT = 9,  /* attachment: the execution point of the event */
 	RRK_REC_KEYFRAME = 10, /* the whole replayed state before an event,
 				* followed by its nattach MAP and MEM records */
+	RRK_REC_SYSBUF = 11, /* attachment: syscalls the task made through its
+			      * syscall buffer since its previous event */
 };
+
+/* SYSBUF payload: this header, then the buffer's records [offset,
+ * offset + size) as the preload library wrote them (preload/sysbuf.h). */
+struct rrk_sysbuf {
+	uint64_t addr;    /* the buffer's header in the task */
+	uint64_t offset;  /* where the records start, after the header */
+	uint32_t count;   /* records */
+	uint16_t version; /* RRK_SB_VERSION */
+	uint16_t flags;   /* RRK_SYSBUF_* */
+};
+#define RRK_SYSBUF_EMPTIED 0x1 /* rec emptied the buffer at this event */
 
 /* HEADER payload: a sequence of fields, each {u16 tag, u16 0, u32 len, bytes}. */
 enum rrk_hdr_tag {
@@ -73,6 +86,7 @@ enum rrk_hdr_tag {
 	RRK_H_FLAGS = 10,    /* u32: RRK_HF_* */
 	RRK_H_START = 11,    /* u64: wall-clock start, ns since the epoch */
 	RRK_H_HOST = 12,     /* string: kernel release of the recording host */
+	RRK_H_SYSBUF = 13,   /* u32: syscall buffer protocol version (0: off) */
 };
 #define RRK_HF_CPUID_TRAPPED 0x1 /* cpuid faulted and was recorded */
 #define RRK_HF_TSC_TRAPPED 0x2   /* rdtsc faulted and was recorded */

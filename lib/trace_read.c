@@ -323,9 +323,10 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 		return BAD("the first record is of type %u, not a header", fr, ri, rec->type);
 	if (r->attach_left) {
 		if (rec->type == RRK_REC_MEM || rec->type == RRK_REC_MAP ||
-		    rec->type == RRK_REC_STR || rec->type == RRK_REC_POINT)
+		    rec->type == RRK_REC_STR || rec->type == RRK_REC_POINT ||
+		    rec->type == RRK_REC_SYSBUF)
 			;
-		else if ((rec->type == 0 || rec->type > RRK_REC_KEYFRAME) &&
+		else if ((rec->type == 0 || rec->type > RRK_REC_SYSBUF) &&
 			 (rec->flags & RRK_RF_SKIPPABLE))
 			;
 		else
@@ -410,10 +411,12 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 	case RRK_REC_MEM:
 	case RRK_REC_MAP:
 	case RRK_REC_STR:
-	case RRK_REC_POINT: {
+	case RRK_REC_POINT:
+	case RRK_REC_SYSBUF: {
 		size_t min = rec->type == RRK_REC_MEM ? sizeof(struct rrk_mem)
 			   : rec->type == RRK_REC_MAP ? sizeof(struct rrk_map)
 			   : rec->type == RRK_REC_POINT ? sizeof(struct rrk_point)
+			   : rec->type == RRK_REC_SYSBUF ? sizeof(struct rrk_sysbuf)
 						      : sizeof(struct rrk_str);
 		if (!r->attach_left)
 			return BAD("attachment record of type %u outside an event", fr, ri, rec->type);
@@ -604,7 +607,8 @@ attachments:;
 			if (s)
 				return s; /* a partial event is never returned */
 			if (rec.type != RRK_REC_MEM && rec.type != RRK_REC_MAP &&
-			    rec.type != RRK_REC_STR && rec.type != RRK_REC_POINT)
+			    rec.type != RRK_REC_STR && rec.type != RRK_REC_POINT &&
+			    rec.type != RRK_REC_SYSBUF)
 				continue; /* a skippable extension: ignored */
 			if (ev->nattach == cap) {
 				cap = cap ? cap * 2 : 4;

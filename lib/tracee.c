@@ -230,16 +230,28 @@ int tracee_syscall_op(struct tracee *t)
 	return syscall_info(t, info) < 0 ? -1 : info[0];
 }
 
-int rrk_install_filter(void)
+int rrk_install_filter(uint64_t untraced)
 {
+	uint32_t lo = (uint32_t)untraced, hi = (uint32_t)(untraced >> 32);
 	struct sock_filter prog[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		/* Other ABIs (int 0x80) also stop; rec refuses them there. */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		/* the syscall buffer's entry page: [untraced, +RRK_UNTRACED_SPAN) */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo + RRK_UNTRACED_SPAN, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
 	};
 	struct sock_fprog fprog = { .len = sizeof prog / sizeof prog[0], .filter = prog };
+	if (!untraced) {
+		fprog.len = 1; /* every syscall stops */
+		prog[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)

@@ -18,10 +18,12 @@ rrk_setup() {
 	export T OUT1 ERR1 OUT2 ERR2 ROOT GOUT GERR
 }
 
-# record CMD [ARGS...]: bin/rec -o $T CMD > $OUT1 2> $ERR1; sets rec_status.
+# record CMD [ARGS...]: bin/rec $REC_OPTS -o $T CMD > $OUT1 2> $ERR1; sets
+# rec_status. REC_OPTS: rec's options, split at spaces (none by default).
 record() {
 	rec_status=0
-	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" -o "$T" -- "$@" >"$OUT1" 2>"$ERR1" </dev/null ||
+	# shellcheck disable=SC2086 # REC_OPTS is a list of options
+	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" ${REC_OPTS:-} -o "$T" -- "$@" >"$OUT1" 2>"$ERR1" </dev/null ||
 		rec_status=$?
 }
 
@@ -83,4 +85,10 @@ gdb_batch() {
 	cat "$GOUT"
 	echo "--- play stderr:"
 	head -n 20 "$GERR"
+}
+
+# last_event TRACE: the number of the trace's last event (tracecat lists
+# buffered syscalls on lines of their own, so its line count is not it).
+last_event() {
+	"$ROOT/bin/tracesum" --stats "$1" | awk '/^event range:/ { print $NF }'
 }

@@ -16,12 +16,14 @@
 #include "util.h"
 
 static const char usage[] =
-	"usage: rec [-o FILE] [--keyframe-interval N] [--] PROG [ARGS...]\n"
+	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--] PROG [ARGS...]\n"
 	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
 	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
 	"Exit status: PROG's, 128+N if PROG died of signal N, 125 if recording\n"
 	"failed, 126/127 if PROG cannot be executed or found.\n"
 	"  -o FILE     write the trace to FILE\n"
+	"  --no-syscallbuf  stop at every syscall: no in-process syscall buffer\n"
+	"              (about 10x slower on syscall-heavy programs)\n"
 	"  --keyframe-interval N  also write a keyframe before every N-th event,\n"
 	"              made by replaying the trace as it is written, so that\n"
 	"              play --goto and gdb jump close by (costs a replay's CPU)\n"
@@ -143,7 +145,8 @@ int main(int argc, char **argv)
 	rrk_fail_status = 125;
 	const char *out = NULL;
 	uint64_t every = 0;
-	int i = 1;
+	const char *env_nosb = getenv("RRK_NO_SYSCALLBUF");
+	int i = 1, no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -164,6 +167,10 @@ int main(int argc, char **argv)
 			out = argv[++i];
 			continue;
 		}
+		if (!strcmp(a, "--no-syscallbuf")) {
+			no_sb = 1;
+			continue;
+		}
 		if (!strcmp(a, "--keyframe-interval")) {
 			every = interval(i + 1 < argc ? argv[++i] : NULL);
 			continue;
@@ -181,17 +188,20 @@ int main(int argc, char **argv)
 		break;
 	}
 	if (i >= argc)
-		rrk_die("no program given; usage: rec [-o FILE] [--keyframe-interval N] [--] PROG [ARGS...]");
+		rrk_die("no program given; usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--] PROG [ARGS...]");
 
 	struct rec_options o;
 	memset(&o, 0, sizeof o);
 	o.argv = argv + i;
+	o.no_syscallbuf = no_sb;
 	o.level = 3;
-	char opts[256], kfo[64] = "";
+	char opts[512], kfo[64] = "";
 	if (every)
-		snprintf(kfo, sizeof kfo, "%s--keyframe-interval=%llu", out ? " " : "",
-			 (unsigned long long)every);
-	snprintf(opts, sizeof opts, "%s%s%s", out ? "-o " : "", out ? out : "", kfo);
+		snprintf(kfo, sizeof kfo, " --keyframe-interval=%llu", (unsigned long long)every);
+	snprintf(opts, sizeof opts, "%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
+		 no_sb ? " --no-syscallbuf" : "");
+	if (opts[0] == ' ')
+		memmove(opts, opts + 1, strlen(opts));
 	o.options_text = opts;
 
 	char *path = resolve(argv[i]);

@@ -2,6 +2,7 @@
  *   tracecat [--json] [--header] [TRACE|-]
  * Lines are "EVENTNO TID KIND DETAIL..." (see man/tracecat.1). */
 #include "systable.h"
+#include "sbuf.h"
 #include "trace.h"
 #include "util.h"
 
@@ -218,6 +219,16 @@ static void print_header(const uint8_t *p, uint32_t size)
 			if (header && len >= 8)
 				oprintf(json ? ",\"start_ns\":%llu" : "# start: %llu ns since the epoch\n",
 					(unsigned long long)u64);
+			break;
+		case RRK_H_SYSBUF:
+			if (!header || len < 4)
+				break;
+			if (json)
+				oprintf(",\"syscallbuf\":%u", u32);
+			else if (u32)
+				oprintf("# syscall buffer: protocol %u\n", u32);
+			else
+				ostr("# syscall buffer: off\n");
 			break;
 		case RRK_H_CPUID:
 			if (header)
@@ -498,11 +509,37 @@ static void print_keyframe(const struct rrk_ev *ev)
 			(unsigned long long)mem);
 }
 
+/* A syscall the task made through its syscall buffer before the event:
+ * a line of its own, with the event's number, marked [buffered]. */
+static int print_buffered(void *ctx, const struct rrk_sb_rec *r, const uint8_t *d, size_t dl)
+{
+	const struct rrk_ev *ev = ctx;
+	(void)d;
+	if (r->flags & RRK_SBR_TRACED)
+		return 0; /* listed as an event of its own */
+	char b[4096];
+	rrk_format_syscall(b, sizeof b, r->nr, r->args, r->ret, NULL, json);
+	if (json)
+		oprintf("{\"event\":%llu,\"tid\":%u,\"kind\":\"syscall\",%s,\"stream\":null,"
+			"\"faked\":false,\"mem\":%llu,\"phase\":null,\"buffered\":true}\n",
+			(unsigned long long)ev->hdr.number, ev->hdr.tid, b, (unsigned long long)dl);
+	else
+		oprintf("%llu %u syscall %s [buffered]\n", (unsigned long long)ev->hdr.number,
+			ev->hdr.tid, b);
+	return 0;
+}
+
 static void print_event(const struct rrk_ev *ev)
 {
 	if (ev->hdr.kind == RRK_EV_KEYFRAME) {
 		print_keyframe(ev);
 		return;
+	}
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type == RRK_REC_SYSBUF && a->size >= sizeof(struct rrk_sysbuf))
+			rrk_sb_walk(a->data + sizeof(struct rrk_sysbuf), a->size - sizeof(struct rrk_sysbuf),
+				    print_buffered, (void *)ev);
 	}
 	const char *kind = kind_name(ev->hdr.kind);
 	const void *body = ev->body;

@@ -1,0 +1,73 @@
+/* The syscall buffer protocol, version 1: what the preload library, rec
+ * and play agree on (doc/design.md "The syscall buffer", and
+ * doc/trace-format.md for the part stored in traces). Freestanding: the
+ * library includes it too. */
+#ifndef RRK_SYSBUF_H
+#define RRK_SYSBUF_H
+
+#include <stdint.h>
+
+#define RRK_SB_VERSION 1
+
+/* The page of entry points, mapped by the library at this fixed address
+ * in every process. rec lets syscalls made from its first
+ * RRK_SB_UNTRACED_LEN bytes through its seccomp filter; rec writes the
+ * record variant of the page and play (through a MEM attachment) the
+ * replay variant, so the library's own code is the same in both. */
+#define RRK_SB_PAGE 0x6ffe0000ull
+#define RRK_SB_UNTRACED_LEN 256
+#define RRK_SB_ENTRY 0    /* the buffered call: rax = nr, args as for syscall, r11 = header */
+#define RRK_SB_ARM 96     /* r11 = header: enable the desched event (record) */
+#define RRK_SB_DISARM 160 /* r11 = header: disable it again */
+#define RRK_SB_TRACED 256 /* an ordinary (traced) syscall instruction */
+
+/* The special syscall a thread's library makes once to register its
+ * buffer: rrk_sbinit(header, total size, version). rec answers it (0 or
+ * -errno) without running it; play returns what rec answered. */
+#define RRK_SYS_SBINIT 1000
+
+/* A thread's buffer: this header, then records. */
+#define RRK_SB_HDR_SIZE 512
+#define RRK_SB_SIZE (1u << 20) /* header and records */
+struct rrk_sb_hdr {
+	uint32_t version;
+	uint32_t size;       /* bytes for records after the header */
+	uint64_t used;       /* bytes of records since the buffer was last emptied */
+	uint64_t left;       /* play: records filled in and not yet used */
+	uint32_t busy;       /* the library is inside a buffered call */
+	uint32_t redirected; /* the current call became an ordinary (traced) syscall */
+	int32_t desched_fd;  /* rec: the context-switch event, or -1 */
+	uint32_t reserved;
+	uint8_t out_fds[128]; /* bit per fd below 1024: the recorded stdout or
+			       * stderr (writes to them are not buffered) */
+	uint8_t scratch[256]; /* rec: room for its injected syscalls' arguments */
+};
+
+/* One buffered syscall. data: what the kernel wrote for it, in the order
+ * of its outputs (see the library's table), 8-byte aligned. */
+struct rrk_sb_rec {
+	uint32_t size; /* the whole record, a multiple of 8 */
+	uint16_t nr;
+	uint16_t flags; /* RRK_SBR_* */
+	int64_t ret;
+	uint64_t args[6];
+};
+
+/* The call became an ordinary syscall (rec traced it; the trace has it
+ * as an event). Its record keeps what the kernel wrote where the library
+ * copies it from, so that play, filling in the records that follow,
+ * writes the same bytes there. */
+#define RRK_SBR_TRACED 0x1
+
+#define RRK_SB_OFF_USED 8
+#define RRK_SB_OFF_BUSY 24
+#define RRK_SB_OFF_LEFT 16
+#define RRK_SB_OFF_REDIRECTED 28
+#define RRK_SB_OFF_DESCHED 32
+#define RRK_SB_OFF_RET 8 /* in a record */
+
+/* The desched signal: the context-switch event's overflow, delivered to
+ * the thread while it waits inside a buffered syscall. */
+#define RRK_SB_DESCHED_SIG 16 /* SIGSTKFLT */
+
+#endif
