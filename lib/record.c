@@ -95,6 +95,7 @@ struct rtask {
 	uint64_t sb;
 	uint64_t sb_flushed;
 	int sb_new_desched; /* a fork child: its desched event is still the parent's */
+	int sb_borrowed;    /* a vfork child: the buffer is its parent's */
 	struct rrk_sysbuf sb_stash; /* records taken at a syscall's entry */
 	uint8_t *sb_stash_data;
 	size_t sb_stash_len;
@@ -138,6 +139,8 @@ struct recorder {
 	struct stat out_id[2]; /* the program's stdout and stderr at start */
 	int out_valid[2];
 	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
+	int fds_changed;  /* a traced syscall changed the fd table */
+	int in_sb_walk;   /* track_fds sees buffered records */
 	int preload_fd;   /* the syscall buffer library, or -1 */
 };
 
@@ -706,6 +709,7 @@ static void record_clone(struct recorder *r, unsigned ev)
 	c->sb = (flags & CLONE_SETTLS) ? 0 : p->sb;
 	c->sb_flushed = 0;
 	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
+	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
 	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
 	if (flags & CLONE_FILES)
 		p->fds->refs++;
@@ -811,6 +815,11 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	if (res < 0)
 		return;
+	if (!r->in_sb_walk &&
+	    (e->flags & (SF_CLOSE | SF_NEWFD | SF_DUP) || nr == SYS_close_range || nr == SYS_pipe ||
+	     nr == SYS_pipe2 || nr == SYS_socketpair ||
+	     (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC))))
+		r->fds_changed = 1; /* the libraries' fd types are stale */
 	if (e->flags & SF_CLOSE)
 		set_origin(r, (int64_t)a[0], 0);
 	if (nr == SYS_dup2 || nr == SYS_dup3)
@@ -874,8 +883,11 @@ static void sb_take(struct recorder *r, struct rtask *t)
 	if (len) {
 		uint8_t *data = rrk_xmalloc(len);
 		long n = -1;
-		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0)
+		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0) {
+			r->in_sb_walk = 1;
 			n = rrk_sb_walk(data, len, sb_track, r);
+			r->in_sb_walk = 0;
+		}
 		if (n < 0) {
 			free(data);
 			stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
@@ -915,7 +927,9 @@ static void sb_attach(struct recorder *r, struct rtask *t)
  * writes the same bytes when the event completes (MEM attachments). */
 static void sb_sync_outfds(struct recorder *r)
 {
+	int forget = r->fds_changed;
 	r->outfds_dirty = 0;
+	r->fds_changed = 0;
 	struct fdtab *f = r->cur->fds;
 	uint8_t bits[128];
 	memset(bits, 0, sizeof bits);
@@ -923,7 +937,9 @@ static void sb_sync_outfds(struct recorder *r)
 		if (f->origin[fd])
 			bits[fd >> 3] |= (uint8_t)(1u << (fd & 7));
 	for (struct rtask *u = r->tasks; u; u = u->next) {
-		if (!u->sb || u->fds != f || u->state == TS_DEAD || (u != r->cur && u->pid != r->cur->pid))
+		/* (a vfork child's fds are its own, the buffer is not) */
+		if (!u->sb || u->sb_borrowed || u->fds != f || u->state == TS_DEAD ||
+		    (u != r->cur && u->pid != r->cur->pid))
 			continue;
 		uint64_t at = u->sb + offsetof(struct rrk_sb_hdr, out_fds);
 		if (tracee_write(&r->cur->t, at, bits, sizeof bits) < 0)
@@ -932,6 +948,16 @@ static void sb_sync_outfds(struct recorder *r)
 		uint8_t *copy = rrk_xmalloc(sizeof bits);
 		memcpy(copy, bits, sizeof bits);
 		att_add(r, RRK_REC_MEM, &m, sizeof m, copy, sizeof bits);
+		if (!forget)
+			continue;
+		uint64_t known = u->sb + offsetof(struct rrk_sb_hdr, fd_known);
+		uint8_t *zero = rrk_xcalloc(1, 128);
+		if (tracee_write(&r->cur->t, known, zero, 128) < 0) {
+			free(zero);
+			continue;
+		}
+		struct rrk_mem k = { known };
+		att_add(r, RRK_REC_MEM, &k, sizeof k, zero, 128);
 	}
 }
 
@@ -1392,7 +1418,7 @@ static void syscall_exit(struct recorder *r)
 	track_fds(r, nr, a, res);
 	if (nr == SYS_vfork || (nr == SYS_clone && (a[0] & CLONE_VFORK)))
 		r->outfds_dirty = 1; /* the child may have written the shared bitmap */
-	if (r->outfds_dirty && e->action == ACT_EMULATE)
+	if ((r->outfds_dirty || r->fds_changed) && e->action == ACT_EMULATE)
 		sb_sync_outfds(r);
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
 	attach_strs(r);
@@ -1831,6 +1857,9 @@ int rrk_record(const struct rec_options *o)
 		rrk_die("cannot start %s", o->path);
 	close(go[1]);
 	r->root = pid;
+	/* no more forks that do not exec: the frames can be written by a
+	 * second thread, on the other CPU */
+	rrk_writer_background(r->w, cpu);
 	struct rtask *first = new_task(r, pid);
 	first->fds = fdtab_new(NULL);
 	first->state = TS_RUNNING;
@@ -1947,6 +1976,7 @@ int rrk_record(const struct rec_options *o)
 			t->in_syscall = 0;
 			record_exec(r, 0);
 			t->sb = 0; /* a new image: its library registers again */
+			t->sb_borrowed = 0;
 			sb_grab_desched(t, -1);
 			t->sb_flushed = 0;
 			t->sb_new_desched = 0;

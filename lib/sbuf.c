@@ -14,6 +14,7 @@ _Static_assert(offsetof(struct rrk_sb_hdr, used) == RRK_SB_OFF_USED, "used");
 _Static_assert(offsetof(struct rrk_sb_hdr, left) == RRK_SB_OFF_LEFT, "left");
 _Static_assert(offsetof(struct rrk_sb_hdr, redirected) == RRK_SB_OFF_REDIRECTED, "redirected");
 _Static_assert(offsetof(struct rrk_sb_hdr, busy) == RRK_SB_OFF_BUSY, "busy");
+_Static_assert(offsetof(struct rrk_sb_hdr, attempt) == RRK_SB_OFF_ATTEMPT, "attempt");
 _Static_assert(offsetof(struct rrk_sb_hdr, desched_fd) == RRK_SB_OFF_DESCHED, "desched_fd");
 _Static_assert(offsetof(struct rrk_sb_rec, ret) == RRK_SB_OFF_RET, "ret");
 _Static_assert(sizeof(struct rrk_sb_hdr) <= RRK_SB_HDR_SIZE, "header size");
@@ -61,13 +62,19 @@ void rrk_sb_page_image(int replay, uint8_t out[RRK_SB_IMAGE_LEN])
 		 * sees the registers it saw then. */
 		static const uint8_t code[] = {
 			0x49, 0x8b, 0x4b, RRK_SB_OFF_LEFT,        /* mov left(%r11),%rcx */
-			0xe3, 0x12,                               /* jrcxz traced */
+			0xe3, 0x12,                               /* jrcxz none */
 			0x49, 0x8b, 0x4b, RRK_SB_OFF_USED,        /* mov used(%r11),%rcx */
 			0x49, 0x8b, 0x84, 0x0b,                   /* mov ret(%r11,%rcx),%rax */
 			(RRK_SB_HDR_SIZE + RRK_SB_OFF_RET) & 0xff,
 			(RRK_SB_HDR_SIZE + RRK_SB_OFF_RET) >> 8, 0, 0,
-			0x31, 0xc9, 0x45, 0x31, 0xdb, 0xc3,       /* tail */
-			/* traced: */
+			/* tail (offset 18): */
+			0x31, 0xc9, 0x45, 0x31, 0xdb, 0xc3,
+			/* none (24): a no-wait attempt fails as it did */
+			0x41, 0x8b, 0x4b, RRK_SB_OFF_ATTEMPT,     /* mov attempt(%r11),%ecx */
+			0xe3, 0x09,                               /* jrcxz traced */
+			0x48, 0xc7, 0xc0, 0xf5, 0xff, 0xff, 0xff, /* mov $-EAGAIN,%rax */
+			0xeb, 0xeb,                               /* jmp tail */
+			/* traced (39): */
 			0x41, 0xc7, 0x43, RRK_SB_OFF_REDIRECTED, 1, 0, 0, 0, /* movl $1,redirected(%r11) */
 			0xe9, 0, 0, 0, 0,                         /* jmp RRK_SB_TRACED */
 		};

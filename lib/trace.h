@@ -290,6 +290,11 @@ int rrk_write_record(struct rrk_writer *w, unsigned type, unsigned flags,
 		     const void *a, size_t alen, const void *b, size_t blen);
 /* Ends the current frame and writes it out now (for streaming). */
 int rrk_writer_flush(struct rrk_writer *w);
+/* From now on a second thread (kept off avoid_cpu when it can be) hashes,
+ * compresses and writes the frames. Only after the caller's last fork
+ * that does not exec at once. Returns 0 or -1 (the writer goes on in the
+ * caller's thread). */
+int rrk_writer_background(struct rrk_writer *w, int avoid_cpu);
 /* Appends END (digest filled in), flushes, frees. Returns 0 or -1. */
 int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 		     const char *reason);

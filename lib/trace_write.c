@@ -1,10 +1,16 @@
-/* Trace writer: preamble, then zstd-compressed frames of whole records. */
+/* Trace writer: preamble, then zstd-compressed frames of whole records.
+ * With rrk_writer_background, a second thread hashes, compresses and
+ * writes each frame while the caller fills the next one. */
 #include "trace.h"
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #define FRAME_TARGET (1u << 20) /* emit a frame before the raw data exceeds this */
@@ -20,10 +26,18 @@ struct rrk_writer {
 	uint8_t *comp;    /* compression buffer */
 	size_t comp_cap;
 	ZSTD_CCtx *cctx;
-	struct rrk_sha256 digest;
+	struct rrk_sha256 digest; /* of the records in the frames handed on */
 	uint64_t bytes;   /* bytes written to fd */
 	int failed;
 	char err[512];
+	/* the background thread: it owns `work` while `pending` is set */
+	int threaded, pending, stop;
+	uint8_t *work;
+	size_t work_len, work_cap;
+	uint32_t work_nrecords;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
 
 static char close_err[512]; /* the error of the last failed rrk_writer_close */
@@ -32,8 +46,8 @@ static void set_err(struct rrk_writer *w, const char *fmt, const char *what)
 {
 	if (w->failed)
 		return;
-	w->failed = 1;
 	snprintf(w->err, sizeof w->err, fmt, w->name ? w->name : "trace", what);
+	w->failed = 1; /* after the text: another thread may read both */
 }
 
 static int out(struct rrk_writer *w, const void *p, size_t n)
@@ -69,13 +83,11 @@ struct rrk_writer *rrk_writer_open(int fd, const char *name, int level)
 	return w;
 }
 
-static int emit_frame(struct rrk_writer *w)
+/* Hashes, compresses and writes one frame of n records. */
+static int write_frame(struct rrk_writer *w, const uint8_t *raw, size_t len, uint32_t n)
 {
-	if (w->failed)
-		return -1;
-	if (w->nrecords == 0)
-		return 0;
-	size_t bound = ZSTD_compressBound(w->raw_len);
+	rrk_sha256_update(&w->digest, raw, len);
+	size_t bound = ZSTD_compressBound(len);
 	if (bound > w->comp_cap) {
 		uint8_t *p = realloc(w->comp, bound);
 		if (!p) {
@@ -85,29 +97,117 @@ static int emit_frame(struct rrk_writer *w)
 		w->comp = p;
 		w->comp_cap = bound;
 	}
-	size_t n = ZSTD_compressCCtx(w->cctx, w->comp, w->comp_cap, w->raw,
-				     w->raw_len, w->level);
-	if (ZSTD_isError(n)) {
-		set_err(w, "writing trace to %s: zstd: %s", ZSTD_getErrorName(n));
+	size_t c = ZSTD_compressCCtx(w->cctx, w->comp, w->comp_cap, raw, len, w->level);
+	if (ZSTD_isError(c)) {
+		set_err(w, "writing trace to %s: zstd: %s", ZSTD_getErrorName(c));
 		return -1;
 	}
-	if (n > RRK_FRAME_MAX_COMP) {
+	if (c > RRK_FRAME_MAX_COMP) {
 		set_err(w, "writing trace to %s: %s", "compressed frame too large");
 		return -1;
 	}
 	struct rrk_frame_hdr fh;
 	fh.magic = RRK_FRAME_MAGIC;
-	fh.raw_size = (uint32_t)w->raw_len;
-	fh.comp_size = (uint32_t)n;
-	fh.nrecords = w->nrecords;
+	fh.raw_size = (uint32_t)len;
+	fh.comp_size = (uint32_t)c;
+	fh.nrecords = n;
 	fh.seq = w->seq;
-	fh.payload_crc = rrk_crc32c(0, w->comp, n);
+	fh.payload_crc = rrk_crc32c(0, w->comp, c);
 	fh.hdr_crc = rrk_crc32c(0, &fh, 28);
-	if (out(w, &fh, sizeof fh) < 0 || out(w, w->comp, n) < 0)
+	if (out(w, &fh, sizeof fh) < 0 || out(w, w->comp, c) < 0)
 		return -1;
 	w->seq++;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct rrk_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->pending && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->pending)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		int failed = w->failed; /* only this thread sets it meanwhile */
+		if (!failed)
+			write_frame(w, w->work, w->work_len, w->work_nrecords);
+		pthread_mutex_lock(&w->mu);
+		w->pending = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until the background thread has written what it was given. */
+static void settle(struct rrk_writer *w)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->pending)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int emit_frame(struct rrk_writer *w)
+{
+	if (w->failed)
+		return -1;
+	if (w->nrecords == 0)
+		return 0;
+	if (!w->threaded) {
+		if (write_frame(w, w->raw, w->raw_len, w->nrecords) < 0)
+			return -1;
+	} else {
+		settle(w);
+		if (w->failed)
+			return -1;
+		/* hand this frame over, fill the other buffer meanwhile */
+		uint8_t *t = w->work;
+		size_t tc = w->work_cap;
+		w->work = w->raw;
+		w->work_cap = w->raw_cap;
+		w->work_len = w->raw_len;
+		w->work_nrecords = w->nrecords;
+		w->raw = t;
+		w->raw_cap = tc;
+		pthread_mutex_lock(&w->mu);
+		w->pending = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
 	w->raw_len = 0;
 	w->nrecords = 0;
+	return 0;
+}
+
+int rrk_writer_background(struct rrk_writer *w, int avoid_cpu)
+{
+	if (!w || w->threaded || w->failed)
+		return -1;
+	if (pthread_mutex_init(&w->mu, NULL) || pthread_cond_init(&w->cv, NULL))
+		return -1;
+	/* the thread starts with every signal blocked: they stay the
+	 * caller's (its waits are woken by them) */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&w->th, NULL, worker, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -1;
+	w->threaded = 1;
+	/* on another CPU than the caller, which may be pinned to one */
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		if (i != avoid_cpu || n == 1)
+			CPU_SET(i, &set);
+	pthread_setaffinity_np(w->th, sizeof set, &set);
 	return 0;
 }
 
@@ -146,7 +246,6 @@ int rrk_write_record(struct rrk_writer *w, unsigned type, unsigned flags,
 		memcpy(p + sizeof rh, a, alen);
 	if (blen)
 		memcpy(p + sizeof rh + alen, b, blen);
-	rrk_sha256_update(&w->digest, p, need);
 	w->raw_len += need;
 	w->nrecords++;
 	return 0;
@@ -156,7 +255,24 @@ int rrk_writer_flush(struct rrk_writer *w)
 {
 	if (!w)
 		return -1;
-	return emit_frame(w);
+	int rc = emit_frame(w);
+	settle(w); /* out now, for a reader behind a pipe */
+	return rc < 0 || w->failed ? -1 : 0;
+}
+
+static void stop_worker(struct rrk_writer *w)
+{
+	if (!w->threaded)
+		return;
+	settle(w);
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	w->threaded = 0;
+	free(w->work);
+	w->work = NULL;
 }
 
 int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
@@ -165,13 +281,16 @@ int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 	if (!w)
 		return -1;
 	int rc = -1;
+	stop_worker(w);
 	if (!w->failed) {
 		struct rrk_end e;
 		if (end)
 			e = *end;
 		else
 			memset(&e, 0, sizeof e);
+		/* the digest of every record before END, the unwritten ones too */
 		struct rrk_sha256 copy = w->digest;
+		rrk_sha256_update(&copy, w->raw, w->raw_len);
 		rrk_sha256_final(&copy, e.digest);
 		if (end)
 			memcpy(end->digest, e.digest, sizeof e.digest);
@@ -211,5 +330,7 @@ const char *rrk_writer_error(struct rrk_writer *w)
 
 uint64_t rrk_writer_bytes(struct rrk_writer *w)
 {
+	if (w)
+		settle(w);
 	return w ? w->bytes : 0;
 }

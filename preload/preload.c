@@ -140,6 +140,7 @@ enum kind {
 	K_NO = 0,   /* not buffered */
 	K_RET,      /* writes no memory */
 	K_BUF,      /* writes args[buf], up to args[len] bytes, as many as it returns */
+	K_READ,     /* read: a one-entry iovec, then the bytes read */
 	K_FIX,      /* writes args[buf], size bytes, when it returns 0 or more */
 	K_WRITE,    /* writes no memory; not buffered on the recorded stdout/stderr */
 	K_EPOLL,    /* epoll_wait: args[1], 12 bytes per returned event */
@@ -150,25 +151,29 @@ enum kind {
 	K_GTOD,     /* gettimeofday: tv, tz */
 	K_TIME,     /* time: the result, and *args[0] */
 	K_OPENAT,   /* openat: not of devices or /proc/../fd/.. (they may be stdout) */
+	K_FCNTL,    /* fcntl: flags and duplicates (not of stdout/stderr), no locks */
 };
+/* block: 0 never waits; 1 may wait for another task; 2 may, unless args[0]
+ * is a regular file. */
 struct sbent {
-	uint8_t kind, buf, len, block; /* block: may wait for another task */
+	uint8_t kind, buf, len, block;
 	uint16_t size;
 };
 #define NSB 334
 static const struct sbent sbtab[NSB] = {
-	[0] = { K_BUF, 1, 2, 1, 0 },        /* read */
-	[1] = { K_WRITE, 0, 0, 1, 0 },      /* write */
+	[0] = { K_READ, 1, 2, 2, 0 },       /* read */
+	[1] = { K_WRITE, 0, 0, 2, 0 },      /* write */
 	[3] = { K_RET, 0, 0, 0, 0 },        /* close */
 	[4] = { K_FIX, 1, 0, 0, 144 },      /* stat */
 	[5] = { K_FIX, 1, 0, 0, 144 },      /* fstat */
 	[6] = { K_FIX, 1, 0, 0, 144 },      /* lstat */
 	[8] = { K_RET, 0, 0, 0, 0 },        /* lseek */
 	[16] = { K_IOCTL, 2, 0, 0, 0 },     /* ioctl */
-	[17] = { K_BUF, 1, 2, 1, 0 },       /* pread64 */
-	[18] = { K_WRITE, 0, 0, 1, 0 },     /* pwrite64 */
-	[19] = { K_READV, 1, 2, 1, 0 },     /* readv */
-	[20] = { K_WRITE, 0, 0, 1, 0 },     /* writev */
+	[72] = { K_FCNTL, 0, 0, 0, 0 },     /* fcntl */
+	[17] = { K_BUF, 1, 2, 2, 0 },       /* pread64 */
+	[18] = { K_WRITE, 0, 0, 2, 0 },     /* pwrite64 */
+	[19] = { K_READV, 1, 2, 2, 0 },     /* readv */
+	[20] = { K_WRITE, 0, 0, 2, 0 },     /* writev */
 	[21] = { K_RET, 0, 0, 0, 0 },       /* access */
 	[39] = { K_RET, 0, 0, 0, 0 },       /* getpid */
 	[44] = { K_WRITE, 0, 0, 1, 0 },     /* sendto */
@@ -183,7 +188,7 @@ static const struct sbent sbtab[NSB] = {
 	[217] = { K_BUF, 1, 2, 0, 0 },      /* getdents64 */
 	[228] = { K_FIX, 1, 0, 0, 16 },     /* clock_gettime */
 	[232] = { K_EPOLL, 1, 2, 1, 0 },    /* epoll_wait */
-	[257] = { K_OPENAT, 0, 0, 1, 0 },   /* openat */
+	[257] = { K_OPENAT, 0, 0, 0, 0 },   /* openat (a FIFO would wait: rec's timer) */
 	[262] = { K_FIX, 2, 0, 0, 144 },    /* newfstatat */
 	[267] = { K_BUF, 2, 3, 0, 0 },      /* readlinkat */
 	[269] = { K_RET, 0, 0, 0, 0 },      /* faccessat */
@@ -203,10 +208,50 @@ struct iov {
 	uint64_t base, len;
 };
 
+static int bit(const uint8_t *map, long fd)
+{
+	return fd >= 0 && fd < 1024 && (map[fd >> 3] >> (fd & 7)) & 1;
+}
+
+static void set_bit(uint8_t *map, long fd, int on)
+{
+	if (fd < 0 || fd >= 1024)
+		return;
+	if (on)
+		map[fd >> 3] |= (uint8_t)(1u << (fd & 7));
+	else
+		map[fd >> 3] &= (uint8_t)~(1u << (fd & 7));
+}
+
+static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e);
+
+/* Whether fd is a regular file (whose reads and writes never wait),
+ * learned once with a buffered fstat of the library's own. */
+static int regular_fd(struct rrk_sb_hdr *h, long fd)
+{
+	if (fd < 0 || fd >= 1024)
+		return 0;
+	if (!bit(h->fd_known, fd)) {
+		uint8_t st[144];
+		long a[6] = { fd, (long)st, 0, 0, 0, 0 };
+		if (buffered(h, 5 /* fstat */, a, &sbtab[5]) != 0)
+			return 0;
+		uint32_t mode;
+		memcpy(&mode, st + 24, sizeof mode);
+		set_bit(h->fd_regular, fd, (mode & 0170000) == 0100000);
+		set_bit(h->fd_known, fd, 1);
+	}
+	return bit(h->fd_regular, fd);
+}
+
 /* A buffered call: the entry page runs it (record) or returns what the
  * recording got (replay); the kernel writes into the record's data. */
 static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e)
 {
+	if (e->kind == K_WRITE && is_output_fd(h, user[0]))
+		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
+	/* (first: the fstat it may make goes before this call's record) */
+	int regular = e->block == 2 && regular_fd(h, user[0]);
 	uint8_t *recs = (uint8_t *)h + RRK_SB_HDR_SIZE;
 	uint64_t room = h->size - h->used;
 	if (room < sizeof(struct rrk_sb_rec) + 64)
@@ -222,9 +267,25 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_RET:
 		break;
 	case K_WRITE:
-		if (is_output_fd(h, a[0]))
-			return NOT_BUFFERED;
+		if (nr == 1) {
+			/* a one-entry iovec, for the no-wait attempt below */
+			struct iov *one = (void *)data;
+			one->base = (uint64_t)a[1];
+			one->len = (uint64_t)a[2];
+			want = 16;
+		}
 		break;
+	case K_READ: {
+		want = (uint64_t)a[2];
+		if (want + 16 > space)
+			return NOT_BUFFERED;
+		struct iov *one = (void *)data;
+		one->base = (uint64_t)(data + 16);
+		one->len = want;
+		a[1] = (long)(data + 16);
+		want += 16;
+		break;
+	}
 	case K_OPENAT: {
 		const char *path = (const char *)a[1];
 		if (!path || prefix(path, "/dev/") || contains(path, "/fd/"))
@@ -260,6 +321,15 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_TIME:
 		a[0] = 0;
 		break;
+	case K_FCNTL: {
+		long cmd = a[1];
+		if (cmd != 1 /* F_GETFD */ && cmd != 2 /* F_SETFD */ && cmd != 3 /* F_GETFL */ &&
+		    cmd != 4 /* F_SETFL */ && cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */)
+			return NOT_BUFFERED;
+		if ((cmd == 0 || cmd == 1030) && is_output_fd(h, a[0]))
+			return NOT_BUFFERED; /* a new stdout: rec must know at once */
+		break;
+	}
 	case K_FUTEX: {
 		int op = (int)a[1] & 0x7f;
 		if (op != 0 /* WAIT */ && op != 1 /* WAKE */ && op != 9 /* WAIT_BITSET */ &&
@@ -305,20 +375,38 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	 * in replay the records after it are already in place. */
 	if (want > space)
 		return NOT_BUFFERED;
-	int may_block = e->block && !(e->kind == K_EPOLL && a[3] == 0) &&
+	int may_block = e->block && !regular && !(e->kind == K_EPOLL && a[3] == 0) &&
 			!(e->kind == K_FUTEX && ((int)a[1] & 0x7f) != 0 && ((int)a[1] & 0x7f) != 9);
 	h->redirected = 0;
-	if (may_block)
-		page_desched(h, RRK_SB_ARM);
-	long ret = page_call(h, nr, a);
-	if (may_block)
-		page_desched(h, RRK_SB_DISARM);
+	long ret = -11; /* EAGAIN */
+	if (may_block && (nr == 0 || (nr == 1 && a[2] <= 4096))) {
+		/* a pipe or socket: first without waiting (RWF_NOWAIT; a
+		 * write of at most PIPE_BUF bytes is then all or nothing), so
+		 * that the common case needs no desched event */
+		long nw[6] = { a[0], (long)data, 1, -1, -1, 8 /* RWF_NOWAIT */ };
+		h->attempt = 1;
+		ret = page_call(h, nr == 0 ? 327 /* preadv2 */ : 328 /* pwritev2 */, nw);
+		h->attempt = 0;
+		if (ret == -95 /* EOPNOTSUPP */)
+			ret = -11;
+	}
+	if (!may_block || (!(nr == 0 || (nr == 1 && a[2] <= 4096)) || ret == -11)) {
+		if (may_block)
+			page_desched(h, RRK_SB_ARM);
+		ret = page_call(h, nr, a);
+		if (may_block)
+			page_desched(h, RRK_SB_DISARM);
+	}
 	uint16_t flags = h->redirected ? RRK_SBR_TRACED : 0;
 	h->redirected = 0;
 	/* what the kernel wrote, back where the program asked */
-	uint64_t got = e->kind == K_READV ? 16 : 0;
+	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == 1) ? 16 : 0;
 	if (ret >= 0) {
 		switch (e->kind) {
+		case K_READ:
+			got = 16 + (uint64_t)ret;
+			memcpy((void *)user[1], data + 16, (uint64_t)ret);
+			break;
 		case K_BUF:
 			got = (uint64_t)ret;
 			memcpy((void *)user[e->buf], data, got);
@@ -365,6 +453,9 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			break;
 		}
 	}
+	if (ret >= 0 && (nr == 3 /* close */ || nr == 257 /* openat */ ||
+			 (nr == 72 && (user[1] == 0 || user[1] == 1030))))
+		set_bit(h->fd_known, nr == 3 ? user[0] : ret, 0); /* a new file there */
 	rec->nr = (uint16_t)nr;
 	rec->flags = flags;
 	rec->ret = ret;

@@ -27,7 +27,7 @@
 #define RRK_SYS_SBINIT 1000
 
 /* A thread's buffer: this header, then records. */
-#define RRK_SB_HDR_SIZE 512
+#define RRK_SB_HDR_SIZE 1024
 #define RRK_SB_SIZE (1u << 20) /* header and records */
 struct rrk_sb_hdr {
 	uint32_t version;
@@ -37,10 +37,16 @@ struct rrk_sb_hdr {
 	uint32_t busy;       /* the library is inside a buffered call */
 	uint32_t redirected; /* the current call became an ordinary (traced) syscall */
 	int32_t desched_fd;  /* rec: the context-switch event, or -1 */
-	uint32_t reserved;
+	uint32_t attempt;    /* the call is a no-wait attempt: play answers
+			      * -EAGAIN when the recording has no record for it */
 	uint8_t out_fds[128]; /* bit per fd below 1024: the recorded stdout or
 			       * stderr (writes to them are not buffered) */
 	uint8_t scratch[256]; /* rec: room for its injected syscalls' arguments */
+	/* What the library learned of an fd below 1024 (its own fstat):
+	 * known, and a regular file (whose reads and writes never wait).
+	 * rec forgets them all when an fd changes under a traced syscall. */
+	uint8_t fd_known[128];
+	uint8_t fd_regular[128];
 };
 
 /* One buffered syscall. data: what the kernel wrote for it, in the order
@@ -61,6 +67,7 @@ struct rrk_sb_rec {
 
 #define RRK_SB_OFF_USED 8
 #define RRK_SB_OFF_BUSY 24
+#define RRK_SB_OFF_ATTEMPT 36
 #define RRK_SB_OFF_LEFT 16
 #define RRK_SB_OFF_REDIRECTED 28
 #define RRK_SB_OFF_DESCHED 32

@@ -37,7 +37,8 @@ echo
 echo "== 2. The first 20 events: bin/tracecat TRACE | head -n 20"
 bin/tracecat "$trace" >"$tmp/events"
 head -n 20 "$tmp/events"
-echo "   ($(wc -l <"$tmp/events") events in all)"
+echo "   ($(wc -l <"$tmp/events") lines in all; $(grep -c ' \[buffered\]$' "$tmp/events" || true) of them are"
+echo "   syscalls made through the syscall buffer, without a stop, marked [buffered])"
 
 echo
 echo "== 3. Summary: bin/tracesum --stats TRACE"
