@@ -46,6 +46,17 @@ static size_t arm_record(uint8_t *p, uint32_t req)
 	return sizeof head + sizeof tail_arm;
 }
 
+/* SYNC: rep movsb one way or the other, then rdi, rsi, rcx and r11 0. */
+static void sync_fn(uint8_t *p, int replay)
+{
+	static const uint8_t tail[] = { 0x31, 0xff, 0x31, 0xf6, 0x31, 0xc9, 0x45, 0x31, 0xdb, 0xc3 };
+	size_t n = 0;
+	if (!replay)
+		p[n++] = 0x48, p[n++] = 0x87, p[n++] = 0xfe; /* xchg %rdi,%rsi */
+	p[n++] = 0xf3, p[n++] = 0xa4;                        /* rep movsb */
+	memcpy(p + n, tail, sizeof tail);
+}
+
 void rrk_sb_page_image(int replay, uint8_t out[RRK_SB_IMAGE_LEN])
 {
 	memset(out, 0xcc, RRK_SB_IMAGE_LEN); /* int3 between the functions */
@@ -85,6 +96,7 @@ void rrk_sb_page_image(int replay, uint8_t out[RRK_SB_IMAGE_LEN])
 		memcpy(out + RRK_SB_ARM, tail_arm, sizeof tail_arm);
 		memcpy(out + RRK_SB_DISARM, tail_arm, sizeof tail_arm);
 	}
+	sync_fn(out + RRK_SB_SYNC, replay);
 	uint8_t *t = out + RRK_SB_TRACED;
 	t[0] = 0x0f, t[1] = 0x05;
 	memcpy(t + 2, tail_entry, sizeof tail_entry);

@@ -60,6 +60,18 @@ static void page_desched(struct rrk_sb_hdr *h, unsigned long off)
 	(void)rax;
 }
 
+/* SYNC: what a call wrote in the program's memory, between it and the
+ * record (rec: to the record; play: from it). */
+static void page_sync(struct rrk_sb_hdr *h, void *prog, void *rec, uint64_t n)
+{
+	register long r11 __asm__("r11") = (long)h;
+	void *d = prog, *s = rec;
+	__asm__ volatile("call *%[entry]"
+			 : "+D"(d), "+S"(s), "+c"(n), "+r"(r11)
+			 : [entry] "r"(RRK_SB_PAGE + RRK_SB_SYNC)
+			 : "memory", "cc");
+}
+
 /* ---- small helpers (no C library) ---- */
 
 HIDDEN void *memcpy(void *d, const void *s, size_t n)
@@ -152,6 +164,9 @@ enum kind {
 	K_TIME,     /* time: the result, and *args[0] */
 	K_OPENAT,   /* openat: not of devices or /proc/../fd/.. (they may be stdout) */
 	K_FCNTL,    /* fcntl: flags and duplicates (not of stdout/stderr), no locks */
+	K_POLL,     /* poll: the kernel writes revents in place; the record keeps the array */
+	K_RECVMSG,  /* recvmsg: in place too; the record keeps the msghdr, the
+		     * address, the control data and the bytes received */
 };
 /* block: 0 never waits; 1 may wait for another task; 2 may, unless args[0]
  * is a regular file. */
@@ -167,6 +182,7 @@ static const struct sbent sbtab[NSB] = {
 	[4] = { K_FIX, 1, 0, 0, 144 },      /* stat */
 	[5] = { K_FIX, 1, 0, 0, 144 },      /* fstat */
 	[6] = { K_FIX, 1, 0, 0, 144 },      /* lstat */
+	[7] = { K_POLL, 0, 0, 1, 0 },       /* poll */
 	[8] = { K_RET, 0, 0, 0, 0 },        /* lseek */
 	[16] = { K_IOCTL, 2, 0, 0, 0 },     /* ioctl */
 	[72] = { K_FCNTL, 0, 0, 0, 0 },     /* fcntl */
@@ -179,6 +195,7 @@ static const struct sbent sbtab[NSB] = {
 	[44] = { K_WRITE, 0, 0, 1, 0 },     /* sendto */
 	[45] = { K_RECVFROM, 1, 2, 1, 0 },  /* recvfrom */
 	[46] = { K_WRITE, 0, 0, 1, 0 },     /* sendmsg */
+	[47] = { K_RECVMSG, 0, 0, 1, 0 },   /* recvmsg */
 	[89] = { K_BUF, 1, 2, 0, 0 },       /* readlink */
 	[96] = { K_GTOD, 0, 0, 0, 0 },      /* gettimeofday */
 	[110] = { K_RET, 0, 0, 0, 0 },      /* getppid */
@@ -206,6 +223,13 @@ static int is_output_fd(const struct rrk_sb_hdr *h, long fd)
 
 struct iov {
 	uint64_t base, len;
+};
+
+struct msg {
+	uint64_t name;
+	uint32_t namelen, pad;
+	uint64_t iov, iovlen, control, controllen;
+	int32_t flags, pad2;
 };
 
 static int bit(const uint8_t *map, long fd)
@@ -360,6 +384,21 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		a[2] = 1;
 		break;
 	}
+	case K_POLL:
+		if ((uint64_t)a[1] > 4096)
+			return NOT_BUFFERED;
+		want = (uint64_t)a[1] * 8;
+		break;
+	case K_RECVMSG: {
+		const struct msg *m = (const void *)a[1];
+		if (!m || m->iovlen > 1024)
+			return NOT_BUFFERED;
+		want = sizeof *m + m->namelen + m->controllen;
+		const struct iov *v = (const void *)m->iov;
+		for (uint64_t i = 0; i < m->iovlen; i++)
+			want += v[i].len;
+		break;
+	}
 	case K_RECVFROM:
 		/* (the sender's address is written in place over its length:
 		 * play could not fill that in ahead of the call) */
@@ -375,7 +414,11 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	 * in replay the records after it are already in place. */
 	if (want > space)
 		return NOT_BUFFERED;
+	struct msg in; /* recvmsg: the sizes the program offered */
+	if (e->kind == K_RECVMSG)
+		memcpy(&in, (const void *)a[1], sizeof in);
 	int may_block = e->block && !regular && !(e->kind == K_EPOLL && a[3] == 0) &&
+			!(e->kind == K_POLL && a[2] == 0) &&
 			!(e->kind == K_FUTEX && ((int)a[1] & 0x7f) != 0 && ((int)a[1] & 0x7f) != 9);
 	h->redirected = 0;
 	long ret = -11; /* EAGAIN */
@@ -401,6 +444,34 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	h->redirected = 0;
 	/* what the kernel wrote, back where the program asked */
 	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == 1) ? 16 : 0;
+	if (ret >= 0 && !flags) {
+		/* written in the program's memory by the kernel (rec) or from
+		 * the record (play); a traced call's came as memory writes */
+		if (e->kind == K_POLL) {
+			got = want;
+			page_sync(h, (void *)user[0], data, got);
+		} else if (e->kind == K_RECVMSG) {
+			struct msg *m = (void *)user[1];
+			page_sync(h, m, data, sizeof *m);
+			got = sizeof *m;
+			uint64_t n = m->namelen < in.namelen ? m->namelen : in.namelen;
+			if (in.name && n)
+				page_sync(h, (void *)in.name, data + got, n);
+			got += n;
+			n = m->controllen < in.controllen ? m->controllen : in.controllen;
+			if (in.control && n)
+				page_sync(h, (void *)in.control, data + got, n);
+			got += n;
+			const struct iov *v = (const void *)in.iov;
+			uint64_t left = (uint64_t)ret;
+			for (uint64_t i = 0; i < in.iovlen && left; i++) {
+				n = v[i].len < left ? v[i].len : left;
+				page_sync(h, (void *)v[i].base, data + got, n);
+				got += n;
+				left -= n;
+			}
+		}
+	}
 	if (ret >= 0) {
 		switch (e->kind) {
 		case K_READ:

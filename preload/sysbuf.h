@@ -19,6 +19,9 @@
 #define RRK_SB_ENTRY 0    /* the buffered call: rax = nr, args as for syscall, r11 = header */
 #define RRK_SB_ARM 96     /* r11 = header: enable the desched event (record) */
 #define RRK_SB_DISARM 160 /* r11 = header: disable it again */
+#define RRK_SB_SYNC 208   /* rdi = the program's memory, rsi = a record's data, rcx =
+			   * bytes: rec copies the program's to the record, play the
+			   * record's to the program (what a call wrote in place) */
 #define RRK_SB_TRACED 256 /* an ordinary (traced) syscall instruction */
 
 /* The special syscall a thread's library makes once to register its

@@ -56,6 +56,13 @@ buffered() {
 	record_replay 0 "$P/threads_pc"
 }
 
+@test "syscall buffer: poll and recvmsg (with a passed fd), which write in place" {
+	record_replay 0 "$P/sysbuf_poll"
+	grep -q '^poll 1 revents 0x1; recvmsg 9: "mess" + "age 2" with an fd$' "$OUT1"
+	grep -q '^through the passed fd$' "$OUT1"
+	"$ROOT/bin/tracecat" "$T" | grep -q ' syscall recvmsg(.*\[buffered\]$'
+}
+
 @test "syscall buffer: signals that arrive during buffered calls replay at the same point" {
 
 	for _ in 1 2 3; do
