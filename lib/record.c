@@ -138,6 +138,14 @@ struct recorder {
 	uint32_t exec_new_tid;
 	struct stat out_id[2]; /* the program's stdout and stderr at start */
 	int out_valid[2];
+	/* Every syscall buffer mapped in each address space (by the pid of
+	 * a process using it), also those of threads that have exited:
+	 * execution points leave them out. */
+	struct sbmap {
+		pid_t pid;
+		uint64_t addr;
+	} *sbmaps;
+	size_t nsbmaps;
 	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
 	int fds_changed;  /* a traced syscall changed the fd table */
 	int in_sb_walk;   /* track_fds sees buffered records */
@@ -246,6 +254,7 @@ static void sb_attach(struct recorder *r, struct rtask *t);
 static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g);
 static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g);
 static void sb_grab_desched(struct rtask *t, int fd);
+static void sb_map_space(struct recorder *r, pid_t pid, pid_t from);
 
 static void emit(struct recorder *r, unsigned kind, unsigned flags,
 		 const struct rrk_regs *regs, const void *body, size_t blen)
@@ -560,25 +569,25 @@ static void att_point(struct recorder *r)
 	struct point_range *rg;
 	size_t n;
 	/* the buffers of its address space differ in replay: left out */
-	struct point_range skip[64];
+	struct point_range *skip = rrk_xmalloc((r->nsbmaps + 1) * sizeof *skip);
 	size_t ns = 0;
-	for (struct rtask *u = r->tasks; u && ns < 64; u = u->next) {
-		if (!u->sb || u->state == TS_DEAD || u->pid != r->cur->pid)
+	for (size_t i = 0; i < r->nsbmaps; i++) {
+		if (r->sbmaps[i].pid != r->cur->pid)
 			continue;
+		uint64_t a = r->sbmaps[i].addr;
 		size_t k = ns++;
-		while (k && skip[k - 1].start > u->sb) {
+		while (k && skip[k - 1].start > a) {
 			skip[k] = skip[k - 1];
 			k--;
 		}
-		skip[k] = (struct point_range){ u->sb, u->sb + RRK_SB_SIZE };
-		if (k && skip[k - 1].start == u->sb)
-			memmove(&skip[k], &skip[k + 1], (--ns - k) * sizeof skip[0]);
+		skip[k] = (struct point_range){ a, a + RRK_SB_SIZE };
 	}
 	rrk_point_skip = skip;
 	rrk_point_nskip = ns;
 	int prc = rrk_point_capture(&r->cur->t, &pt, &rg, &n);
 	rrk_point_skip = NULL;
 	rrk_point_nskip = 0;
+	free(skip);
 	if (prc < 0)
 		rrk_die("cannot read the state of task %d: %s", (int)r->cur->t.tid, strerror(errno));
 	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
@@ -710,6 +719,8 @@ static void record_clone(struct recorder *r, unsigned ev)
 	c->sb_flushed = 0;
 	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
 	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
+	if (!(flags & CLONE_THREAD))
+		sb_map_space(r, c->pid, p->pid);
 	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
 	if (flags & CLONE_FILES)
 		p->fds->refs++;
@@ -961,6 +972,30 @@ static void sb_sync_outfds(struct recorder *r)
 	}
 }
 
+static void sb_map_add(struct recorder *r, pid_t pid, uint64_t addr)
+{
+	for (size_t i = 0; i < r->nsbmaps; i++)
+		if (r->sbmaps[i].pid == pid && r->sbmaps[i].addr == addr)
+			return;
+	r->sbmaps = rrk_xrealloc(r->sbmaps, (r->nsbmaps + 1) * sizeof *r->sbmaps);
+	r->sbmaps[r->nsbmaps++] = (struct sbmap){ pid, addr };
+}
+
+/* A new address space: a copy of from's (fork), or an empty one (exec,
+ * from == 0). */
+static void sb_map_space(struct recorder *r, pid_t pid, pid_t from)
+{
+	for (size_t i = 0; i < r->nsbmaps;)
+		if (r->sbmaps[i].pid == pid)
+			r->sbmaps[i] = r->sbmaps[--r->nsbmaps];
+		else
+			i++;
+	size_t n = r->nsbmaps;
+	for (size_t i = 0; from && i < n; i++)
+		if (r->sbmaps[i].pid == from)
+			sb_map_add(r, pid, r->sbmaps[i].addr);
+}
+
 /* rrk_sbinit(header, size, version): a thread's library registers its
  * buffer. rec fills in the entry page (play gets its own variant as a MEM
  * attachment), gives the thread its desched event and answers 0. */
@@ -980,6 +1015,7 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 	att_add(r, RRK_REC_MEM, &m, sizeof m, play_page, RRK_SB_IMAGE_LEN);
 	t->sb = a[0];
 	t->sb_flushed = 0;
+	sb_map_add(r, t->pid, t->sb);
 	int fd = rrk_sb_desched_setup(&t->t, t->sb, -1);
 	sb_grab_desched(t, fd);
 	if (t->sb_desched < 0 && fd >= 0) {
@@ -1022,7 +1058,9 @@ static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 {
 	(void)r;
 	int64_t rax = (int64_t)g->rax;
-	if (!t->sb || g->rip != RRK_SB_PAGE + RRK_SB_ENTRY + 2 || rax > -RESTART_LO || rax < -RESTART_HI)
+	/* (epoll_wait and socket timeouts say EINTR rather than restart) */
+	if (!t->sb || g->rip != RRK_SB_PAGE + RRK_SB_ENTRY + 2 ||
+	    (rax != -EINTR && (rax > -RESTART_LO || rax < -RESTART_HI)))
 		return 0;
 	uint32_t one = 1;
 	if (tracee_write(&t->t, t->sb + RRK_SB_OFF_REDIRECTED, &one, sizeof one) < 0)
@@ -1051,13 +1089,23 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 	    ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)(4 | (1ul << 20) | (3ul << 22))) < 0)
 		return -1; /* L1, write, 4 bytes */
 	uint64_t held = 0;
-	int rc = -1;
+	int rc = -1, ticks = 0, interrupted = 0;
 	for (;;) {
 		struct stop st;
 		tracee_cont(&t->t, 0);
-		while (tracee_wait(&t->t, &st) < 0)
+		while (tracee_wait(&t->t, &st) < 0) {
 			if (errno != EINTR)
 				rrk_die("waiting for task %d: %s", (int)t->t.tid, strerror(errno));
+			/* a call that waits with no desched event, or a busy flag
+			 * a handler's longjmp left behind: not forever */
+			if (++ticks == 20 && ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) == 0)
+				interrupted = 1;
+		}
+		if (interrupted && st.kind == STOP_OTHER_EVENT && (st.status >> 16) == PTRACE_EVENT_STOP) {
+			tracee_getregs(&t->t, g);
+			rc = sb_redirect(r, t, g) ? 1 : 2; /* else: out, as far as play goes */
+			break;
+		}
 		if (st.kind != STOP_SIGNAL)
 			break;
 		tracee_getregs(&t->t, g);
@@ -1976,6 +2024,7 @@ int rrk_record(const struct rec_options *o)
 			t->in_syscall = 0;
 			record_exec(r, 0);
 			t->sb = 0; /* a new image: its library registers again */
+			sb_map_space(r, t->pid, 0);
 			t->sb_borrowed = 0;
 			sb_grab_desched(t, -1);
 			t->sb_flushed = 0;
@@ -2062,5 +2111,6 @@ done:
 	}
 	rrk_blobs_free(&r->blobs);
 	free(r->shmaps);
+	free(r->sbmaps);
 	return rc;
 }

@@ -72,20 +72,29 @@ void rrk_sb_page_image(int replay, uint8_t out[RRK_SB_IMAGE_LEN])
 		 * RRK_SB_TRACED. No flags change on that path, so the syscall
 		 * sees the registers it saw then. */
 		static const uint8_t code[] = {
-			0x49, 0x8b, 0x4b, RRK_SB_OFF_LEFT,        /* mov left(%r11),%rcx */
-			0xe3, 0x12,                               /* jrcxz none */
-			0x49, 0x8b, 0x4b, RRK_SB_OFF_USED,        /* mov used(%r11),%rcx */
-			0x49, 0x8b, 0x84, 0x0b,                   /* mov ret(%r11,%rcx),%rax */
+			0x49, 0x8b, 0x4b, RRK_SB_OFF_LEFT,        /* 0: mov left(%r11),%rcx */
+			0xe3, 0x27,                               /* 4: jrcxz none (45) */
+			0x41, 0x8b, 0x4b, RRK_SB_OFF_ATTEMPT,     /* 6: mov attempt(%r11),%ecx */
+			0xe3, 0x0f,                               /* 10: jrcxz give (27) */
+			0x49, 0x8b, 0x4b, RRK_SB_OFF_USED,        /* 12: mov used(%r11),%rcx */
+			0x41, 0xf6, 0x84, 0x0b,                   /* 16: testb $RETRIED,flags(%r11,%rcx) */
+			(RRK_SB_HDR_SIZE + RRK_SB_OFF_FLAGS) & 0xff,
+			(RRK_SB_HDR_SIZE + RRK_SB_OFF_FLAGS) >> 8, 0, 0, RRK_SBR_RETRIED,
+			0x75, 0x18,                               /* 25: jnz eagain (51) */
+			/* give (27): the recorded result */
+			0x49, 0x8b, 0x4b, RRK_SB_OFF_USED,        /* 27: mov used(%r11),%rcx */
+			0x49, 0x8b, 0x84, 0x0b,                   /* 31: mov ret(%r11,%rcx),%rax */
 			(RRK_SB_HDR_SIZE + RRK_SB_OFF_RET) & 0xff,
 			(RRK_SB_HDR_SIZE + RRK_SB_OFF_RET) >> 8, 0, 0,
-			/* tail (offset 18): */
+			/* tail (39): */
 			0x31, 0xc9, 0x45, 0x31, 0xdb, 0xc3,
-			/* none (24): a no-wait attempt fails as it did */
-			0x41, 0x8b, 0x4b, RRK_SB_OFF_ATTEMPT,     /* mov attempt(%r11),%ecx */
-			0xe3, 0x09,                               /* jrcxz traced */
-			0x48, 0xc7, 0xc0, 0xf5, 0xff, 0xff, 0xff, /* mov $-EAGAIN,%rax */
-			0xeb, 0xeb,                               /* jmp tail */
-			/* traced (39): */
+			/* none (45): no record left; an attempt fails as it did */
+			0x41, 0x8b, 0x4b, RRK_SB_OFF_ATTEMPT,     /* 45: mov attempt(%r11),%ecx */
+			0xe3, 0x09,                               /* 49: jrcxz traced (60) */
+			/* eagain (51): */
+			0x48, 0xc7, 0xc0, 0xf5, 0xff, 0xff, 0xff, /* 51: mov $-EAGAIN,%rax */
+			0xeb, 0xeb,                               /* 58: jmp tail (39) */
+			/* traced (60): */
 			0x41, 0xc7, 0x43, RRK_SB_OFF_REDIRECTED, 1, 0, 0, 0, /* movl $1,redirected(%r11) */
 			0xe9, 0, 0, 0, 0,                         /* jmp RRK_SB_TRACED */
 		};

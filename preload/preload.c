@@ -272,7 +272,7 @@ static int regular_fd(struct rrk_sb_hdr *h, long fd)
  * recording got (replay); the kernel writes into the record's data. */
 static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e)
 {
-	if (e->kind == K_WRITE && is_output_fd(h, user[0]))
+	if (e->kind == K_WRITE && (is_output_fd(h, user[0]) || user[0] >= 1024))
 		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
 	/* (first: the fstat it may make goes before this call's record) */
 	int regular = e->block == 2 && regular_fd(h, user[0]);
@@ -328,7 +328,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		break;
 	case K_IOCTL: {
 		unsigned long req = (unsigned long)a[1];
-		want = req == 0x5401 ? 60 /* TCGETS */ : req == 0x5413 ? 8 /* TIOCGWINSZ */ :
+		want = req == 0x5401 ? 36 /* TCGETS: the kernel's termios */ : req == 0x5413 ? 8 /* TIOCGWINSZ */ :
 		       req == 0x541b ? 4 /* FIONREAD */ : 0;
 		if (!want || !a[2])
 			return NOT_BUFFERED;
@@ -422,6 +422,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			!(e->kind == K_FUTEX && ((int)a[1] & 0x7f) != 0 && ((int)a[1] & 0x7f) != 9);
 	h->redirected = 0;
 	long ret = -11; /* EAGAIN */
+	int retried = 0;
 	if (may_block && (nr == 0 || (nr == 1 && a[2] <= 4096))) {
 		/* a pipe or socket: first without waiting (RWF_NOWAIT; a
 		 * write of at most PIPE_BUF bytes is then all or nothing), so
@@ -432,6 +433,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		h->attempt = 0;
 		if (ret == -95 /* EOPNOTSUPP */)
 			ret = -11;
+		retried = ret == -11; /* play answers the attempt EAGAIN again */
 	}
 	if (!may_block || (!(nr == 0 || (nr == 1 && a[2] <= 4096)) || ret == -11)) {
 		if (may_block)
@@ -440,7 +442,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		if (may_block)
 			page_desched(h, RRK_SB_DISARM);
 	}
-	uint16_t flags = h->redirected ? RRK_SBR_TRACED : 0;
+	uint16_t flags = (h->redirected ? RRK_SBR_TRACED : 0) | (retried ? RRK_SBR_RETRIED : 0);
 	h->redirected = 0;
 	/* what the kernel wrote, back where the program asked */
 	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == 1) ? 16 : 0;
@@ -516,8 +518,8 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			got = 16 + (uint64_t)ret;
 			break;
 		}
-		case K_RECVFROM:
-			got = (uint64_t)ret;
+		case K_RECVFROM: /* (MSG_TRUNC: the result may be the longer size) */
+			got = (uint64_t)ret < want ? (uint64_t)ret : want;
 			memcpy((void *)user[1], data, got);
 			break;
 		default:

@@ -67,7 +67,10 @@ struct rrk_sb_rec {
  * copies it from, so that play, filling in the records that follow,
  * writes the same bytes there. */
 #define RRK_SBR_TRACED 0x1
-
+/* A no-wait attempt came before the call and failed (EAGAIN): play's
+ * page answers the attempt with EAGAIN too. */
+#define RRK_SBR_RETRIED 0x2
+#define RRK_SB_OFF_FLAGS 6 /* in a record */
 #define RRK_SB_OFF_USED 8
 #define RRK_SB_OFF_BUSY 24
 #define RRK_SB_OFF_ATTEMPT 36
