@@ -252,7 +252,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 
 static void sb_attach(struct recorder *r, struct rtask *t);
 static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g);
-static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g);
+static int sb_settle(struct recorder *r, struct rtask *t, struct rrk_regs *g);
 static void sb_grab_desched(struct rtask *t, int fd);
 static void sb_map_space(struct recorder *r, pid_t pid, pid_t from);
 
@@ -645,16 +645,24 @@ static void record_sched(struct recorder *r)
 	struct rrk_regs g;
 	tracee_getregs(&t->t, &g);
 	t->interrupted = 0;
-	int idle = 0;
-	if (sb_redirect(r, t, &g) || (t->sb && (idle = sb_run_idle(r, t, &g)) == 1)) {
+	int idle = sb_settle(r, t, &g);
+	if (idle == 1 || idle == 2) {
 		/* waiting in a buffered call: it stops at that call's entry
-		 * next, where the others get their turn */
+		 * next, where the others get their turn; or it was in one:
+		 * not a point play can find, the next turn comes later */
 		resume_cur(r, 0);
 		return;
 	}
-	if (idle < 0) {
-		stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
-			       (int)t->t.tid);
+	if (idle < 0)
+		return;
+	if (t->sb_deferred_sig) {
+		/* a signal held back from a buffered call, and no traced
+		 * syscall since: it comes now, from here */
+		t->resend_sig = t->sb_deferred_sig;
+		memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
+		t->sb_deferred_sig = 0;
+		syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
+		resume_cur(r, 0);
 		return;
 	}
 	unsigned flags;
@@ -694,7 +702,8 @@ static void maybe_preempt(struct recorder *r)
 		other = 1;
 		sibling |= t->pid == a->pid;
 	}
-	if ((sibling && ran >= 10000000u) || (other && ran >= 200000000u)) {
+	if ((sibling && ran >= 10000000u) || (other && ran >= 200000000u) ||
+	    (a->sb_deferred_sig && ran >= 10000000u)) {
 		if (ptrace(PTRACE_INTERRUPT, a->t.tid, 0, 0) == 0)
 			a->interrupted = 1;
 	}
@@ -1132,6 +1141,21 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 		if (held & (1ull << (sig - 1)))
 			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
 	return rc;
+}
+
+/* t stopped for an asynchronous reason: out of any buffered call first.
+ * Returns 1 when the call waited and was made a traced one (resume t),
+ * -1 when the recording stops, else 0 (t was not in one) or 2 (it is out
+ * of it now; the stop's signal is lost and must be sent again). */
+static int sb_settle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
+{
+	if (sb_redirect(r, t, g))
+		return 1;
+	int idle = t->sb ? sb_run_idle(r, t, g) : 0;
+	if (idle < 0)
+		stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
+			       (int)t->t.tid);
+	return idle;
 }
 
 static int peek_cb(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -1607,8 +1631,8 @@ static void record_signal(struct recorder *r, int sig)
 	int sync_sig = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 				    sig == SIGFPE || sig == SIGTRAP);
 	if (t->sb && !at_syscall && !sync_sig) {
-		int idle = 0;
-		if (sb_redirect(r, t, &g) || (idle = sb_run_idle(r, t, &g)) == 1) {
+		int idle = sb_settle(r, t, &g);
+		if (idle == 1) {
 			/* it interrupted a buffered call that waited: the call
 			 * is made again traced, and the signal comes then */
 			t->sb_deferred_sig = sig;
@@ -1616,17 +1640,14 @@ static void record_signal(struct recorder *r, int sig)
 			resume_cur(r, 0);
 			return;
 		}
-		if (idle < 0) {
-			stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
-				       (int)t->t.tid);
+		if (idle < 0)
 			return;
-		}
 		if (idle == 2) {
-			/* out of the buffered call now: the signal again, with
-			 * the same siginfo, delivered from here */
-			t->resend_sig = sig;
-			memcpy(t->resend_info, si, sizeof si);
-			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+			/* out of the buffered call, but still in the library,
+			 * whose dead stack frames play cannot match: the signal
+			 * comes at the thread's next traced syscall instead */
+			t->sb_deferred_sig = sig;
+			memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
 			resume_cur(r, 0);
 			return;
 		}

@@ -92,3 +92,33 @@ gdb_batch() {
 last_event() {
 	"$ROOT/bin/tracesum" --stats "$1" | awk '/^event range:/ { print $NF }'
 }
+
+# Bytes the program wrote to stdout in events 1..M of TRACE ("= N [stdout]").
+stdout_bytes_upto() {
+	"$ROOT/bin/tracecat" "$1" |
+		awk -v m="$2" '$1 <= m && / \[stdout\]$/ && match($0, / = [0-9]+ /) {
+			n += substr($0, RSTART + 3, RLENGTH - 4)
+		} END { print n + 0 }'
+}
+
+# interrupt_rec [REC-OPTIONS...]: records tests/progs/bin/slow 30 into $T
+# and sends SIGINT to rec's process group, as a terminal's ^C would, once
+# the program ticks; rec's status goes to $BATS_TEST_TMPDIR/status, its
+# stderr to $BATS_TEST_TMPDIR/err. Job control (set -m) gives rec and the
+# program a group of their own; background jobs start with SIGINT
+# ignored (and rec passes that on), so perl puts back the default.
+interrupt_rec() {
+	local d=$BATS_TEST_TMPDIR
+	bash -c 'set -m; d=$1 t=$2; shift 2
+		perl -e '\''$SIG{INT} = "DEFAULT"; exec @ARGV'\'' \
+		bin/rec "$@" -o "$t" tests/progs/bin/slow 30 >/dev/null 2>"$d/err" &
+		echo $! >"$d/pid"; wait $!; echo $? >"$d/status"' _ "$d" "$T" "$@" &
+	local runner=$!
+	for _ in $(seq 1 100); do
+		timeout 10 bin/tracecat "$T" 2>/dev/null | grep -q 'write(1, "tick' && break
+		sleep 0.2
+	done
+	sleep 0.5 # into its nanosleep
+	kill -INT -- "-$(cat "$d/pid")"
+	wait "$runner"
+}

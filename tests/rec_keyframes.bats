@@ -12,13 +12,6 @@ setup() {
 	P=$ROOT/tests/progs/bin
 }
 
-# Bytes the program wrote to stdout in events 1..M ("= N [stdout]").
-stdout_bytes_upto() {
-	"$ROOT/bin/tracecat" "$1" |
-		awk -v m="$2" '$1 <= m && / \[stdout\]$/ && match($0, / = [0-9]+ /) {
-			n += substr($0, RSTART + 3, RLENGTH - 4)
-		} END { print n + 0 }'
-}
 
 # record_keyframes K CMD...: rec --keyframe-interval K, then checks that a
 # keyframe stands before every K-th event (or a note says why not), that
@@ -108,17 +101,7 @@ record_keyframes() {
 
 @test "rec --keyframe-interval: Ctrl-C keeps the whole trace, with its keyframes" {
 	local d=$BATS_TEST_TMPDIR
-	bash -c 'set -m; perl -e '\''$SIG{INT} = "DEFAULT"; exec @ARGV'\'' \
-		bin/rec --keyframe-interval 5 -o "$1" tests/progs/bin/slow 30 >/dev/null 2>"$4" &
-		echo $! >"$2"; wait $!; echo $? >"$3"' _ "$T" "$d/pid" "$d/status" "$d/err" &
-	local runner=$!
-	for _ in $(seq 1 100); do
-		timeout 10 bin/tracecat "$T" 2>/dev/null | grep -q 'write(1, "tick' && break
-		sleep 0.2
-	done
-	sleep 0.5 # into its nanosleep
-	kill -INT -- "-$(cat "$d/pid")"
-	wait "$runner"
+	interrupt_rec --keyframe-interval 5
 	cat "$d/err"
 	[ "$(cat "$d/status")" -eq 130 ]
 	[ ! -s "$d/err" ]

@@ -56,22 +56,9 @@ wait_for() {
 }
 
 @test "Ctrl-C during rec: the program dies of SIGINT, the trace is complete and replays" {
-	# A terminal sends SIGINT to the whole foreground process group; job
-	# control (set -m) gives rec and the program a group of their own.
+	# A terminal sends SIGINT to the whole foreground process group.
 	local d=$BATS_TEST_TMPDIR
-	# Background jobs start with SIGINT ignored (and rec passes that on):
-	# perl puts back the default a terminal session would have.
-	bash -c 'set -m; perl -e '\''$SIG{INT} = "DEFAULT"; exec @ARGV'\'' \
-		bin/rec -o "$1" tests/progs/bin/slow 30 >/dev/null 2>&1 &
-		echo $! >"$2"; wait $!; echo $? >"$3"' _ "$T" "$d/pid" "$d/status" &
-	local runner=$!
-	for _ in $(seq 1 100); do
-		timeout 10 bin/tracecat "$T" 2>/dev/null | grep -q 'write(1, "tick' && break
-		sleep 0.2
-	done
-	sleep 0.5 # into its nanosleep
-	kill -INT -- "-$(cat "$d/pid")"
-	wait "$runner"
+	interrupt_rec
 	[ "$(cat "$d/status")" -eq 130 ]
 	run timeout 20 bin/tracesum "$T"
 	[ "$status" -eq 0 ]

@@ -11,13 +11,6 @@ setup() {
 	CUT=$BATS_TEST_TMPDIR/cut.trace
 }
 
-# Bytes the program wrote to stdout in events 1..M ("= N [stdout]").
-stdout_bytes_upto() {
-	"$ROOT/bin/tracecat" "$1" |
-		awk -v m="$2" '$1 <= m && / \[stdout\]$/ && match($0, / = [0-9]+ /) {
-			n += substr($0, RSTART + 3, RLENGTH - 4)
-		} END { print n + 0 }'
-}
 
 # cut_everywhere: records "$@", replays it, then cuts at 10 points spread
 # over the trace and checks each cut's replay against the full one.
