@@ -102,6 +102,7 @@ struct rtask {
 	int sb_stashed;
 	int sb_desched;      /* rec's copy of its desched event, or -1 */
 	int sb_deferred_sig; /* came during a redirected call: sent at its entry */
+	int out_wait;        /* parked at the entry of a write to the output */
 	uint8_t sb_deferred_info[128];
 	struct rtask *next;
 };
@@ -146,6 +147,7 @@ struct recorder {
 		uint64_t addr;
 	} *sbmaps;
 	size_t nsbmaps;
+	struct rtask *out_busy; /* its write to the output is in the kernel */
 	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
 	int fds_changed;  /* a traced syscall changed the fd table */
 	int in_sb_walk;   /* track_fds sees buffered records */
@@ -771,6 +773,8 @@ static void task_gone(struct recorder *r, struct rtask *t)
 		r->active = NULL;
 }
 
+static void release_output(struct recorder *r);
+
 static void task_exited(struct recorder *r, struct rtask *t, int status)
 {
 	struct rrk_ev_exit b = { status, 0 };
@@ -778,6 +782,8 @@ static void task_exited(struct recorder *r, struct rtask *t, int status)
 	att_clear(r);
 	emit(r, RRK_EV_EXIT, 0, NULL, &b, sizeof b);
 	task_gone(r, t);
+	if (r->out_busy == t)
+		release_output(r);
 	if (t->t.tid == r->root)
 		r->root_status = status;
 }
@@ -1391,10 +1397,21 @@ static void syscall_entry(struct recorder *r)
 		 * (vfork writes its ENTER once the child exists.) */
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
 		unsigned eflags = RRK_EVF_ENTER;
-		if (e->flags & SF_WRITE) {
-			/* the output order is the order writes enter the kernel */
-			uint8_t o = origin_of(r, (int64_t)a[0]);
-			eflags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
+		uint8_t o = (e->flags & SF_WRITE) ? origin_of(r, (int64_t)a[0]) : 0;
+		if (o) {
+			/* The output order is the order writes enter the kernel,
+			 * if only one is in the kernel at a time: two would race
+			 * there. Another waits at its entry meanwhile. */
+			if (r->out_busy && r->out_busy != r->cur && r->out_busy->state != TS_DEAD) {
+				r->cur->in_syscall = 0;
+				r->cur->out_wait = 1;
+				r->cur->state = TS_BLOCKED;
+				if (r->active == r->cur)
+					r->active = NULL;
+				return;
+			}
+			r->out_busy = r->cur;
+			eflags |= o == 1 ? RRK_EVF_STDOUT : RRK_EVF_STDERR;
 		}
 		attach_strs(r);
 		emit(r, RRK_EV_SYSCALL, eflags, &g, &body, sizeof body);
@@ -1402,6 +1419,8 @@ static void syscall_entry(struct recorder *r)
 	}
 	tracee_syscall(&r->cur->t, 0); /* on to the exit stop (or the exec stop) */
 }
+
+static void release_output(struct recorder *r);
 
 static void syscall_exit(struct recorder *r)
 {
@@ -1504,6 +1523,26 @@ static void syscall_exit(struct recorder *r)
 		r->cur->state = TS_READY;
 	} else {
 		resume_cur(r, 0);
+	}
+	if (r->out_busy == r->cur)
+		release_output(r);
+}
+
+/* The write to the output in the kernel is done: the next one waiting
+ * at its entry goes in. */
+static void release_output(struct recorder *r)
+{
+	r->out_busy = NULL;
+	for (struct rtask *u = r->tasks; u; u = u->next) {
+		if (!u->out_wait || u->state == TS_DEAD)
+			continue;
+		u->out_wait = 0;
+		struct rtask *save = r->cur;
+		r->cur = u;
+		u->state = TS_RUNNING; /* at its syscall entry stop still */
+		syscall_entry(r);
+		r->cur = save;
+		return;
 	}
 }
 
