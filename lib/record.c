@@ -150,7 +150,6 @@ struct recorder {
 	struct rtask *out_busy; /* its write to the output is in the kernel */
 	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
 	int fds_changed;  /* a traced syscall changed the fd table */
-	int in_sb_walk;   /* track_fds sees buffered records */
 	int preload_fd;   /* the syscall buffer library, or -1 */
 };
 
@@ -183,6 +182,25 @@ static struct att *att_add(struct recorder *r, unsigned type, const void *head,
 	a->data = data;
 	a->dlen = dlen;
 	return a;
+}
+
+/* Sends t again the signals in held (bit N-1 for signal N) that came while
+ * rec stepped it somewhere, except skip. */
+static void resend_held(struct rtask *t, uint64_t held, int skip)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		if ((held & (1ull << (sig - 1))) && sig != skip)
+			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+}
+
+/* A signal held back from a buffered call: sent now, with its siginfo
+ * (restored at its stop). */
+static void send_deferred(struct rtask *t)
+{
+	t->resend_sig = t->sb_deferred_sig;
+	memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
+	t->sb_deferred_sig = 0;
+	syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
 }
 
 static void kill_tasks(struct recorder *r)
@@ -626,9 +644,7 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 		held |= 1ull << (st->sig - 1);
 	}
 	rrk_hw_break(&t->t, 0);
-	for (int sig = 1; sig <= 64; sig++)
-		if ((held & (1ull << (sig - 1))) && sig != t->resend_sig)
-			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+	resend_held(t, held, t->resend_sig);
 	if (st->kind != STOP_SIGNAL || st->sig != SIGTRAP)
 		return -1;
 	tracee_getregs(&t->t, g);
@@ -660,10 +676,7 @@ static void record_sched(struct recorder *r)
 	if (t->sb_deferred_sig) {
 		/* a signal held back from a buffered call, and no traced
 		 * syscall since: it comes now, from here */
-		t->resend_sig = t->sb_deferred_sig;
-		memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
-		t->sb_deferred_sig = 0;
-		syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
+		send_deferred(t);
 		resume_cur(r, 0);
 		return;
 	}
@@ -841,8 +854,7 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	if (res < 0)
 		return;
-	if (!r->in_sb_walk &&
-	    (e->flags & (SF_CLOSE | SF_NEWFD | SF_DUP) || nr == SYS_close_range || nr == SYS_pipe ||
+	if ((e->flags & (SF_CLOSE | SF_NEWFD | SF_DUP) || nr == SYS_close_range || nr == SYS_pipe ||
 	     nr == SYS_pipe2 || nr == SYS_socketpair ||
 	     (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC))))
 		r->fds_changed = 1; /* the libraries' fd types are stale */
@@ -892,12 +904,8 @@ static void sb_take(struct recorder *r, struct rtask *t)
 		t->sb = 0; /* gone with its address space */
 		return;
 	}
-	if (h.used > h.size || h.used < t->sb_flushed) {
-		stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
-			       (int)t->t.tid);
-		t->sb = 0;
-		return;
-	}
+	if (h.used > h.size || h.used < t->sb_flushed)
+		goto corrupt;
 	size_t len = (size_t)(h.used - t->sb_flushed);
 	int empty = !h.busy && h.used; /* play empties it at this event too */
 	if (!len && !empty)
@@ -910,16 +918,14 @@ static void sb_take(struct recorder *r, struct rtask *t)
 		uint8_t *data = rrk_xmalloc(len);
 		long n = -1;
 		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0) {
-			r->in_sb_walk = 1;
+			/* (the library keeps its fd types itself across these) */
+			int changed = r->fds_changed;
 			n = rrk_sb_walk(data, len, sb_track, r);
-			r->in_sb_walk = 0;
+			r->fds_changed = changed;
 		}
 		if (n < 0) {
 			free(data);
-			stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
-				       (int)t->t.tid);
-			t->sb = 0;
-			return;
+			goto corrupt;
 		}
 		t->sb_stash.count = (uint32_t)n;
 		t->sb_stash_data = data;
@@ -933,6 +939,11 @@ static void sb_take(struct recorder *r, struct rtask *t)
 	} else {
 		t->sb_flushed = h.used;
 	}
+	return;
+corrupt:
+	stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
+		       (int)t->t.tid);
+	t->sb = 0;
 }
 
 /* The records taken, as a SYSBUF attachment of the event being written. */
@@ -1143,9 +1154,7 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 		held |= 1ull << (st.sig - 1);
 	}
 	ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, 0);
-	for (int sig = 1; sig <= 64; sig++)
-		if (held & (1ull << (sig - 1)))
-			syscall(SYS_tgkill, t->pid, t->t.tid, sig);
+	resend_held(t, held, 0);
 	return rc;
 }
 
@@ -1300,14 +1309,8 @@ static void syscall_entry(struct recorder *r)
 		return;
 	}
 	struct rtask *t = r->cur;
-	if (t->sb_deferred_sig) {
-		/* a signal that came while the call was untraced: it
-		 * interrupts the call now, as it would have */
-		t->resend_sig = t->sb_deferred_sig;
-		memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
-		t->sb_deferred_sig = 0;
-		syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
-	}
+	if (t->sb_deferred_sig)
+		send_deferred(t); /* it interrupts the call now, as it would have */
 	if (t->sb_new_desched) {
 		t->sb_new_desched = 0;
 		int old = -1;
@@ -1667,24 +1670,17 @@ static void record_signal(struct recorder *r, int sig)
 		resume_cur(r, 0);
 		return;
 	}
-	int sync_sig = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-				    sig == SIGFPE || sig == SIGTRAP);
-	if (t->sb && !at_syscall && !sync_sig) {
+	int sync = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+				sig == SIGFPE || sig == SIGTRAP);
+	if (t->sb && !at_syscall && !sync) {
 		int idle = sb_settle(r, t, &g);
-		if (idle == 1) {
-			/* it interrupted a buffered call that waited: the call
-			 * is made again traced, and the signal comes then */
-			t->sb_deferred_sig = sig;
-			memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
-			resume_cur(r, 0);
-			return;
-		}
 		if (idle < 0)
 			return;
-		if (idle == 2) {
-			/* out of the buffered call, but still in the library,
-			 * whose dead stack frames play cannot match: the signal
-			 * comes at the thread's next traced syscall instead */
+		if (idle) {
+			/* it interrupted a buffered call that waited (1: made
+			 * again traced), or it is just out of one, still in the
+			 * library, whose dead stack frames play cannot match (2):
+			 * the signal comes at the thread's next traced syscall */
 			t->sb_deferred_sig = sig;
 			memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
 			resume_cur(r, 0);
@@ -1693,8 +1689,6 @@ static void record_signal(struct recorder *r, int sig)
 	}
 	uint64_t bit = 1ull << (sig - 1), caught, ignored;
 	signal_masks(r->cur->t.tid, &caught, &ignored);
-	int sync = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-				sig == SIGFPE || sig == SIGTRAP);
 	struct rrk_ev_signal b;
 	memset(&b, 0, sizeof b);
 	b.signo = (uint32_t)sig;

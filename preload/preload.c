@@ -216,11 +216,6 @@ static const struct sbent sbtab[NSB] = {
 #define NOT_BUFFERED (-5000L)
 #define ALIGN8(n) (((n) + 7) & ~(uint64_t)7)
 
-static int is_output_fd(const struct rrk_sb_hdr *h, long fd)
-{
-	return fd >= 0 && fd < 1024 && (h->out_fds[fd >> 3] >> (fd & 7)) & 1;
-}
-
 struct iov {
 	uint64_t base, len;
 };
@@ -272,7 +267,7 @@ static int regular_fd(struct rrk_sb_hdr *h, long fd)
  * recording got (replay); the kernel writes into the record's data. */
 static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e)
 {
-	if (e->kind == K_WRITE && (is_output_fd(h, user[0]) || user[0] >= 1024))
+	if (e->kind == K_WRITE && (bit(h->out_fds, user[0]) || user[0] >= 1024))
 		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
 	/* (first: the fstat it may make goes before this call's record) */
 	int regular = e->block == 2 && regular_fd(h, user[0]);
@@ -318,8 +313,6 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	}
 	case K_BUF:
 		want = (uint64_t)a[e->len];
-		if (want > space)
-			return NOT_BUFFERED;
 		a[e->buf] = (long)data;
 		break;
 	case K_FIX:
@@ -350,7 +343,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		if (cmd != 1 /* F_GETFD */ && cmd != 2 /* F_SETFD */ && cmd != 3 /* F_GETFL */ &&
 		    cmd != 4 /* F_SETFL */ && cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */)
 			return NOT_BUFFERED;
-		if ((cmd == 0 || cmd == 1030) && is_output_fd(h, a[0]))
+		if ((cmd == 0 || cmd == 1030) && bit(h->out_fds, a[0]))
 			return NOT_BUFFERED; /* a new stdout: rec must know at once */
 		break;
 	}
@@ -363,7 +356,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	}
 	case K_EPOLL:
 		want = (uint64_t)a[2] * 12;
-		if (a[2] <= 0 || (uint64_t)a[2] > 65536 || want > space)
+		if (a[2] <= 0 || (uint64_t)a[2] > 65536)
 			return NOT_BUFFERED;
 		a[1] = (long)data;
 		break;
@@ -422,8 +415,8 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			!(e->kind == K_FUTEX && ((int)a[1] & 0x7f) != 0 && ((int)a[1] & 0x7f) != 9);
 	h->redirected = 0;
 	long ret = -11; /* EAGAIN */
-	int retried = 0;
-	if (may_block && (nr == 0 || (nr == 1 && a[2] <= 4096))) {
+	int retried = 0, nowait = may_block && (nr == 0 || (nr == 1 && a[2] <= 4096));
+	if (nowait) {
 		/* a pipe or socket: first without waiting (RWF_NOWAIT; a
 		 * write of at most PIPE_BUF bytes is then all or nothing), so
 		 * that the common case needs no desched event */
@@ -435,7 +428,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			ret = -11;
 		retried = ret == -11; /* play answers the attempt EAGAIN again */
 	}
-	if (!may_block || (!(nr == 0 || (nr == 1 && a[2] <= 4096)) || ret == -11)) {
+	if (!nowait || ret == -11) {
 		if (may_block)
 			page_desched(h, RRK_SB_ARM);
 		ret = page_call(h, nr, a);

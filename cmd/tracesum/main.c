@@ -397,13 +397,8 @@ static int do_stats(const char *name)
 			break;
 		}
 		case RRK_END_ABORTED:
-			printf("recording aborted: ");
-			if (st->reason)
-				print_text(st->reason, strlen(st->reason));
-			putchar('\n');
-			break;
 		case RRK_END_CUT:
-			printf("cut: ");
+			printf(st->end.how == RRK_END_CUT ? "cut: " : "recording aborted: ");
 			if (st->reason)
 				print_text(st->reason, strlen(st->reason));
 			putchar('\n');
