@@ -122,3 +122,17 @@ interrupt_rec() {
 	kill -INT -- "-$(cat "$d/pid")"
 	wait "$runner"
 }
+
+# interrupted_trace_ok: after interrupt_rec, rec exited 130 and $T is a
+# complete trace that replays to the same death by SIGINT; tracecat's
+# lines are left in $output.
+# shellcheck disable=SC2154 # bats' run sets status and output
+interrupted_trace_ok() {
+	[ "$(cat "$BATS_TEST_TMPDIR/status")" -eq 130 ]
+	run timeout 20 bin/tracesum "$T"
+	[ "$status" -eq 0 ]
+	run timeout 20 bin/play -q "$T"
+	[ "$status" -eq 130 ]
+	run timeout 20 bin/tracecat "$T"
+	[[ "$output" == *"signal SIGINT"* ]]
+}
