@@ -408,6 +408,18 @@ bench_row python3-x50 5 : sh -c "$py_loop"
 
 # --- gdb record full versus rec ----------------------------------------------
 
+# gdb's record full run: the file gdb reads, and what doc/performance.md shows.
+gdb_full_script='set pagination off
+set confirm off
+set debuginfod enabled off
+set record full insn-number-max unlimited
+break spin
+run
+record full
+finish
+info record
+record stop
+continue'
 gdb_done=0
 gdb_insns=$((gdb_iters * 4))
 gdb_logged=""
@@ -425,19 +437,7 @@ run
 finish
 continue
 EOF
-	cat >"$tmp/full.gdb" <<'EOF'
-set pagination off
-set confirm off
-set debuginfod enabled off
-set record full insn-number-max unlimited
-break spin
-run
-record full
-finish
-info record
-record stop
-continue
-EOF
+	printf '%s\n' "$gdb_full_script" >"$tmp/full.gdb"
 	say "bench: gdb: ${loop_cmd[*]} ($gdb_insns instructions in spin()); native, rec and gdb without record: $runs run(s); gdb record full: $gdb_runs run(s)"
 	t_native="" t_rec="" t_plain="" t_full=""
 	time_cmd "${loop_cmd[@]}" # warm-up
@@ -663,19 +663,11 @@ code of glibc's string functions). gdb runs it as
 `gdb -nx -q -batch -x SCRIPT --args bench/bin/loop ITERATIONS` with this
 script, and the time is that of the whole gdb command:
 
-```
-set pagination off
-set confirm off
-set debuginfod enabled off
-set record full insn-number-max unlimited
-break spin
-run
-record full
-finish
-info record
-record stop
-continue
-```
+EOF
+	echo '```'
+	printf '%s\n' "$gdb_full_script"
+	echo '```'
+	cat <<'EOF'
 
 rec records the whole program: `bin/rec -o TRACE -- bench/bin/loop ITERATIONS`.
 The µs per instruction subtract the time of gdb without `record full` (the
