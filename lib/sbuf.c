@@ -19,7 +19,6 @@ _Static_assert(offsetof(struct rrk_sb_hdr, desched_fd) == RRK_SB_OFF_DESCHED, "d
 _Static_assert(offsetof(struct rrk_sb_rec, ret) == RRK_SB_OFF_RET, "ret");
 _Static_assert(sizeof(struct rrk_sb_hdr) <= RRK_SB_HDR_SIZE, "header size");
 _Static_assert(sizeof(struct rrk_sb_rec) == 64, "record size");
-_Static_assert(RRK_SB_UNTRACED_LEN == RRK_UNTRACED_SPAN, "the filter's untraced span");
 
 /* Every function ends by clearing rcx and r11 (and the ARM/DISARM ones
  * rax, rdi, rsi and rdx), so that both variants leave the same registers. */

@@ -18,6 +18,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "sysbuf.h"
+
 #ifndef PTRACE_EVENT_SECCOMP
 #define PTRACE_EVENT_SECCOMP 7
 #endif
@@ -238,11 +240,11 @@ int rrk_install_filter(uint64_t untraced)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		/* Other ABIs (int 0x80) also stop; rec refuses them there. */
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
-		/* the syscall buffer's entry page: [untraced, +RRK_UNTRACED_SPAN) */
+		/* the syscall buffer's entry page: [untraced, +RRK_SB_UNTRACED_LEN) */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 4),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo + RRK_UNTRACED_SPAN, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo + RRK_SB_UNTRACED_LEN, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),

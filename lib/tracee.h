@@ -67,8 +67,7 @@ int tracee_syscall_op(struct tracee *t);
 uint32_t tracee_syscall_arch(struct tracee *t);
 /* Installs the seccomp filter in the calling process: every syscall stops
  * the tracer (SECCOMP_RET_TRACE), except, when untraced is not 0, those
- * made from [untraced, untraced + RRK_UNTRACED_SPAN). Returns 0 or -errno. */
-#define RRK_UNTRACED_SPAN 256
+ * made from [untraced, untraced + RRK_SB_UNTRACED_LEN). Returns 0 or -errno. */
 int rrk_install_filter(uint64_t untraced);
 /* Pins the calling process to one CPU. Returns the CPU or -1. */
 int rrk_pin_cpu(int want);
