@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -122,6 +123,7 @@ struct recorder {
 	uint64_t last_flush;
 	struct att *att;
 	size_t natt, catt;
+	void *spare[16]; /* large attachment buffers, kept for the next ones */
 	uint32_t warned_ioctls[64];
 	size_t nwarned;
 	const char *abort_reason;
@@ -163,10 +165,38 @@ static void on_term(int s) { got_term = s; }
 
 /* ---- building events ---- */
 
+/* Large attachment buffers are kept for reuse: a fresh one is a new
+ * mapping, faulted in page by page and unmapped again, with a TLB flush
+ * on the writer thread's CPU each time. */
+#define SPARE_MIN (16u << 10)
+
+static void *att_buf(struct recorder *r, size_t len)
+{
+	if (len >= SPARE_MIN)
+		for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
+			if (r->spare[i] && malloc_usable_size(r->spare[i]) >= len) {
+				void *p = r->spare[i];
+				r->spare[i] = NULL;
+				return p;
+			}
+	return rrk_xmalloc(len < SPARE_MIN || len > RRK_SB_SIZE ? len : RRK_SB_SIZE);
+}
+
+static void att_free(struct recorder *r, void *p)
+{
+	if (p && malloc_usable_size(p) >= SPARE_MIN)
+		for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
+			if (!r->spare[i]) {
+				r->spare[i] = p;
+				return;
+			}
+	free(p);
+}
+
 static void att_clear(struct recorder *r)
 {
 	for (size_t i = 0; i < r->natt; i++)
-		free(r->att[i].data);
+		att_free(r, r->att[i].data);
 	r->natt = 0;
 }
 
@@ -227,11 +257,11 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 	const uint64_t chunk = 4u << 20;
 	while (len) {
 		uint64_t n = len < chunk ? len : chunk;
-		uint8_t *buf = rrk_xmalloc(n);
+		uint8_t *buf = att_buf(r, n);
 		if (tracee_read(&r->cur->t, addr, buf, n) < 0) {
 			/* Unreadable (e.g. PROT_NONE guard with no pages):
 			 * nothing the program can observe either. */
-			free(buf);
+			att_free(r, buf);
 			addr += n;
 			len -= n;
 			continue;
@@ -263,7 +293,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 				att_add(r, RRK_REC_MEM, &m, sizeof m, d, j - i);
 				i = j;
 			}
-			free(buf);
+			att_free(r, buf);
 		}
 		addr += n;
 		len -= n;
@@ -849,6 +879,16 @@ static uint8_t same_file_as_output(struct recorder *r, int64_t fd)
 	return 0;
 }
 
+/* Whether a new fd was opened for reading only: writes through it fail,
+ * so it cannot add to the recorded output (and needs no stat). */
+static int opened_read_only(const struct rrk_sysent *e, const uint64_t *a)
+{
+	for (int i = 0; i < e->nargs; i++)
+		if (e->argtype[i] == A_OPENFLAGS)
+			return (a[i] & O_ACCMODE) == O_RDONLY;
+	return 0;
+}
+
 static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
 {
 	const struct rrk_sysent *e = &rrk_systable[nr];
@@ -865,7 +905,7 @@ static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_
 	else if (nr == SYS_dup || (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)))
 		set_origin(r, res, origin_of(r, (int64_t)a[0]));
 	else if (e->flags & SF_NEWFD)
-		set_origin(r, res, same_file_as_output(r, res));
+		set_origin(r, res, opened_read_only(e, a) ? 0 : same_file_as_output(r, res));
 	if (nr == SYS_close_range) {
 		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->cur->fds->n; fd++)
 			r->cur->fds->origin[fd] = 0;
@@ -915,7 +955,7 @@ static void sb_take(struct recorder *r, struct rtask *t)
 	t->sb_stash_data = NULL;
 	t->sb_stash_len = 0;
 	if (len) {
-		uint8_t *data = rrk_xmalloc(len);
+		uint8_t *data = att_buf(r, len);
 		long n = -1;
 		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0) {
 			/* (the library keeps its fd types itself across these) */
@@ -924,7 +964,7 @@ static void sb_take(struct recorder *r, struct rtask *t)
 			r->fds_changed = changed;
 		}
 		if (n < 0) {
-			free(data);
+			att_free(r, data);
 			goto corrupt;
 		}
 		t->sb_stash.count = (uint32_t)n;
@@ -2166,5 +2206,7 @@ done:
 	rrk_blobs_free(&r->blobs);
 	free(r->shmaps);
 	free(r->sbmaps);
+	for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
+		free(r->spare[i]);
 	return rc;
 }

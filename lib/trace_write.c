@@ -1,6 +1,8 @@
 /* Trace writer: preamble, then zstd-compressed frames of whole records.
  * With rrk_writer_background, a second thread hashes, compresses and
- * writes each frame while the caller fills the next one. */
+ * writes the frames while the caller fills the next ones: up to NSLOTS
+ * frames wait for it, so that a burst of large records (a program
+ * reading files) does not stop the recorder at every frame. */
 #include "trace.h"
 #include "util.h"
 
@@ -14,6 +16,22 @@
 #include <zstd.h>
 
 #define FRAME_TARGET (1u << 20) /* emit a frame before the raw data exceeds this */
+#define NSLOTS 8                 /* frames handed to the background thread */
+
+/* The compression of a frame when the background thread falls behind:
+ * the chosen level, faster ones, and at the end no compression at all
+ * (a zstd frame of raw blocks), so that recording a program that reads a
+ * lot of data waits for the disk rather than for zstd. */
+#define LEVEL_STORE 1000
+static const int faster_levels[] = { 1, -5, LEVEL_STORE };
+#define NSTEPS (1 + (int)(sizeof faster_levels / sizeof faster_levels[0]))
+
+struct slot {
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t nrecords;
+	int level;
+};
 
 struct rrk_writer {
 	int fd;
@@ -30,11 +48,11 @@ struct rrk_writer {
 	uint64_t bytes;   /* bytes written to fd */
 	int failed;
 	char err[512];
-	/* the background thread: it owns `work` while `pending` is set */
-	int threaded, pending, stop;
-	uint8_t *work;
-	size_t work_len, work_cap;
-	uint32_t work_nrecords;
+	/* the background thread owns slots[head..head+queued) (mod NSLOTS) */
+	int threaded, stop;
+	struct slot slots[NSLOTS];
+	unsigned head, queued;
+	int step; /* 0: w->level, else faster_levels[step - 1] */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -83,8 +101,31 @@ struct rrk_writer *rrk_writer_open(int fd, const char *name, int level)
 	return w;
 }
 
+/* A zstd frame that stores src in raw blocks (RFC 8878 3.1.1): any zstd
+ * decoder reads it; making it costs a copy. */
+static size_t store_frame(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	uint8_t *p = dst;
+	const uint32_t magic = 0xFD2FB528u, size = (uint32_t)len;
+	memcpy(p, &magic, 4);
+	p[4] = 0xA0; /* a 4-byte content size, single segment, no checksum */
+	memcpy(p + 5, &size, 4);
+	p += 9;
+	const size_t block_max = 128u << 10;
+	do {
+		size_t n = len < block_max ? len : block_max;
+		uint32_t bh = (uint32_t)(n << 3) | (n == len); /* raw block, last? */
+		memcpy(p, &bh, 3);
+		memcpy(p + 3, src, n);
+		p += 3 + n;
+		src += n;
+		len -= n;
+	} while (len);
+	return (size_t)(p - dst);
+}
+
 /* Hashes, compresses and writes one frame of n records. */
-static int write_frame(struct rrk_writer *w, const uint8_t *raw, size_t len, uint32_t n)
+static int write_frame(struct rrk_writer *w, const uint8_t *raw, size_t len, uint32_t n, int level)
 {
 	rrk_sha256_update(&w->digest, raw, len);
 	size_t bound = ZSTD_compressBound(len);
@@ -97,7 +138,8 @@ static int write_frame(struct rrk_writer *w, const uint8_t *raw, size_t len, uin
 		w->comp = p;
 		w->comp_cap = bound;
 	}
-	size_t c = ZSTD_compressCCtx(w->cctx, w->comp, w->comp_cap, raw, len, w->level);
+	size_t c = level == LEVEL_STORE ? store_frame(w->comp, raw, len)
+				   : ZSTD_compressCCtx(w->cctx, w->comp, w->comp_cap, raw, len, level);
 	if (ZSTD_isError(c)) {
 		set_err(w, "writing trace to %s: zstd: %s", ZSTD_getErrorName(c));
 		return -1;
@@ -125,16 +167,18 @@ static void *worker(void *arg)
 	struct rrk_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->pending && !w->stop)
+		while (!w->queued && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->pending)
+		if (!w->queued)
 			break;
+		struct slot *sl = &w->slots[w->head];
 		pthread_mutex_unlock(&w->mu);
 		int failed = w->failed; /* only this thread sets it meanwhile */
 		if (!failed)
-			write_frame(w, w->work, w->work_len, w->work_nrecords);
+			write_frame(w, sl->buf, sl->len, sl->nrecords, sl->level);
 		pthread_mutex_lock(&w->mu);
-		w->pending = 0;
+		w->head = (w->head + 1) % NSLOTS;
+		w->queued--;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -147,7 +191,7 @@ static void settle(struct rrk_writer *w)
 	if (!w->threaded)
 		return;
 	pthread_mutex_lock(&w->mu);
-	while (w->pending)
+	while (w->queued)
 		pthread_cond_wait(&w->cv, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -159,25 +203,34 @@ static int emit_frame(struct rrk_writer *w)
 	if (w->nrecords == 0)
 		return 0;
 	if (!w->threaded) {
-		if (write_frame(w, w->raw, w->raw_len, w->nrecords) < 0)
+		if (write_frame(w, w->raw, w->raw_len, w->nrecords, w->level) < 0)
 			return -1;
 	} else {
-		settle(w);
-		if (w->failed)
-			return -1;
-		/* hand this frame over, fill the other buffer meanwhile */
-		uint8_t *t = w->work;
-		size_t tc = w->work_cap;
-		w->work = w->raw;
-		w->work_cap = w->raw_cap;
-		w->work_len = w->raw_len;
-		w->work_nrecords = w->nrecords;
+		/* hand this frame over in a free slot, fill that slot's
+		 * old buffer meanwhile; compress faster while the thread is
+		 * behind, better again once it has caught up */
+		pthread_mutex_lock(&w->mu);
+		if (w->queued >= NSLOTS / 2 && w->step < NSTEPS - 1)
+			w->step++;
+		else if (w->queued == 0 && w->step > 0)
+			w->step--;
+		while (w->queued == NSLOTS)
+			pthread_cond_wait(&w->cv, &w->mu);
+		struct slot *sl = &w->slots[(w->head + w->queued) % NSLOTS];
+		sl->level = w->step ? faster_levels[w->step - 1] : w->level;
+		uint8_t *t = sl->buf;
+		size_t tc = sl->cap;
+		sl->buf = w->raw;
+		sl->cap = w->raw_cap;
+		sl->len = w->raw_len;
+		sl->nrecords = w->nrecords;
 		w->raw = t;
 		w->raw_cap = tc;
-		pthread_mutex_lock(&w->mu);
-		w->pending = 1;
+		w->queued++;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
+		if (w->failed)
+			return -1;
 	}
 	w->raw_len = 0;
 	w->nrecords = 0;
@@ -271,8 +324,10 @@ static void stop_worker(struct rrk_writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
 	w->threaded = 0;
-	free(w->work);
-	w->work = NULL;
+	for (int i = 0; i < NSLOTS; i++) {
+		free(w->slots[i].buf);
+		w->slots[i].buf = NULL;
+	}
 }
 
 int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,

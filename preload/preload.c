@@ -33,7 +33,9 @@ static long sys6(long nr, long a, long b, long c, long d, long e, long f)
 
 /* ---- the entry page ---- */
 
-static long page_call(struct rrk_sb_hdr *h, long nr, const long *a)
+/* The call at entry (RRK_SB_ENTRY: buffered; RRK_SB_TRACED: an ordinary
+ * syscall, which stops in rec). */
+static long page_call_at(unsigned long entry, struct rrk_sb_hdr *h, long nr, const long *a)
 {
 	register long r10 __asm__("r10") = a[3];
 	register long r8 __asm__("r8") = a[4];
@@ -42,10 +44,15 @@ static long page_call(struct rrk_sb_hdr *h, long nr, const long *a)
 	long ret;
 	__asm__ volatile("call *%[entry]"
 			 : "=a"(ret), "+r"(r11)
-			 : [entry] "r"(RRK_SB_PAGE + RRK_SB_ENTRY), "a"(nr), "D"(a[0]), "S"(a[1]),
+			 : [entry] "r"(RRK_SB_PAGE + entry), "a"(nr), "D"(a[0]), "S"(a[1]),
 			   "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "memory", "cc");
 	return ret;
+}
+
+static long page_call(struct rrk_sb_hdr *h, long nr, const long *a)
+{
+	return page_call_at(RRK_SB_ENTRY, h, nr, a);
 }
 
 /* ARM or DISARM: they use rdi, rsi, rdx, rax and leave them 0. */
@@ -244,9 +251,9 @@ static void set_bit(uint8_t *map, long fd, int on)
 
 static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e);
 
-/* Whether fd is a regular file (whose reads and writes never wait),
- * learned once with a buffered fstat of the library's own. */
-static int regular_fd(struct rrk_sb_hdr *h, long fd)
+/* Learns, once, with a buffered fstat of the library's own, whether fd
+ * is a regular file or a pipe. Returns 0 when it cannot tell. */
+static int learn_fd(struct rrk_sb_hdr *h, long fd)
 {
 	if (fd < 0 || fd >= 1024)
 		return 0;
@@ -258,9 +265,41 @@ static int regular_fd(struct rrk_sb_hdr *h, long fd)
 		uint32_t mode;
 		memcpy(&mode, st + 24, sizeof mode);
 		set_bit(h->fd_regular, fd, (mode & 0170000) == 0100000);
+		set_bit(h->fd_pipe, fd, (mode & 0170000) == 0010000);
 		set_bit(h->fd_known, fd, 1);
 	}
-	return bit(h->fd_regular, fd);
+	return 1;
+}
+
+/* Whether fd is a regular file (whose reads and writes never wait). */
+static int regular_fd(struct rrk_sb_hdr *h, long fd)
+{
+	return learn_fd(h, fd) && bit(h->fd_regular, fd);
+}
+
+/* A write of more than PIPE_BUF bytes to a pipe, as writes of at most
+ * PIPE_BUF bytes: each is all or nothing without waiting, and one that
+ * would wait becomes an ordinary syscall at once, rather than a call the
+ * desched event interrupts. The kernel does not keep such a write in
+ * one piece either; it returns what was written when a part fails (a
+ * signal, a closed pipe), as the kernel does. */
+static long pipe_write(struct rrk_sb_hdr *h, const long *user, const struct sbent *e)
+{
+	const char *p = (const char *)user[1];
+	unsigned long len = (unsigned long)user[2], done = 0;
+	while (done < len) {
+		unsigned long n = len - done < 4096 ? len - done : 4096;
+		long a[6] = { user[0], (long)(p + done), (long)n, 0, 0, 0 };
+		long r = buffered(h, 1, a, e);
+		if (r == NOT_BUFFERED) /* no room left: an ordinary syscall */
+			r = sys6(1, a[0], a[1], a[2], 0, 0, 0);
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (unsigned long)r;
+		if ((unsigned long)r < n)
+			break;
+	}
+	return (long)done;
 }
 
 /* A buffered call: the entry page runs it (record) or returns what the
@@ -269,6 +308,8 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 {
 	if (e->kind == K_WRITE && (bit(h->out_fds, user[0]) || user[0] >= 1024))
 		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
+	if (nr == 1 && (unsigned long)user[2] > 4096 && learn_fd(h, user[0]) && bit(h->fd_pipe, user[0]))
+		return pipe_write(h, user, e);
 	/* (first: the fstat it may make goes before this call's record) */
 	int regular = e->block == 2 && regular_fd(h, user[0]);
 	uint8_t *recs = (uint8_t *)h + RRK_SB_HDR_SIZE;
@@ -428,7 +469,12 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			ret = -11;
 		retried = ret == -11; /* play answers the attempt EAGAIN again */
 	}
-	if (!nowait || ret == -11) {
+	if (retried) {
+		/* it would wait: an ordinary syscall at once, rather than
+		 * one the desched event interrupts and rec redirects */
+		h->redirected = 1;
+		ret = page_call_at(RRK_SB_TRACED, h, nr, a);
+	} else if (!nowait) {
 		if (may_block)
 			page_desched(h, RRK_SB_ARM);
 		ret = page_call(h, nr, a);

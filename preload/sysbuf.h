@@ -46,10 +46,12 @@ struct rrk_sb_hdr {
 			       * stderr (writes to them are not buffered) */
 	uint8_t scratch[256]; /* rec: room for its injected syscalls' arguments */
 	/* What the library learned of an fd below 1024 (its own fstat):
-	 * known, and a regular file (whose reads and writes never wait).
-	 * rec forgets them all when an fd changes under a traced syscall. */
+	 * known, a regular file (whose reads and writes never wait), a pipe
+	 * (whose writes it makes PIPE_BUF bytes at a time). rec forgets
+	 * them all when an fd changes under a traced syscall. */
 	uint8_t fd_known[128];
 	uint8_t fd_regular[128];
+	uint8_t fd_pipe[128];
 };
 
 /* One buffered syscall. data: what the kernel wrote for it, in the order
