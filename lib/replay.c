@@ -89,6 +89,7 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 		b->total = h.total;
 		b->filled = 0;
 		b->data = rrk_xmalloc(h.total);
+		b->memfd = -1;
 	}
 	if (b->total != h.total)
 		fail("%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
@@ -507,6 +508,61 @@ static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_
 	f->path[n] = 0;
 }
 
+/* Below this, copying a file's bytes in costs less than mapping them. */
+#define MAP_BLOB_MIN (64u << 10)
+
+/* bl's bytes from offset on, at addr (an anonymous mapping of at least
+ * len bytes with prot, just made): mapped from a memory file of play's
+ * when that is worth it and works, so that the program's pages share
+ * play's copy instead of being written in one by one; else copied. The
+ * tracee is stopped where a syscall at insn can be injected. */
+static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
+		     struct blob *bl, uint64_t offset)
+{
+	if (offset >= bl->total)
+		return;
+	uint64_t n = bl->total - offset;
+	if (n > len)
+		n = len;
+	uint64_t maplen = (n + 4095) & ~4095ull; /* the rest of the page reads as zero */
+	if (n >= MAP_BLOB_MIN && !(offset & 4095) && bl->memfd == -1) {
+		int fd = (int)syscall(SYS_memfd_create, "rrk-blob", MFD_CLOEXEC);
+		if (fd >= 0 && rrk_write_all(fd, bl->data, bl->total) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		bl->memfd = fd >= 0 ? fd : -2;
+	}
+	if (n < MAP_BLOB_MIN || (offset & 4095) || bl->memfd < 0) {
+		mem_write(rp, addr, bl->data + offset, n);
+		return;
+	}
+	/* open("/proc/PLAY/fd/N") in the tracee, the path written where the
+	 * mapping goes; then the file's pages over the anonymous ones */
+	char path[64];
+	int plen = snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), bl->memfd) + 1;
+	struct rrk_regs saved;
+	if (tracee_getregs(&rp->cur_t->t, &saved) < 0 ||
+	    tracee_write(&rp->cur_t->t, addr, path, (size_t)plen) < 0) {
+		mem_write(rp, addr, bl->data + offset, n);
+		return;
+	}
+	long fd = inject(rp, insn, SYS_openat, (uint64_t)AT_FDCWD, addr, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long got = fd < 0 ? fd
+			  : inject(rp, insn, SYS_mmap, addr, maplen, (uint64_t)prot, MAP_PRIVATE | MAP_FIXED,
+				   (uint64_t)fd, offset);
+	if (fd >= 0)
+		inject(rp, insn, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0);
+	tracee_setregs(&rp->cur_t->t, &saved);
+	if ((uint64_t)got == addr)
+		return;
+	if (fd >= 0) /* a failed MAP_FIXED may have unmapped the range */
+		fail("cannot map recorded file contents at 0x%llx: %s", (unsigned long long)addr,
+		     strerror((int)-got));
+	bl->memfd = -2; /* (the tracee cannot open it: copy from now on) */
+	mem_write(rp, addr, bl->data + offset, n);
+}
+
 void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
 		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
 		      uint64_t evno)
@@ -554,12 +610,8 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 			if (!bl)
 				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
 				     (unsigned long long)evno);
-			if (mp.offset < bl->total) {
-				uint64_t len = bl->total - mp.offset;
-				if (len > mp.end - mp.start)
-					len = mp.end - mp.start;
-				mem_write(rp, mp.start, bl->data + mp.offset, len);
-			}
+			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, (struct blob *)bl,
+				 mp.offset);
 			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
 		}
 		prev_end = mp.end;
@@ -837,12 +889,8 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		if (!bl)
 			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
-		if (mp->offset < bl->total) {
-			uint64_t n = bl->total - mp->offset;
-			if (n > b->args[1])
-				n = b->args[1];
-			mem_write(rp, (uint64_t)want, bl->data + mp->offset, n);
-		}
+		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], (struct blob *)bl,
+			 mp->offset);
 		const struct rrk_attach *ma = NULL;
 		for (size_t i = 0; i < ev->nattach && !ma; i++)
 			if (ev->attach[i].data == (const uint8_t *)mp)

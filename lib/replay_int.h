@@ -18,6 +18,7 @@ struct blob {
 	uint8_t digest[32];
 	uint64_t total, filled;
 	uint8_t *data;
+	int memfd; /* a memory file with data, for mapping: -1 none yet, -2 none possible */
 };
 
 /* A file the program mapped or executed, by the path it had. */

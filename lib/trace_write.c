@@ -53,6 +53,7 @@ struct rrk_writer {
 	struct slot slots[NSLOTS];
 	unsigned head, queued;
 	int step; /* 0: w->level, else faster_levels[step - 1] */
+	int calm; /* frames handed over in a row to an idle thread */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -207,13 +208,19 @@ static int emit_frame(struct rrk_writer *w)
 			return -1;
 	} else {
 		/* hand this frame over in a free slot, fill that slot's
-		 * old buffer meanwhile; compress faster while the thread is
-		 * behind, better again once it has caught up */
+		 * old buffer meanwhile; compress faster when rec has to wait
+		 * for the thread (a burst such as a program's image fits in
+		 * the slots), better again once it has caught up */
 		pthread_mutex_lock(&w->mu);
-		if (w->queued >= NSLOTS / 2 && w->step < NSTEPS - 1)
+		if (w->queued == NSLOTS && w->step < NSTEPS - 1) {
 			w->step++;
-		else if (w->queued == 0 && w->step > 0)
+			w->calm = 0;
+		} else if (w->queued) {
+			w->calm = 0;
+		} else if (w->step > 0 && ++w->calm >= NSLOTS) {
 			w->step--;
+			w->calm = 0;
+		}
 		while (w->queued == NSLOTS)
 			pthread_cond_wait(&w->cv, &w->mu);
 		struct slot *sl = &w->slots[(w->head + w->queued) % NSLOTS];
