@@ -1589,6 +1589,7 @@ static void read_again(struct replayer *rp)
 	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
 	if (!rp->rd)
 		fail("cannot read %s again", rp->o->trace_name);
+	rrk_reader_hash_background(rp->rd);
 	rp->cur = 1;
 	rp->st_next = fetch(rp, &rp->slot[0]);
 }
@@ -1636,6 +1637,8 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	rp->rd = rrk_reader_open(o->trace_fd, o->trace_name);
 	if (!rp->rd)
 		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
+	/* (before play pins itself to one CPU: the thread may use another) */
+	rrk_reader_hash_background(rp->rd);
 	if (o->tap)
 		rrk_reader_tap(rp->rd, o->tap, o->tap_ctx);
 	rp->cur = 1;

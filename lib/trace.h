@@ -327,6 +327,9 @@ void rrk_reader_tap(struct rrk_reader *r, void (*fn)(void *ctx, const struct rrk
 		    void *ctx);
 /* Running SHA-256 over every record returned so far (decoded bytes). */
 void rrk_reader_digest(struct rrk_reader *r, uint8_t out[32]);
+/* Hashes frames in a second thread (call before the first record). The
+ * digest then covers the records before the one read last, not that one. */
+int rrk_reader_hash_background(struct rrk_reader *r);
 uint64_t rrk_reader_comp_bytes(struct rrk_reader *r); /* bytes read from file */
 uint64_t rrk_reader_raw_bytes(struct rrk_reader *r);  /* decoded record bytes */
 uint64_t rrk_reader_frames(struct rrk_reader *r);

@@ -5,6 +5,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,16 @@ struct rrk_reader {
 	uint64_t last_event;   /* number of the last EVENT returned */
 	uint32_t attach_left;  /* attachment records still owed */
 	ZSTD_DCtx *dctx;
-	struct rrk_sha256 digest;
+	struct rrk_sha256 digest; /* of the records before rec_begin (with bg: of whole frames) */
+	size_t rec_begin;         /* where the record last read starts in raw */
+	/* rrk_reader_hash_background: a thread hashes each frame once the
+	 * next one is read; it owns `hashing` while `pending` is set */
+	int bg, pending, stop;
+	uint8_t *hashing, *spare;
+	size_t hashing_len, spare_cap;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	uint64_t raw_bytes;
 	void (*tap)(void *ctx, const struct rrk_record *rec);
 	void *tap_ctx;
@@ -81,10 +92,83 @@ struct rrk_reader *rrk_reader_open(int fd, const char *name)
 	return r;
 }
 
+static void settle(struct rrk_reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->pending)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void *hasher(void *arg)
+{
+	struct rrk_reader *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->pending && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (!r->pending)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		rrk_sha256_update(&r->digest, r->hashing, r->hashing_len);
+		pthread_mutex_lock(&r->mu);
+		r->pending = 0;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+int rrk_reader_hash_background(struct rrk_reader *r)
+{
+	if (!r || r->bg || r->nrecs)
+		return -1;
+	if (pthread_mutex_init(&r->mu, NULL) || pthread_cond_init(&r->cv, NULL))
+		return -1;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&r->th, NULL, hasher, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -1;
+	r->bg = 1;
+	return 0;
+}
+
+/* The frame read before: to the thread, and its buffer swapped with the
+ * one the thread is done with. */
+static void hand_over(struct rrk_reader *r)
+{
+	settle(r);
+	uint8_t *t = r->spare;
+	size_t tc = r->spare_cap;
+	pthread_mutex_lock(&r->mu);
+	r->hashing = r->raw;
+	r->hashing_len = r->raw_len;
+	r->spare = r->raw;
+	r->spare_cap = r->raw_cap;
+	r->pending = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	r->raw = t;
+	r->raw_cap = tc;
+	r->raw_len = 0;
+}
+
 void rrk_reader_close(struct rrk_reader *r)
 {
 	if (!r)
 		return;
+	if (r->bg) {
+		settle(r);
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->th, NULL);
+		free(r->spare);
+	}
 	ZSTD_freeDCtx(r->dctx);
 	free(r->comp);
 	free(r->raw);
@@ -103,7 +187,11 @@ const char *rrk_reader_error(struct rrk_reader *r)
 
 void rrk_reader_digest(struct rrk_reader *r, uint8_t out[32])
 {
+	if (r->bg)
+		settle(r);
 	struct rrk_sha256 copy = r->digest;
+	if (r->bg)
+		rrk_sha256_update(&copy, r->raw, r->rec_begin);
 	rrk_sha256_final(&copy, out);
 }
 
@@ -274,6 +362,8 @@ static int read_frame(struct rrk_reader *r)
 	if (csz != h.raw_size)
 		return fail(r, RRK_CORRUPT, foff,
 			    "zstd frame content size does not match raw size %u", h.raw_size);
+	if (r->bg && r->raw_len)
+		hand_over(r);
 	if (h.raw_size > r->raw_cap) {
 		uint8_t *p = realloc(r->raw, h.raw_size);
 		if (!p)
@@ -491,6 +581,7 @@ int rrk_read_record(struct rrk_reader *r, struct rrk_record *rec)
 			    "frame %llu: record count %u does not match its data",
 			    (unsigned long long)(r->seq_next - 1), r->rec_index + 1);
 	const uint8_t *whole = r->raw + r->raw_pos;
+	r->rec_begin = r->raw_pos;
 	rec->type = h.type;
 	rec->flags = h.flags;
 	rec->size = h.size;
@@ -499,7 +590,8 @@ int rrk_read_record(struct rrk_reader *r, struct rrk_record *rec)
 	int s = check_record(r, rec);
 	if (s)
 		return s;
-	rrk_sha256_update(&r->digest, whole, sizeof h + h.size);
+	if (!r->bg)
+		rrk_sha256_update(&r->digest, whole, sizeof h + h.size);
 	r->raw_bytes += sizeof h + h.size;
 	r->recs_left--;
 	r->rec_index++;

@@ -258,3 +258,19 @@ tools() {
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == "mktrace: writing trace to stdout: No space left on device" ]]
 }
+
+@test "play checks the end digest of a trace of many frames" {
+	# (play hashes frames in a second thread: the last frame's records
+	# before the end record are added when the end record is checked)
+	timeout 60 bin/rec -o "$T/big.trace" -- sh -c 'head -c 3000000 /dev/urandom | od | tail -1' >/dev/null
+	run timeout 10 bin/tracesum --stats "$T/big.trace"
+	[[ "$output" =~ frames:\ +([0-9]+) ]]
+	[ "${BASH_REMATCH[1]}" -ge 3 ]
+	run timeout 60 bin/play -q "$T/big.trace"
+	[ "$status" -eq 0 ]
+	"$MK" --reframe 1 --bad-digest <"$T/big.trace" >"$T/bad.trace"
+	run timeout 60 bin/play -q "$T/bad.trace"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"digest mismatch"* ]]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+}

@@ -1,10 +1,11 @@
 /* mktrace: writes synthetic rrkit traces for tests.
  *   mktrace [--events N] [--flush N] [--level L] [--blob-size N]
  *           [--no-end] [--unknown-skippable] [--unknown-required] > out.trace
- *   mktrace --reframe LEVEL [--flush N] < in.trace > out.trace
+ *   mktrace --reframe LEVEL [--flush N] [--bad-digest] < in.trace > out.trace
  *   mktrace --set-version V < in.trace > out.trace
  * --flush N ends a frame after every N events (0: only when 1 MiB fills).
- * --reframe rewrites the same records with new framing and compression. */
+ * --reframe rewrites the same records with new framing and compression
+ * (--bad-digest: and an end record whose digest does not match them). */
 #include "trace.h"
 #include "util.h"
 
@@ -16,7 +17,7 @@ static void usage(void)
 {
 	fputs("usage: mktrace [--events N] [--flush N] [--level L] [--blob-size N]\n"
 	      "               [--no-end] [--unknown-skippable] [--unknown-required]\n"
-	      "       mktrace --reframe LEVEL [--flush N]   (stdin to stdout)\n"
+	      "       mktrace --reframe LEVEL [--flush N] [--bad-digest]   (stdin to stdout)\n"
 	      "       mktrace --set-version V               (stdin to stdout)\n",
 	      stderr);
 	exit(2);
@@ -171,7 +172,9 @@ static int generate(long nev, long flush, int level, long blob_size, int no_end,
 	return 0;
 }
 
-static int reframe(int level, long flush)
+/* bad_digest: the end record keeps the digest it had, with one bit
+ * flipped, instead of the one the writer computes. */
+static int reframe(int level, long flush, int bad_digest)
 {
 	struct rrk_reader *r = rrk_reader_open(0, "stdin");
 	struct rrk_writer *w = rrk_writer_open(1, "stdout", level);
@@ -190,6 +193,15 @@ static int reframe(int level, long flush)
 				reason = rrk_xmalloc(l + 1);
 				memcpy(reason, rec.data + sizeof end, l);
 				reason[l] = 0;
+			}
+			if (bad_digest) {
+				end.digest[0] ^= 1;
+				put(w, RRK_REC_END, rec.flags, &end, sizeof end, NULL, 0);
+				if (rrk_writer_flush(w) < 0)
+					rrk_die("%s", rrk_writer_error(w));
+				free(reason);
+				w = NULL;
+				continue;
 			}
 			if (rrk_writer_close(w, &end, reason) < 0)
 				rrk_die("%s", rrk_writer_error(NULL));
@@ -229,7 +241,7 @@ int main(int argc, char **argv)
 	rrk_prog = "mktrace";
 	rrk_fail_status = 2;
 	long nev = 50, flush = 0, blob_size = 3000, refr = -1, ver = -1;
-	int level = 3, no_end = 0, unk_skip = 0, unk_req = 0;
+	int level = 3, no_end = 0, unk_skip = 0, unk_req = 0, bad_digest = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--events"))
@@ -246,6 +258,8 @@ int main(int argc, char **argv)
 			ver = num(argv[++i]);
 		else if (!strcmp(a, "--no-end"))
 			no_end = 1;
+		else if (!strcmp(a, "--bad-digest"))
+			bad_digest = 1;
 		else if (!strcmp(a, "--unknown-skippable"))
 			unk_skip = 1;
 		else if (!strcmp(a, "--unknown-required"))
@@ -258,6 +272,6 @@ int main(int argc, char **argv)
 	if (ver >= 0)
 		return set_version(ver);
 	if (refr >= 0)
-		return reframe((int)refr, flush);
+		return reframe((int)refr, flush, bad_digest);
 	return generate(nev, flush, level, blob_size, no_end, unk_skip, unk_req);
 }
