@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <malloc.h>
 #include <string.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -123,7 +122,7 @@ struct recorder {
 	uint64_t last_flush;
 	struct att *att;
 	size_t natt, catt;
-	void *spare[16]; /* large attachment buffers, kept for the next ones */
+	struct rrk_pool pool; /* for attachments */
 	uint32_t warned_ioctls[64];
 	size_t nwarned;
 	const char *abort_reason;
@@ -165,38 +164,10 @@ static void on_term(int s) { got_term = s; }
 
 /* ---- building events ---- */
 
-/* Large attachment buffers are kept for reuse: a fresh one is a new
- * mapping, faulted in page by page and unmapped again, with a TLB flush
- * on the writer thread's CPU each time. */
-#define SPARE_MIN (16u << 10)
-
-static void *att_buf(struct recorder *r, size_t len)
-{
-	if (len >= SPARE_MIN)
-		for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
-			if (r->spare[i] && malloc_usable_size(r->spare[i]) >= len) {
-				void *p = r->spare[i];
-				r->spare[i] = NULL;
-				return p;
-			}
-	return rrk_xmalloc(len < SPARE_MIN || len > RRK_SB_SIZE ? len : RRK_SB_SIZE);
-}
-
-static void att_free(struct recorder *r, void *p)
-{
-	if (p && malloc_usable_size(p) >= SPARE_MIN)
-		for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
-			if (!r->spare[i]) {
-				r->spare[i] = p;
-				return;
-			}
-	free(p);
-}
-
 static void att_clear(struct recorder *r)
 {
 	for (size_t i = 0; i < r->natt; i++)
-		att_free(r, r->att[i].data);
+		rrk_pool_put(&r->pool, r->att[i].data);
 	r->natt = 0;
 }
 
@@ -257,11 +228,11 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 	const uint64_t chunk = 4u << 20;
 	while (len) {
 		uint64_t n = len < chunk ? len : chunk;
-		uint8_t *buf = att_buf(r, n);
+		uint8_t *buf = rrk_pool_get(&r->pool, n);
 		if (tracee_read(&r->cur->t, addr, buf, n) < 0) {
 			/* Unreadable (e.g. PROT_NONE guard with no pages):
 			 * nothing the program can observe either. */
-			att_free(r, buf);
+			rrk_pool_put(&r->pool, buf);
 			addr += n;
 			len -= n;
 			continue;
@@ -293,7 +264,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 				att_add(r, RRK_REC_MEM, &m, sizeof m, d, j - i);
 				i = j;
 			}
-			att_free(r, buf);
+			rrk_pool_put(&r->pool, buf);
 		}
 		addr += n;
 		len -= n;
@@ -955,7 +926,7 @@ static void sb_take(struct recorder *r, struct rtask *t)
 	t->sb_stash_data = NULL;
 	t->sb_stash_len = 0;
 	if (len) {
-		uint8_t *data = att_buf(r, len);
+		uint8_t *data = rrk_pool_get(&r->pool, len);
 		long n = -1;
 		if (tracee_read(&t->t, t->sb + RRK_SB_HDR_SIZE + t->sb_flushed, data, len) == 0) {
 			/* (the library keeps its fd types itself across these) */
@@ -964,7 +935,7 @@ static void sb_take(struct recorder *r, struct rtask *t)
 			r->fds_changed = changed;
 		}
 		if (n < 0) {
-			att_free(r, data);
+			rrk_pool_put(&r->pool, data);
 			goto corrupt;
 		}
 		t->sb_stash.count = (uint32_t)n;
@@ -2206,7 +2177,6 @@ done:
 	rrk_blobs_free(&r->blobs);
 	free(r->shmaps);
 	free(r->sbmaps);
-	for (size_t i = 0; i < sizeof r->spare / sizeof r->spare[0]; i++)
-		free(r->spare[i]);
+	rrk_pool_free(&r->pool);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -609,39 +608,12 @@ void rrk_reader_tap(struct rrk_reader *r, void (*fn)(void *ctx, const struct rrk
 	r->tap_ctx = ctx;
 }
 
-/* Large attachment buffers are kept for the next events: a fresh one is
- * a new mapping, faulted in and unmapped again (with a TLB flush on every
- * CPU the process's threads run on). Events are read by one thread. */
-#define SPARE_MIN (16u << 10)
-static void *spare[16];
-
-static void *attach_alloc(size_t n)
-{
-	if (n >= SPARE_MIN)
-		for (size_t i = 0; i < sizeof spare / sizeof spare[0]; i++)
-			if (spare[i] && malloc_usable_size(spare[i]) >= n) {
-				void *p = spare[i];
-				spare[i] = NULL;
-				return p;
-			}
-	return malloc(n ? n : 1);
-}
-
-static void attach_free(void *p)
-{
-	if (p && malloc_usable_size(p) >= SPARE_MIN)
-		for (size_t i = 0; i < sizeof spare / sizeof spare[0]; i++)
-			if (!spare[i]) {
-				spare[i] = p;
-				return;
-			}
-	free(p);
-}
+static struct rrk_pool attach_pool; /* (events are read by one thread) */
 
 static void clear_attach(struct rrk_ev *ev)
 {
 	for (size_t i = 0; i < ev->nattach; i++)
-		attach_free(ev->attach[i].data);
+		rrk_pool_put(&attach_pool, ev->attach[i].data);
 	ev->nattach = 0;
 }
 
@@ -739,9 +711,7 @@ attachments:;
 					return fail(r, RRK_IOERR, r->off, "out of memory");
 				ev->attach = a;
 			}
-			uint8_t *d = attach_alloc(rec.size);
-			if (!d)
-				return fail(r, RRK_IOERR, r->off, "out of memory");
+			uint8_t *d = rrk_pool_get(&attach_pool, rec.size);
 			memcpy(d, rec.data, rec.size);
 			ev->attach[ev->nattach].type = rec.type;
 			ev->attach[ev->nattach].size = rec.size;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -119,4 +120,38 @@ uint64_t rrk_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#define POOL_MIN (16u << 10)
+#define POOL_SIZE (1u << 20)
+
+void *rrk_pool_get(struct rrk_pool *p, size_t n)
+{
+	if (n >= POOL_MIN)
+		for (size_t i = 0; i < sizeof p->spare / sizeof p->spare[0]; i++)
+			if (p->spare[i] && malloc_usable_size(p->spare[i]) >= n) {
+				void *b = p->spare[i];
+				p->spare[i] = NULL;
+				return b;
+			}
+	return rrk_xmalloc(n < POOL_MIN || n > POOL_SIZE ? (n ? n : 1) : POOL_SIZE);
+}
+
+void rrk_pool_put(struct rrk_pool *p, void *buf)
+{
+	if (buf && malloc_usable_size(buf) >= POOL_MIN)
+		for (size_t i = 0; i < sizeof p->spare / sizeof p->spare[0]; i++)
+			if (!p->spare[i]) {
+				p->spare[i] = buf;
+				return;
+			}
+	free(buf);
+}
+
+void rrk_pool_free(struct rrk_pool *p)
+{
+	for (size_t i = 0; i < sizeof p->spare / sizeof p->spare[0]; i++) {
+		free(p->spare[i]);
+		p->spare[i] = NULL;
+	}
 }

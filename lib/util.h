@@ -29,4 +29,15 @@ int rrk_seekable(int fd, const char *name);
 /* The same file once more, with an offset of its own. */
 int rrk_reopen(int fd, const char *name);
 
+/* Buffers of 16 KiB or more kept for reuse (allocated at 1 MiB when
+ * smaller): a fresh one is a new mapping, faulted in page by page and
+ * unmapped again, with a TLB flush on every CPU the process's other
+ * threads run on. One thread per pool. */
+struct rrk_pool {
+	void *spare[16];
+};
+void *rrk_pool_get(struct rrk_pool *p, size_t n); /* exits when out of memory */
+void rrk_pool_put(struct rrk_pool *p, void *buf);  /* any malloc'd buf, or NULL */
+void rrk_pool_free(struct rrk_pool *p);
+
 #endif
