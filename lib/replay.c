@@ -196,7 +196,7 @@ static int advance(struct replayer *rp)
 	return 0;
 }
 
-const struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *d)
+struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *d)
 {
 	for (size_t i = 0; i < rp->nblobs; i++)
 		if (!memcmp(rp->blobs[i].digest, d, 32))
@@ -525,7 +525,8 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	if (n > len)
 		n = len;
 	uint64_t maplen = (n + 4095) & ~4095ull; /* the rest of the page reads as zero */
-	if (n >= MAP_BLOB_MIN && !(offset & 4095) && bl->memfd == -1) {
+	int worth = n >= MAP_BLOB_MIN && !(offset & 4095);
+	if (worth && bl->memfd == -1) {
 		int fd = (int)syscall(SYS_memfd_create, "rrk-blob", MFD_CLOEXEC);
 		if (fd >= 0 && rrk_write_all(fd, bl->data, bl->total) < 0) {
 			close(fd);
@@ -533,7 +534,7 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 		}
 		bl->memfd = fd >= 0 ? fd : -2;
 	}
-	if (n < MAP_BLOB_MIN || (offset & 4095) || bl->memfd < 0) {
+	if (!worth || bl->memfd < 0) {
 		mem_write(rp, addr, bl->data + offset, n);
 		return;
 	}
@@ -606,12 +607,11 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
 			     strerror((int)-r));
 		if (mp.flags & RRK_MAP_FILE) {
-			const struct blob *bl = rrk_rp_blob(rp, mp.digest);
+			struct blob *bl = rrk_rp_blob(rp, mp.digest);
 			if (!bl)
 				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
 				     (unsigned long long)evno);
-			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, (struct blob *)bl,
-				 mp.offset);
+			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset);
 			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
 		}
 		prev_end = mp.end;
@@ -885,12 +885,11 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		diverge(rp, msg, NULL, NULL);
 	}
 	if (mp && (mp->flags & RRK_MAP_FILE)) {
-		const struct blob *bl = rrk_rp_blob(rp, mp->digest);
+		struct blob *bl = rrk_rp_blob(rp, mp->digest);
 		if (!bl)
 			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
-		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], (struct blob *)bl,
-			 mp->offset);
+		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], bl, mp->offset);
 		const struct rrk_attach *ma = NULL;
 		for (size_t i = 0; i < ev->nattach && !ma; i++)
 			if (ev->attach[i].data == (const uint8_t *)mp)

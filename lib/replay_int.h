@@ -167,7 +167,7 @@ void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf);
 void rrk_rp_begin(struct replayer *rp, const struct replay_options *o);
 struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig);
 struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid);
-const struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *digest);
+struct blob *rrk_rp_blob(struct replayer *rp, const uint8_t *digest);
 int rrk_rp_end_status(struct replayer *rp);
 /* Reads the trace again from its start up to event when, made current. */
 void rrk_rp_rewind(struct replayer *rp, uint64_t when);

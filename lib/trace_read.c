@@ -42,10 +42,10 @@ struct rrk_reader {
 	struct rrk_sha256 digest; /* of the records before rec_begin (with bg: of whole frames) */
 	size_t rec_begin;         /* where the record last read starts in raw */
 	/* rrk_reader_hash_background: a thread hashes each frame once the
-	 * next one is read; it owns `hashing` while `pending` is set */
+	 * next one is read; it owns `spare` (that frame) while `pending` is set */
 	int bg, pending, stop;
-	uint8_t *hashing, *spare;
-	size_t hashing_len, spare_cap;
+	uint8_t *spare;
+	size_t spare_len, spare_cap;
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -110,7 +110,7 @@ static void *hasher(void *arg)
 		if (!r->pending)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		rrk_sha256_update(&r->digest, r->hashing, r->hashing_len);
+		rrk_sha256_update(&r->digest, r->spare, r->spare_len);
 		pthread_mutex_lock(&r->mu);
 		r->pending = 0;
 		pthread_cond_broadcast(&r->cv);
@@ -144,9 +144,8 @@ static void hand_over(struct rrk_reader *r)
 	uint8_t *t = r->spare;
 	size_t tc = r->spare_cap;
 	pthread_mutex_lock(&r->mu);
-	r->hashing = r->raw;
-	r->hashing_len = r->raw_len;
 	r->spare = r->raw;
+	r->spare_len = r->raw_len;
 	r->spare_cap = r->raw_cap;
 	r->pending = 1;
 	pthread_cond_broadcast(&r->cv);
