@@ -80,6 +80,7 @@ struct rtask {
 	int in_syscall;      /* between seccomp and exit stops */
 	int entered;         /* an ENTER event was written for this syscall */
 	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
+	int idle_status;     /* the stop that cut sb_run_idle short */
 	int resend_sig;      /* a signal re-sent after a string instruction */
 	uint8_t resend_info[128];
 	uint64_t run_start;  /* when it was last resumed */
@@ -1143,8 +1144,27 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 			rc = sb_redirect(r, t, g) ? 1 : 2; /* else: out, as far as play goes */
 			break;
 		}
-		if (st.kind != STOP_SIGNAL)
+		if (st.kind == STOP_SECCOMP) {
+			/* the library gave up waiting without the kernel and
+			 * makes the call traced, still busy: back to just before
+			 * that syscall instruction, where it stops again, now
+			 * an ordinary traced call */
+			tracee_getregs(&t->t, g);
+			g->rip -= 2;
+			g->rax = g->orig_rax;
+			g->orig_rax = (uint64_t)-1;
+			tracee_setregs(&t->t, g);
+			rc = 1;
 			break;
+		}
+		if (st.kind == STOP_EXIT_EVENT) {
+			rc = 2; /* killed with its group: nothing to finish */
+			break;
+		}
+		if (st.kind != STOP_SIGNAL) {
+			t->idle_status = st.status;
+			break;
+		}
 		tracee_getregs(&t->t, g);
 		if (st.sig == SIGTRAP) {
 			if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) == 0 && !busy) {
@@ -1179,8 +1199,8 @@ static int sb_settle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 		return 1;
 	int idle = t->sb ? sb_run_idle(r, t, g) : 0;
 	if (idle < 0)
-		stop_recording(r, "task %d stopped unexpectedly while rec let it finish a buffered syscall",
-			       (int)t->t.tid);
+		stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec let it finish a buffered syscall",
+			       (int)t->t.tid, t->idle_status);
 	return idle;
 }
 
