@@ -1087,6 +1087,28 @@ static void sb_grab_desched(struct rtask *t, int fd)
 	t->sb_desched = mine;
 }
 
+/* A pipe that filled up (the library's write without waiting failed and
+ * it now waits in an ordinary write) is made PIPE_WIDE bytes long, once:
+ * recorded, the writer and the reader take turns on one CPU, and each
+ * turn costs stops; a wider pipe means fewer turns. A size the program
+ * chose is kept. All a program can see is what F_GETPIPE_SZ answers
+ * (design.md). */
+#define PIPE_WIDE (256 * 1024)
+static void widen_full_pipe(struct rtask *t, int fd)
+{
+	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
+	if (pidfd < 0)
+		return;
+	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+	close(pidfd);
+	if (mine < 0)
+		return;
+	struct stat sb;
+	if (fstat(mine, &sb) == 0 && S_ISFIFO(sb.st_mode) && fcntl(mine, F_GETPIPE_SZ) == 16 * 4096)
+		fcntl(mine, F_SETPIPE_SZ, PIPE_WIDE); /* over the user's limit: stays */
+	close(mine);
+}
+
 /* t stopped inside a buffered syscall the kernel interrupted (it would
  * have waited): it becomes an ordinary syscall, made again at
  * RRK_SB_TRACED, which stops at its entry like any other, so that the
@@ -1370,6 +1392,8 @@ static void syscall_entry(struct recorder *r)
 	}
 	/* what the library logged before this call comes before it */
 	sb_take(r, t);
+	if (nr == SYS_write && t->sb && g.rip == RRK_SB_PAGE + RRK_SB_TRACED + 2)
+		widen_full_pipe(t, (int)a[0]);
 	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
 		stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
 			       (unsigned long long)nr, (unsigned long long)r->nevents + 1);

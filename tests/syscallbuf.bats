@@ -56,6 +56,21 @@ buffered() {
 	record_replay 0 "$P/threads_pc"
 }
 
+@test "syscall buffer: a pipe that fills up is widened to 256 KiB; a size the program chose is kept" {
+	"$P/pipe_fill" >"$BATS_TEST_TMPDIR/native"
+	grep -q '^pipe sizes 65536 and 8192$' "$BATS_TEST_TMPDIR/native"
+	record_replay 0 "$P/pipe_fill"
+	grep -q '^pipe sizes 262144 and 8192$' "$OUT1"
+	grep -q '^child read 4194304 and 1048576 bytes$' "$OUT2"
+	# every write that filled the pipe was one stop: fewer than with 64 KiB
+	local waited
+	waited=$("$ROOT/bin/tracecat" "$T" | grep -c ' syscall write(4, .*\[enter\]$' || true)
+	echo "writes that waited: $waited"
+	[ "$waited" -le 24 ]
+	REC_OPTS=--no-syscallbuf record_replay 0 "$P/pipe_fill"
+	grep -q '^pipe sizes 65536 and 8192$' "$OUT1"
+}
+
 @test "syscall buffer: poll and recvmsg (with a passed fd), which write in place" {
 	record_replay 0 "$P/sysbuf_poll"
 	grep -q '^poll 1 revents 0x1; recvmsg 9: "mess" + "age 2" with an fd$' "$OUT1"
