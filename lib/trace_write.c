@@ -54,6 +54,7 @@ struct rrk_writer {
 	unsigned head, queued;
 	int step; /* 0: w->level, else faster_levels[step - 1] */
 	int calm; /* frames handed over in a row to an idle thread */
+	int patience; /* calm frames before compressing better again */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -213,11 +214,16 @@ static int emit_frame(struct rrk_writer *w)
 		 * the slots), better again once it has caught up */
 		pthread_mutex_lock(&w->mu);
 		if (w->queued == NSLOTS && w->step < NSTEPS - 1) {
+			/* each time the thread falls behind, it waits twice
+			 * as long before it tries the better level again: a
+			 * steady stream settles at the level it keeps up with */
 			w->step++;
 			w->calm = 0;
+			if (w->patience < 256)
+				w->patience *= 2;
 		} else if (w->queued) {
 			w->calm = 0;
-		} else if (w->step > 0 && ++w->calm >= NSLOTS) {
+		} else if (w->step > 0 && ++w->calm >= w->patience) {
 			w->step--;
 			w->calm = 0;
 		}
@@ -260,6 +266,7 @@ int rrk_writer_background(struct rrk_writer *w, int avoid_cpu)
 	if (rc)
 		return -1;
 	w->threaded = 1;
+	w->patience = NSLOTS / 2; /* doubled at the first fall behind */
 	/* on another CPU than the caller, which may be pinned to one */
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;

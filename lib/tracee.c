@@ -105,6 +105,18 @@ int tracee_setregs(struct tracee *t, const struct rrk_regs *r)
 int tracee_read(struct tracee *t, uint64_t addr, void *buf, size_t len)
 {
 	char *p = buf;
+	if (len >= 4096) {
+		/* one copy, where /proc/PID/mem copies through a page of its
+		 * own; it cannot force its way into unreadable pages, which
+		 * the loop below then reads */
+		struct iovec mine = { p, len }, theirs = { (void *)(uintptr_t)addr, len };
+		ssize_t n = process_vm_readv(t->tid, &mine, 1, &theirs, 1, 0);
+		if (n > 0) {
+			p += n;
+			addr += (uint64_t)n;
+			len -= (size_t)n;
+		}
+	}
 	while (len) {
 		ssize_t n = pread(t->memfd, p, len, (off_t)addr);
 		if (n <= 0) {
