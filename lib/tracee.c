@@ -190,11 +190,17 @@ long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 	r.r8 = a4;
 	r.r9 = a5;
 	struct rrk_regs want = r;
+	/* From a syscall's seccomp or exit stop, whose result is settled,
+	 * and where the filter traps insn, the first stop can be the
+	 * seccomp stop: no entry stop before it. (An event stop inside a
+	 * syscall, exec or clone, still gets its result written after it.) */
+	int op = insn < RRK_SB_PAGE || insn >= RRK_SB_PAGE + RRK_SB_UNTRACED_LEN ? tracee_syscall_op(t) : -1;
+	int first_cont = op == SYSCALL_OP_SECCOMP || op == SYSCALL_OP_EXIT;
 	if (tracee_setregs(t, &r) < 0)
 		return -1;
 	for (int guard = 0; guard < 16; guard++) {
 		struct stop st;
-		if (tracee_syscall(t, 0) < 0)
+		if ((first_cont && !guard ? tracee_cont(t, 0) : tracee_syscall(t, 0)) < 0)
 			return -1;
 		while (tracee_wait(t, &st) < 0)
 			if (errno != EINTR)
