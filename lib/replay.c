@@ -511,13 +511,29 @@ static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_
 /* Below this, copying a file's bytes in costs less than mapping them. */
 #define MAP_BLOB_MIN (64u << 10)
 
+/* The memory file of a blob the tracee has open while play builds an
+ * image, for the file's next segment. */
+struct open_blob {
+	struct blob *bl;
+	long fd;
+};
+
+static void close_blob(struct replayer *rp, uint64_t insn, struct open_blob *ob)
+{
+	if (ob->fd >= 0)
+		inject(rp, insn, SYS_close, (uint64_t)ob->fd, 0, 0, 0, 0, 0);
+	ob->bl = NULL;
+	ob->fd = -1;
+}
+
 /* bl's bytes from offset on, at addr (an anonymous mapping of at least
  * len bytes with prot, just made): mapped from a memory file of play's
  * when that is worth it and works, so that the program's pages share
  * play's copy instead of being written in one by one; else copied. The
- * tracee is stopped where a syscall at insn can be injected. */
+ * tracee is stopped where a syscall at insn can be injected. With ob,
+ * the file stays open in the tracee for the caller to close. */
 static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
-		     struct blob *bl, uint64_t offset)
+		     struct blob *bl, uint64_t offset, struct open_blob *ob)
 {
 	if (offset >= bl->total)
 		return;
@@ -540,20 +556,31 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	}
 	/* open("/proc/PLAY/fd/N") in the tracee, the path written where the
 	 * mapping goes; then the file's pages over the anonymous ones */
-	char path[64];
-	int plen = snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), bl->memfd) + 1;
 	struct rrk_regs saved;
-	if (tracee_getregs(&rp->cur_t->t, &saved) < 0 ||
-	    tracee_write(&rp->cur_t->t, addr, path, (size_t)plen) < 0) {
+	if (tracee_getregs(&rp->cur_t->t, &saved) < 0) {
 		mem_write(rp, addr, bl->data + offset, n);
 		return;
 	}
-	long fd = inject(rp, insn, SYS_openat, (uint64_t)AT_FDCWD, addr, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long fd = ob && ob->bl == bl ? ob->fd : -1;
+	if (fd < 0) {
+		if (ob)
+			close_blob(rp, insn, ob);
+		char path[64];
+		int plen = snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), bl->memfd) + 1;
+		fd = tracee_write(&rp->cur_t->t, addr, path, (size_t)plen) < 0
+			     ? -EFAULT
+			     : inject(rp, insn, SYS_openat, (uint64_t)AT_FDCWD, addr, O_RDONLY | O_CLOEXEC, 0,
+				      0, 0);
+	}
 	long got = fd < 0 ? fd
 			  : inject(rp, insn, SYS_mmap, addr, maplen, (uint64_t)prot, MAP_PRIVATE | MAP_FIXED,
 				   (uint64_t)fd, offset);
-	if (fd >= 0)
+	if (fd >= 0 && ob) {
+		ob->bl = bl;
+		ob->fd = fd;
+	} else if (fd >= 0) {
 		inject(rp, insn, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0);
+	}
 	tracee_setregs(&rp->cur_t->t, &saved);
 	if ((uint64_t)got == addr)
 		return;
@@ -569,6 +596,7 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 		      uint64_t evno)
 {
 	uint64_t prev_end = 0;
+	struct open_blob ob = { NULL, -1 };
 	for (size_t i = 0; i < n; i++) {
 		const struct rrk_attach *a = &att[i];
 		if (a->type == RRK_REC_MEM) {
@@ -611,11 +639,12 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 			if (!bl)
 				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
 				     (unsigned long long)evno);
-			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset);
+			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset, &ob);
 			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
 		}
 		prev_end = mp.end;
 	}
+	close_blob(rp, insn, &ob);
 }
 
 /* What a debugger asks about a new image: the executable's path, the
@@ -889,7 +918,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		if (!bl)
 			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
-		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], bl, mp->offset);
+		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], bl, mp->offset, NULL);
 		const struct rrk_attach *ma = NULL;
 		for (size_t i = 0; i < ev->nattach && !ma; i++)
 			if (ev->attach[i].data == (const uint8_t *)mp)
