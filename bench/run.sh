@@ -9,7 +9,7 @@
 # loop of 1,000,000 instructions. Nothing here asserts on timings.
 #
 # Environment:
-#   BENCH_RUNS=N        runs per workload (default 5); slow rows run at most
+#   BENCH_RUNS=N        runs per workload (default 9); slow rows run at most
 #                       their cap (see the runs column) unless
 #   BENCH_UNCAPPED=1    is set
 #   BENCH_ONLY=a,b      run only these rows (names as in the table; "gdb" for
@@ -30,7 +30,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-9}
 uncapped=${BENCH_UNCAPPED:-0}
 only=${BENCH_ONLY:-}
 gdb_iters=${BENCH_GDB_ITERS:-250000}
@@ -399,9 +399,9 @@ make_clean() { make -s -C "$proj" clean >/dev/null 2>&1; }
 # shellcheck disable=SC2016 # $i is the inner shell's
 py_loop='i=0; while [ "$i" -lt 50 ]; do /usr/bin/python3 -c pass; i=$((i + 1)); done'
 
-bench_row cpu-compress 5 : bench/bin/cpu_compress
+bench_row cpu-compress 9 : bench/bin/cpu_compress
 bench_row syscall-heavy 1 : bench/bin/syscall_heavy
-bench_row tar-usr-include 3 : sh -c 'tar cf - /usr/include | wc -c'
+bench_row tar-usr-include 5 : sh -c 'tar cf - /usr/include | wc -c'
 bench_row find-usr-h 3 : sh -c "find /usr -name '*.h' | wc -l"
 bench_row make-j2-50-files 3 make_clean make -s -C "$proj" -j2
 bench_row python3-x50 5 : sh -c "$py_loop"
@@ -587,7 +587,7 @@ EOF
 
 ## Workloads under each tool
 
-Median of the runs shown (default BENCH_RUNS=5; rows that are slow under
+Median of the runs shown (default BENCH_RUNS=9; rows that are slow under
 ptrace run fewer times by default, see the notes). For every run the
 workload ran natively, under \`rec\`, replayed by \`play\`, under
 \`rec --no-syscallbuf\` and under \`strace -f\`, in that order, so that
