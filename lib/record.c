@@ -80,7 +80,6 @@ struct rtask {
 	int in_syscall;      /* between seccomp and exit stops */
 	int entered;         /* an ENTER event was written for this syscall */
 	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
-	int idle_status;     /* the stop that cut sb_run_idle short */
 	int resend_sig;      /* a signal re-sent after a string instruction */
 	uint8_t resend_info[128];
 	uint64_t run_start;  /* when it was last resumed */
@@ -1068,6 +1067,17 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 	return 0;
 }
 
+/* rec's own copy of t's fd (the same open file), or -1. */
+static int task_fd_copy(struct rtask *t, int fd)
+{
+	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
+	if (pidfd < 0)
+		return -1;
+	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+	close(pidfd);
+	return mine;
+}
+
 /* rec's own copy of t's desched event (fd in t), to switch it off when
  * it fires: the stop it causes would fire it again. */
 static void sb_grab_desched(struct rtask *t, int fd)
@@ -1077,11 +1087,7 @@ static void sb_grab_desched(struct rtask *t, int fd)
 	t->sb_desched = -1;
 	if (fd < 0)
 		return;
-	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
-	if (pidfd < 0)
-		return;
-	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
-	close(pidfd);
+	int mine = task_fd_copy(t, fd);
 	if (mine >= 0)
 		fcntl(mine, F_SETFD, FD_CLOEXEC);
 	t->sb_desched = mine;
@@ -1096,11 +1102,7 @@ static void sb_grab_desched(struct rtask *t, int fd)
 #define PIPE_WIDE (256 * 1024)
 static void widen_full_pipe(struct rtask *t, int fd)
 {
-	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
-	if (pidfd < 0)
-		return;
-	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
-	close(pidfd);
+	int mine = task_fd_copy(t, fd);
 	if (mine < 0)
 		return;
 	struct stat sb;
@@ -1183,10 +1185,8 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 			rc = 2; /* killed with its group: nothing to finish */
 			break;
 		}
-		if (st.kind != STOP_SIGNAL) {
-			t->idle_status = st.status;
+		if (st.kind != STOP_SIGNAL)
 			break;
-		}
 		tracee_getregs(&t->t, g);
 		if (st.sig == SIGTRAP) {
 			if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) == 0 && !busy) {
@@ -1222,7 +1222,7 @@ static int sb_settle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 	int idle = t->sb ? sb_run_idle(r, t, g) : 0;
 	if (idle < 0)
 		stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec let it finish a buffered syscall",
-			       (int)t->t.tid, t->idle_status);
+			       (int)t->t.tid, t->t.status);
 	return idle;
 }
 
