@@ -14,6 +14,10 @@
 /* The legacy FXSAVE area up to xmm15; the tail is padding and software
  * bytes that say nothing about the program. */
 #define FP_COMPARE 416
+/* How much of the stack below the red zone is left out of a point's
+ * memory: a thread's stack, bounded in case rsp is in a mapping that
+ * holds more than a stack. */
+#define DEAD_STACK (256u << 10)
 
 const struct point_range *rrk_point_skip;
 size_t rrk_point_nskip;
@@ -22,13 +26,37 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 		      size_t *n)
 {
 	struct mapping *m;
+	struct user_regs_struct ur;
 	memset(p, 0, sizeof p[0]);
-	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, p->fpregs) < 0)
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, p->fpregs) < 0 ||
+	    ptrace(PTRACE_GETREGS, t->tid, 0, &ur) < 0)
 		return -1;
 	long nm = rrk_read_maps(t->tid, &m);
 	if (nm < 0)
 		return -1;
-	struct point_range *r = rrk_xmalloc((size_t)(nm + rrk_point_nskip + 1) * sizeof *r);
+	/* The ranges to skip, plus the dead stack below the red zone: the
+	 * kernel and rrkit's own code (the library's frames around a
+	 * buffered call, whose page differs in replay) leave different
+	 * bytes there, and no program may read them (doc/design.md). */
+	struct point_range *skip = rrk_xmalloc((rrk_point_nskip + 1) * sizeof *skip);
+	size_t nskip = 0;
+	struct point_range dead = { 0, 0 };
+	for (long i = 0; i < nm; i++)
+		if (ur.rsp > m[i].start && ur.rsp <= m[i].end && !m[i].shared &&
+		    (!strcmp(m[i].name, "[stack]") || !m[i].name[0]) && ur.rsp - 128 > m[i].start) {
+			dead.end = ur.rsp - 128;
+			dead.start = dead.end - m[i].start > DEAD_STACK ? dead.end - DEAD_STACK : m[i].start;
+		}
+	for (size_t j = 0; j < rrk_point_nskip; j++) {
+		if (dead.end > dead.start && dead.start < rrk_point_skip[j].start) {
+			skip[nskip++] = dead;
+			dead.end = dead.start;
+		}
+		skip[nskip++] = rrk_point_skip[j];
+	}
+	if (dead.end > dead.start)
+		skip[nskip++] = dead;
+	struct point_range *r = rrk_xmalloc((size_t)(nm + nskip + 1) * sizeof *r);
 	size_t k = 0;
 	for (long i = 0; i < nm; i++) {
 		/* What the program can change and read back; the vDSO's
@@ -37,8 +65,8 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 			continue;
 		/* less the ranges to skip (sorted, disjoint) */
 		uint64_t a = m[i].start;
-		for (size_t j = 0; j < rrk_point_nskip && a < m[i].end; j++) {
-			const struct point_range *x = &rrk_point_skip[j];
+		for (size_t j = 0; j < nskip && a < m[i].end; j++) {
+			const struct point_range *x = &skip[j];
 			if (x->end <= a || x->start >= m[i].end)
 				continue;
 			if (x->start > a)
@@ -49,6 +77,7 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 			r[k++] = (struct point_range){ a, m[i].end };
 	}
 	free(m);
+	free(skip);
 	p->nranges = (uint32_t)k;
 	p->digest = rrk_mem_digest(t, r, k);
 	*ranges = r;

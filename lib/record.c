@@ -102,6 +102,8 @@ struct rtask {
 	int sb_stashed;
 	int sb_desched;      /* rec's copy of its desched event, or -1 */
 	int sb_deferred_sig; /* came during a redirected call: sent at its entry */
+	uint64_t sb_deferred_more; /* other signals held with it (bit N-1: N) */
+	uint64_t sb_lib_lo, sb_lib_hi; /* the library's code (from rrk_sbinit) */
 	int out_wait;        /* parked at the entry of a write to the output */
 	uint8_t sb_deferred_info[128];
 	struct rtask *next;
@@ -185,6 +187,18 @@ static struct att *att_add(struct recorder *r, unsigned type, const void *head,
 	return a;
 }
 
+/* Whether st is the stop of a preemption rec asked for earlier
+ * (PTRACE_INTERRUPT) that arrived while rec ran t for another reason: the
+ * preemption is dropped, and maybe_preempt asks again later. */
+static int stale_interrupt(struct rtask *t, const struct stop *st)
+{
+	if (st->kind != STOP_OTHER_EVENT || (st->status >> 16) != PTRACE_EVENT_STOP ||
+	    st->sig != SIGTRAP || !t->interrupted)
+		return 0;
+	t->interrupted = 0;
+	return 1;
+}
+
 /* Sends t again the signals in held (bit N-1 for signal N) that came while
  * rec stepped it somewhere, except skip. */
 static void resend_held(struct rtask *t, uint64_t held, int skip)
@@ -202,6 +216,18 @@ static void send_deferred(struct rtask *t)
 	memcpy(t->resend_info, t->sb_deferred_info, sizeof t->resend_info);
 	t->sb_deferred_sig = 0;
 	syscall(SYS_tgkill, t->pid, t->t.tid, t->resend_sig);
+	resend_held(t, t->sb_deferred_more, t->resend_sig);
+	t->sb_deferred_more = 0;
+}
+
+/* Whether t's rip is in the preload library's code or its entry page:
+ * no place for an execution point, since the library's state there (its
+ * frames, what it read from the buffer) need not be the same in replay,
+ * where the page differs. */
+static int in_library(const struct rtask *t, uint64_t rip)
+{
+	return t->sb && ((rip >= t->sb_lib_lo && rip < t->sb_lib_hi) ||
+			 (rip >= RRK_SB_PAGE && rip < RRK_SB_PAGE + 4096));
 }
 
 static void kill_tasks(struct recorder *r)
@@ -635,6 +661,8 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 		while (tracee_wait(&t->t, st) < 0)
 			if (errno != EINTR)
 				rrk_die("waiting for task %d: %s", (int)t->t.tid, strerror(errno));
+		if (stale_interrupt(t, st))
+			continue;
 		if (st->kind != STOP_SIGNAL || st->sig == SIGTRAP)
 			break;
 		siginfo_t si;
@@ -665,10 +693,11 @@ static void record_sched(struct recorder *r)
 	tracee_getregs(&t->t, &g);
 	t->interrupted = 0;
 	int idle = sb_settle(r, t, &g);
-	if (idle == 1 || idle == 2) {
+	if (idle == 1 || idle == 2 || (idle == 0 && in_library(t, g.rip))) {
 		/* waiting in a buffered call: it stops at that call's entry
-		 * next, where the others get their turn; or it was in one:
-		 * not a point play can find, the next turn comes later */
+		 * next, where the others get their turn; or it was in one,
+		 * or in the library: not a point play can find, the next
+		 * turn comes later */
 		resume_cur(r, 0);
 		return;
 	}
@@ -741,6 +770,8 @@ static void record_clone(struct recorder *r, unsigned ev)
 	 * fork or vfork child goes on with the parent's (a copy, or the
 	 * same memory), and a fork child needs its own desched event. */
 	c->sb = (flags & CLONE_SETTLS) ? 0 : p->sb;
+	c->sb_lib_lo = p->sb_lib_lo;
+	c->sb_lib_hi = p->sb_lib_hi;
 	c->sb_flushed = 0;
 	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
 	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
@@ -1053,6 +1084,17 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 	t->sb = a[0];
 	t->sb_flushed = 0;
 	sb_map_add(r, t->pid, t->sb);
+	/* the library makes this call from its own code */
+	struct mapping *mp;
+	long nm = rrk_read_maps(t->t.tid, &mp);
+	t->sb_lib_lo = t->sb_lib_hi = 0;
+	for (long i = 0; i < nm; i++)
+		if (t->entry.rip >= mp[i].start && t->entry.rip < mp[i].end) {
+			t->sb_lib_lo = mp[i].start;
+			t->sb_lib_hi = mp[i].end;
+		}
+	if (nm >= 0)
+		free(mp);
 	int fd = rrk_sb_desched_setup(&t->t, t->sb, -1);
 	sb_grab_desched(t, fd);
 	if (t->sb_desched < 0 && fd >= 0) {
@@ -1168,6 +1210,8 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 			rc = sb_redirect(r, t, g) ? 1 : 2; /* else: out, as far as play goes */
 			break;
 		}
+		if (stale_interrupt(t, &st))
+			continue;
 		if (st.kind == STOP_SECCOMP) {
 			/* the library gave up waiting without the kernel and
 			 * makes the call traced, still busy: back to just before
@@ -1731,13 +1775,18 @@ static void record_signal(struct recorder *r, int sig)
 		int idle = sb_settle(r, t, &g);
 		if (idle < 0)
 			return;
-		if (idle) {
+		if (idle || in_library(t, g.rip)) {
 			/* it interrupted a buffered call that waited (1: made
-			 * again traced), or it is just out of one, still in the
-			 * library, whose dead stack frames play cannot match (2):
-			 * the signal comes at the thread's next traced syscall */
-			t->sb_deferred_sig = sig;
-			memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
+			 * again traced), or it is just out of one (2) or
+			 * elsewhere in the library, whose state play need not
+			 * match: the signal comes at the thread's next traced
+			 * syscall */
+			if (t->sb_deferred_sig && t->sb_deferred_sig != sig) {
+				t->sb_deferred_more |= 1ull << (sig - 1);
+			} else {
+				t->sb_deferred_sig = sig;
+				memcpy(t->sb_deferred_info, si, sizeof t->sb_deferred_info);
+			}
 			resume_cur(r, 0);
 			return;
 		}
