@@ -1292,6 +1292,14 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 		tracee_getregs(&t->t, &g);
 	} else {
 		check_regs(rp, &ev->hdr.regs, &g, 1);
+		/* r11 took eflags at the syscall instruction: a gdb stepi
+		 * into it left the trap flag there, which the recorded
+		 * program never had */
+		uint64_t r11 = (g.r11 & ~(uint64_t)0x10100) | (ev->hdr.regs.r11 & 0x10100);
+		if (r11 != g.r11) {
+			g.r11 = r11;
+			tracee_setregs(&t->t, &g);
+		}
 	}
 	if (b->nr == SYS_prctl && b->args[0] == PR_SET_NAME && b->result == 0 &&
 	    !(ev->hdr.flags & RRK_EVF_ENTER)) {
