@@ -122,6 +122,8 @@ struct recorder {
 	uint64_t nevents;
 	int cpuid_trapped;
 	uint64_t last_flush;
+	struct rtask *waiting_for; /* the active task others wait for, since: */
+	uint64_t waiting_since;
 	struct att *att;
 	size_t natt, catt;
 	struct rrk_pool pool; /* for attachments */
@@ -739,7 +741,7 @@ static void maybe_preempt(struct recorder *r)
 	struct rtask *a = r->active;
 	if (!a || a->state != TS_RUNNING || a->in_syscall || a->interrupted)
 		return;
-	uint64_t ran = rrk_now_ns() - a->run_start;
+	uint64_t now = rrk_now_ns(), ran = now - a->run_start;
 	int sibling = 0, other = 0;
 	for (struct rtask *t = r->tasks; t; t = t->next) {
 		if (t == a || t->state != TS_READY)
@@ -747,10 +749,22 @@ static void maybe_preempt(struct recorder *r)
 		other = 1;
 		sibling |= t->pid == a->pid;
 	}
-	if ((sibling && ran >= 10000000u) || (other && ran >= 200000000u) ||
+	/* the others wait a whole slice too: a task that ran long before
+	 * one became ready (a thread just created) keeps running a while,
+	 * and may block, leaving no execution point to find in replay */
+	if (!other || r->waiting_for != a) {
+		r->waiting_for = other ? a : NULL;
+		r->waiting_since = now;
+	}
+	uint64_t waited = now - r->waiting_since;
+	uint64_t slice = (r->o->timeslice_ms ? r->o->timeslice_ms : 10) * 1000000ull;
+	uint64_t proc_slice = slice > 200000000u ? slice : 200000000u;
+	if ((sibling && ran >= slice && waited >= slice) ||
+	    (other && ran >= proc_slice && waited >= slice) ||
 	    (a->sb_deferred_sig && ran >= 10000000u)) {
 		if (ptrace(PTRACE_INTERRUPT, a->t.tid, 0, 0) == 0)
 			a->interrupted = 1;
+		r->waiting_for = NULL;
 	}
 }
 

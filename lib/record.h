@@ -13,6 +13,7 @@ struct rec_options {
 	int no_syscallbuf;      /* no preload library: every syscall stops */
 	int via_keyframer;      /* trace_fd is a pipe to the keyframer, which
 				   reports its own write errors */
+	unsigned timeslice_ms;  /* a thread's turn before a sibling's; 0: 10 */
 };
 
 /* Records the program. Returns rec's exit status: the program's status,

@@ -16,7 +16,8 @@
 #include "util.h"
 
 static const char usage[] =
-	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--] PROG [ARGS...]\n"
+	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS]\n"
+	"           [--] PROG [ARGS...]\n"
 	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
 	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
 	"Exit status: PROG's, 128+N if PROG died of signal N, 125 if recording\n"
@@ -27,6 +28,11 @@ static const char usage[] =
 	"  --keyframe-interval N  also write a keyframe before every N-th event,\n"
 	"              made by replaying the trace as it is written, so that\n"
 	"              play --goto and gdb jump close by (costs a replay's CPU)\n"
+	"  --timeslice MS  let a thread run MS milliseconds (default 10) before\n"
+	"              another thread of its process gets a turn; each such\n"
+	"              switch in code without syscalls is an execution point,\n"
+	"              slow to replay in hot loops: raise it for CPU-bound threads\n"
+	"              that do not wait on each other (1-60000)\n"
 	"  -h, --help  show this help\n"
 	"  --version   show the version\n";
 
@@ -74,6 +80,18 @@ static uint64_t interval(const char *v)
 	if (*end || errno || !n || v[0] == '-')
 		rrk_die("--keyframe-interval %s: not a number of events (1, 2, ...); see rec --help", v);
 	return n;
+}
+
+static unsigned timeslice(const char *v)
+{
+	char *end;
+	if (!v || !*v)
+		rrk_die("--timeslice needs a number of milliseconds; see rec --help");
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || errno || n < 1 || n > 60000 || v[0] == '-')
+		rrk_die("--timeslice %s: not a number of milliseconds from 1 to 60000; see rec --help", v);
+	return (unsigned)n;
 }
 
 static pid_t recorder;
@@ -145,6 +163,7 @@ int main(int argc, char **argv)
 	rrk_fail_status = 125;
 	const char *out = NULL;
 	uint64_t every = 0;
+	unsigned slice = 0;
 	const char *env_nosb = getenv("RRK_NO_SYSCALLBUF");
 	int i = 1, no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
 	for (; i < argc; i++) {
@@ -179,6 +198,14 @@ int main(int argc, char **argv)
 			every = interval(a + 20);
 			continue;
 		}
+		if (!strcmp(a, "--timeslice")) {
+			slice = timeslice(i + 1 < argc ? argv[++i] : NULL);
+			continue;
+		}
+		if (!strncmp(a, "--timeslice=", 12)) {
+			slice = timeslice(a + 12);
+			continue;
+		}
 		if (!strncmp(a, "-o", 2)) {
 			out = a + 2;
 			continue;
@@ -188,18 +215,21 @@ int main(int argc, char **argv)
 		break;
 	}
 	if (i >= argc)
-		rrk_die("no program given; usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--] PROG [ARGS...]");
+		rrk_die("no program given; usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS] [--] PROG [ARGS...]");
 
 	struct rec_options o;
 	memset(&o, 0, sizeof o);
 	o.argv = argv + i;
 	o.no_syscallbuf = no_sb;
+	o.timeslice_ms = slice;
 	o.level = 3;
-	char opts[512], kfo[64] = "";
+	char opts[512], kfo[64] = "", tso[32] = "";
 	if (every)
 		snprintf(kfo, sizeof kfo, " --keyframe-interval=%llu", (unsigned long long)every);
-	snprintf(opts, sizeof opts, "%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
-		 no_sb ? " --no-syscallbuf" : "");
+	if (slice)
+		snprintf(tso, sizeof tso, " --timeslice=%u", slice);
+	snprintf(opts, sizeof opts, "%s%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
+		 no_sb ? " --no-syscallbuf" : "", tso);
 	if (opts[0] == ' ')
 		memmove(opts, opts + 1, strlen(opts));
 	o.options_text = opts;
