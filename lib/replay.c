@@ -1136,6 +1136,34 @@ static void unexpected(struct replayer *rp, const struct stop *st)
 	diverge(rp, msg, has_regs ? &ev->hdr.regs : NULL, has_regs ? &g : NULL);
 }
 
+/* Where the count of buffered records left is, in the buffer of the
+ * point's task, when the event hands it records; else 0. */
+static uint64_t point_sysbuf(const struct rrk_ev *ev)
+{
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_SYSBUF || a->size < sizeof(struct rrk_sysbuf))
+			continue;
+		struct rrk_sysbuf h;
+		memcpy(&h, a->data, sizeof h);
+		if (h.addr && h.count)
+			return h.addr + RRK_SB_OFF_LEFT;
+	}
+	return 0;
+}
+
+/* DR3 as a write watchpoint on the 8 bytes at addr (play's own register;
+ * the point's breakpoint is off meanwhile). */
+static int watch_left(struct ptask *t, uint64_t addr)
+{
+	size_t dr3 = offsetof(struct user, u_debugreg[3]), dr7 = offsetof(struct user, u_debugreg[7]);
+	uint64_t ctl = (1u << 6) | (1ull << 28) | (2ull << 30); /* L3, write, 8 bytes */
+	if (ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, 0) < 0 ||
+	    ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr3, (void *)addr) < 0)
+		return -1;
+	return (int)ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)ctl);
+}
+
 /* Runs the current task to the event's execution point: a hardware
  * breakpoint at its ip, and on each hit a comparison of registers, FPU
  * state and (only when those match) the memory digest. The first state
@@ -1166,15 +1194,43 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		return;
 	if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
 		fail("cannot set a hardware breakpoint: %s", strerror(errno));
-	uint64_t hits = 0, t0 = rrk_now_ns();
+	/* The point lies after the buffered calls flushed with it. When the
+	 * instruction keeps coming back before the task has used them up,
+	 * watch the buffer's count of records left instead (a stop per
+	 * record) until it reaches zero, then the instruction again. */
+	uint64_t left_at = point_sysbuf(ev), budget = 0, left = 0;
+	if (left_at && !rp->gdb && tracee_read(&t->t, left_at, &left, sizeof left) == 0)
+		budget = left + 64;
+	else
+		left_at = 0;
+	uint64_t hits = 0, watched = 0, t0 = rrk_now_ns();
+	int watching = 0;
 	for (;;) {
 		struct stop st = rrk_rp_run(rp, t, 0, SIGTRAP, ev->hdr.regs.rip);
+		if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP && watching) {
+			watched++;
+			if (tracee_read(&t->t, left_at, &left, sizeof left) < 0 || left == 0) {
+				watching = 0;
+				/* off first: the kernel checks the address against
+				 * the watchpoint's length */
+				ptrace(PTRACE_POKEUSER, t->t.tid, (void *)offsetof(struct user, u_debugreg[7]), 0);
+				if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
+					fail("cannot set a hardware breakpoint: %s", strerror(errno));
+			}
+			continue;
+		}
 		if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP) {
 			hits++;
 			if (getenv("RRK_DEBUG") && hits % 100000 == 0)
 				fprintf(stderr, "replay: %llu hits, %.3f s\n", (unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
 			if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
 				break;
+			if (left_at && hits == budget && tracee_read(&t->t, left_at, &left, sizeof left) == 0 &&
+			    left > 0) {
+				watching = 1;
+				if (watch_left(t, left_at) < 0)
+					fail("cannot set a hardware watchpoint: %s", strerror(errno));
+			}
 			continue;
 		}
 		rrk_rp_debugregs(rp, t, 0);
@@ -1182,8 +1238,8 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 	}
 	rrk_rp_debugregs(rp, t, 0);
 	if (getenv("RRK_DEBUG"))
-		fprintf(stderr, "replay: execution point after %llu hits, %.3f s\n",
-			(unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
+		fprintf(stderr, "replay: execution point after %llu hits and %llu records watched, %.3f s\n",
+			(unsigned long long)hits, (unsigned long long)watched, (double)(rrk_now_ns() - t0) / 1e9);
 }
 
 /* The parent is at the exit of its clone: it sees the recorded child tid
