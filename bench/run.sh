@@ -4,7 +4,7 @@
 # Runs each workload natively, under `rec`, under `rec --no-syscallbuf`,
 # replayed by `play -q`, and under `strace -f`, interleaved run by run;
 # prints the medians as ratios to native, plus the trace bytes per second
-# of native time, and rewrites doc/performance.md with the same table and
+# of native time and the median of each run's play/rec, and rewrites doc/performance.md with the same table and
 # the machine's details. Then compares gdb's `record full` with rec on a
 # loop of 1,000,000 instructions. Nothing here asserts on timings.
 #
@@ -198,6 +198,7 @@ R_nosb=()
 R_play=()
 R_strace=()
 R_mbps=()
+R_pr=()
 R_cmd=()
 
 # cell LIST FAILED NATIVE: the ratio cell of one tool (FAILED: why it has
@@ -235,7 +236,7 @@ bench_row() {
 	fi
 
 	# A tool that failed or timed out once is not run again in this row.
-	local i t_native="" t_rec="" t_nosb="" t_play="" t_strace="" bytes=""
+	local i t_native="" t_rec="" t_nosb="" t_play="" t_strace="" t_pr="" bytes="" e_rec
 	local f_native="" f_rec="" f_nosb="" f_play="" f_strace=""
 	for ((i = 1; i <= n; i++)); do
 		if [ -z "$f_native" ]; then
@@ -252,12 +253,19 @@ bench_row() {
 			say "bench:   run $i: rec ${elapsed}s"
 			if [ "$status" = 0 ]; then
 				t_rec+=" $elapsed"
+				e_rec=$elapsed
 				bytes+=" $(stat -c %s "$tmp/t.trace")"
 				if [ -z "$f_play" ]; then
 					$prep
 					time_cmd "$play" -q "$tmp/t.trace"
 					say "bench:   run $i: play ${elapsed}s"
-					if [ "$status" = 0 ]; then t_play+=" $elapsed"; else f_play=$outcome; failed "play"; fi
+					if [ "$status" = 0 ]; then
+						t_play+=" $elapsed"
+						t_pr+=" $(ratio "$elapsed" "$e_rec")"
+					else
+						f_play=$outcome
+						failed "play"
+					fi
 				fi
 			else
 				f_rec=$outcome
@@ -299,6 +307,7 @@ bench_row() {
 		R_play+=("-")
 		R_strace+=("-")
 		R_mbps+=("-")
+		R_pr+=("-")
 		return 0
 	fi
 	R_native+=("$(awk -v x="$native" 'BEGIN { printf "%.3f", x }')")
@@ -316,6 +325,11 @@ bench_row() {
 		mbps="-"
 	fi
 	R_mbps+=("$mbps")
+	if [ -n "$t_pr" ] && [ -z "$f_play" ]; then
+		R_pr+=("$(awk -v x="$(med_of "$t_pr")" 'BEGIN { printf "%.2f", x }')")
+	else
+		R_pr+=("-")
+	fi
 }
 
 # --- the generated 50-file C project -----------------------------------------
@@ -511,27 +525,27 @@ machine_details() {
 		"$(gdb --version | head -n 1)" "$(/usr/bin/python3 --version 2>&1)"
 }
 
-header=(workload runs "native s" rec "rec --no-syscallbuf" play "strace -f" "trace MB/s")
+header=(workload runs "native s" rec "rec --no-syscallbuf" play "strace -f" "trace MB/s" "play/rec")
 
 text_table() {
-	local fmt='%-18s %4s %9s %7s %20s %7s %10s %11s\n' k
+	local fmt='%-18s %4s %9s %7s %20s %7s %10s %11s %9s\n' k
 	# shellcheck disable=SC2059 # the format is ours
 	printf "$fmt" "${header[@]}"
 	for k in "${!R_name[@]}"; do
 		# shellcheck disable=SC2059
 		printf "$fmt" "${R_name[$k]}" "${R_runs[$k]}" "${R_native[$k]}" "${R_rec[$k]}" \
-			"${R_nosb[$k]}" "${R_play[$k]}" "${R_strace[$k]}" "${R_mbps[$k]}"
+			"${R_nosb[$k]}" "${R_play[$k]}" "${R_strace[$k]}" "${R_mbps[$k]}" "${R_pr[$k]}"
 	done
 }
 
 md_table() {
 	local k
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${header[@]}"
-	printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${header[@]}"
+	printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 	for k in "${!R_name[@]}"; do
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${R_name[$k]}" "${R_runs[$k]}" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${R_name[$k]}" "${R_runs[$k]}" \
 			"${R_native[$k]}" "${R_rec[$k]}" "${R_nosb[$k]}" "${R_play[$k]}" \
-			"${R_strace[$k]}" "${R_mbps[$k]}"
+			"${R_strace[$k]}" "${R_mbps[$k]}" "${R_pr[$k]}"
 	done
 }
 
@@ -548,7 +562,8 @@ gdb_lines() {
 echo
 echo "rrkit benchmarks: median wall-clock seconds natively; the other columns are"
 echo "ratios to native (time under the tool / native time); trace MB/s = bytes of"
-echo "rec's trace (10^6) per second of native time."
+echo "rec's trace (10^6) per second of native time; play/rec = median of each run's"
+echo "replay time / its record time."
 echo
 text_table
 if [ "$nosb" != 1 ]; then
@@ -622,6 +637,12 @@ Columns:
 - **trace MB/s**: size of rec's trace in 10^6 bytes, divided by the native
   seconds: how fast the trace grows per second of the program's own run
   time. The trace includes the executables and libraries the program mapped.
+- **play/rec**: the median, over the runs, of each run's replay time divided
+  by the same run's record time (play replays the trace that rec just
+  wrote). The machine's speed drifts by 10% or more between runs (see the
+  native column of a CPU-bound row), and record and replay of a CPU-bound
+  program run the same instructions, so comparing the two medians there
+  is a coin flip; pairs taken a second apart share the drift.
 EOF
 	# shellcheck disable=SC2016 # Markdown backquotes
 	printf -- '- `fail`, `timeout`: the tool failed, or ran longer than BENCH_TIMEOUT\n'
