@@ -105,6 +105,7 @@ struct rtask {
 	uint64_t sb_deferred_more; /* other signals held with it (bit N-1: N) */
 	uint64_t sb_lib_lo, sb_lib_hi; /* the library's code (from rrk_sbinit) */
 	int out_wait;        /* parked at the entry of a write to the output */
+	uint64_t ready_seen; /* when maybe_preempt first saw it ready, or 0 */
 	uint8_t sb_deferred_info[128];
 	struct rtask *next;
 };
@@ -122,8 +123,6 @@ struct recorder {
 	uint64_t nevents;
 	int cpuid_trapped;
 	uint64_t last_flush;
-	struct rtask *waiting_for; /* the active task others wait for, since: */
-	uint64_t waiting_since;
 	struct att *att;
 	size_t natt, catt;
 	struct rrk_pool pool; /* for attachments */
@@ -576,6 +575,7 @@ static void resume_cur(struct recorder *r, int sig)
 	if (r->cur->state != TS_RUNNING)
 		r->cur->run_start = rrk_now_ns();
 	r->cur->state = TS_RUNNING;
+	r->cur->ready_seen = 0;
 	r->active = r->cur;
 	tracee_cont(&r->cur->t, sig);
 }
@@ -742,29 +742,36 @@ static void maybe_preempt(struct recorder *r)
 	if (!a || a->state != TS_RUNNING || a->in_syscall || a->interrupted)
 		return;
 	uint64_t now = rrk_now_ns(), ran = now - a->run_start;
+	/* The others wait a whole slice too (seen ready at this tick and the
+	 * ticks since): a task that ran long before one became ready (the
+	 * parent of a thread just created) keeps running a while, and may
+	 * block, leaving no execution point to find in replay. */
+	uint64_t sibling_waited = 0, other_waited = 0;
 	int sibling = 0, other = 0;
 	for (struct rtask *t = r->tasks; t; t = t->next) {
-		if (t == a || t->state != TS_READY)
+		if (t->state != TS_READY) {
+			t->ready_seen = 0;
 			continue;
+		}
+		if (!t->ready_seen)
+			t->ready_seen = now;
+		uint64_t w = now - t->ready_seen;
 		other = 1;
-		sibling |= t->pid == a->pid;
+		if (w > other_waited)
+			other_waited = w;
+		if (t->pid == a->pid) {
+			sibling = 1;
+			if (w > sibling_waited)
+				sibling_waited = w;
+		}
 	}
-	/* the others wait a whole slice too: a task that ran long before
-	 * one became ready (a thread just created) keeps running a while,
-	 * and may block, leaving no execution point to find in replay */
-	if (!other || r->waiting_for != a) {
-		r->waiting_for = other ? a : NULL;
-		r->waiting_since = now;
-	}
-	uint64_t waited = now - r->waiting_since;
 	uint64_t slice = (r->o->timeslice_ms ? r->o->timeslice_ms : 10) * 1000000ull;
 	uint64_t proc_slice = slice > 200000000u ? slice : 200000000u;
-	if ((sibling && ran >= slice && waited >= slice) ||
-	    (other && ran >= proc_slice && waited >= slice) ||
+	if ((sibling && ran >= slice && sibling_waited >= slice) ||
+	    (other && ran >= proc_slice && other_waited >= slice) ||
 	    (a->sb_deferred_sig && ran >= 10000000u)) {
 		if (ptrace(PTRACE_INTERRUPT, a->t.tid, 0, 0) == 0)
 			a->interrupted = 1;
-		r->waiting_for = NULL;
 	}
 }
 
@@ -1126,7 +1133,11 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 /* rec's own copy of t's fd (the same open file), or -1. */
 static int task_fd_copy(struct rtask *t, int fd)
 {
-	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, 0);
+	/* a thread's own pidfd (PIDFD_THREAD, Linux 6.9), else its process's:
+	 * pidfd_open takes no other thread without the flag */
+	int pidfd = (int)syscall(434 /* pidfd_open */, t->t.tid, O_EXCL /* PIDFD_THREAD */);
+	if (pidfd < 0)
+		pidfd = (int)syscall(434, t->pid, 0);
 	if (pidfd < 0)
 		return -1;
 	int mine = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
@@ -1220,6 +1231,7 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 				interrupted = 1;
 		}
 		if (interrupted && st.kind == STOP_OTHER_EVENT && (st.status >> 16) == PTRACE_EVENT_STOP) {
+			t->interrupted = 0; /* a preemption's interrupt, if any, merged into this stop */
 			tracee_getregs(&t->t, g);
 			rc = sb_redirect(r, t, g) ? 1 : 2; /* else: out, as far as play goes */
 			break;

@@ -62,10 +62,10 @@ setup() {
 @test "sort --parallel=2 of 200,000 lines, its threads not time-sliced (rec --timeslice)" {
 	# Time-sliced, the two sorting threads switch at execution points in
 	# hot compare loops, each a minute or more to find in replay without
-	# a counter (doc/design.md, "Cost"); with a 1 s slice neither waits
+	# a counter (doc/design.md, "Cost"); with a 10 s slice neither waits
 	# for the other, so the recording has none.
 	seq 1 200000 | sort -R --random-source=/dev/zero >"$BATS_TEST_TMPDIR/lines"
-	REC_OPTS="--timeslice 1000" record_replay 0 sort --parallel=2 "$BATS_TEST_TMPDIR/lines"
+	REC_OPTS="--timeslice 10000" record_replay 0 sort --parallel=2 "$BATS_TEST_TMPDIR/lines"
 	run bin/tracecat "$T"
 	[[ "$output" == *" clone("* ]]
 	[[ "$output" != *"at=point"* ]]
