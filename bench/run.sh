@@ -415,7 +415,7 @@ py_loop='i=0; while [ "$i" -lt 50 ]; do /usr/bin/python3 -c pass; i=$((i + 1)); 
 
 bench_row cpu-compress 9 : bench/bin/cpu_compress
 bench_row syscall-heavy 1 : bench/bin/syscall_heavy
-bench_row tar-usr-include 5 : sh -c 'tar cf - /usr/include | wc -c'
+bench_row tar-usr-include 9 : sh -c 'tar cf - /usr/include | wc -c'
 bench_row find-usr-h 3 : sh -c "find /usr -name '*.h' | wc -l"
 bench_row make-j2-50-files 3 make_clean make -s -C "$proj" -j2
 bench_row python3-x50 5 : sh -c "$py_loop"
