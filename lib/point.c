@@ -26,10 +26,9 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 		      size_t *n)
 {
 	struct mapping *m;
-	struct user_regs_struct ur;
+	struct rrk_regs ur;
 	memset(p, 0, sizeof p[0]);
-	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, p->fpregs) < 0 ||
-	    ptrace(PTRACE_GETREGS, t->tid, 0, &ur) < 0)
+	if (ptrace(PTRACE_GETFPREGS, t->tid, 0, p->fpregs) < 0 || tracee_getregs(t, &ur) < 0)
 		return -1;
 	long nm = rrk_read_maps(t->tid, &m);
 	if (nm < 0)

@@ -1105,17 +1105,20 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 	t->sb = a[0];
 	t->sb_flushed = 0;
 	sb_map_add(r, t->pid, t->sb);
-	/* the library makes this call from its own code */
-	struct mapping *mp;
-	long nm = rrk_read_maps(t->t.tid, &mp);
-	t->sb_lib_lo = t->sb_lib_hi = 0;
-	for (long i = 0; i < nm; i++)
-		if (t->entry.rip >= mp[i].start && t->entry.rip < mp[i].end) {
-			t->sb_lib_lo = mp[i].start;
-			t->sb_lib_hi = mp[i].end;
-		}
-	if (nm >= 0)
-		free(mp);
+	/* the library makes this call from its own code (a new thread's
+	 * clone parent knew where that is) */
+	if (t->entry.rip < t->sb_lib_lo || t->entry.rip >= t->sb_lib_hi) {
+		struct mapping *mp;
+		long nm = rrk_read_maps(t->t.tid, &mp);
+		t->sb_lib_lo = t->sb_lib_hi = 0;
+		for (long i = 0; i < nm; i++)
+			if (t->entry.rip >= mp[i].start && t->entry.rip < mp[i].end) {
+				t->sb_lib_lo = mp[i].start;
+				t->sb_lib_hi = mp[i].end;
+			}
+		if (nm >= 0)
+			free(mp);
+	}
 	int fd = rrk_sb_desched_setup(&t->t, t->sb, -1);
 	sb_grab_desched(t, fd);
 	if (t->sb_desched < 0 && fd >= 0) {
