@@ -2050,6 +2050,8 @@ int rrk_record(const struct rec_options *o)
 	if (!o->no_syscallbuf && (r->preload_fd = preload_file()) < 0)
 		rrk_warn("note: cannot set up the syscall buffer (%s); recording every syscall with a stop",
 			 strerror(errno));
+	if (r->preload_fd >= 0)
+		rrk_sb_warm_desched();
 	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
 	if (!r->w)
 		rrk_die("cannot start the trace on %s: %s", o->trace_name, strerror(errno));

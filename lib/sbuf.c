@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/syscall.h>
 
 _Static_assert(offsetof(struct rrk_sb_hdr, used) == RRK_SB_OFF_USED, "used");
@@ -139,6 +142,42 @@ static long inject(struct tracee *t, long nr, uint64_t a0, uint64_t a1, uint64_t
 	return ok ? rc : -EIO;
 }
 
+static void desched_attr(struct perf_event_attr *attr)
+{
+	memset(attr, 0, sizeof *attr);
+	attr->type = PERF_TYPE_SOFTWARE;
+	attr->config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	attr->size = sizeof *attr;
+	attr->sample_period = 1;
+	attr->disabled = 1;
+	attr->wakeup_events = 1;
+}
+
+static void *warm_desched(void *arg)
+{
+	struct perf_event_attr attr;
+	desched_attr(&attr);
+	/* on the recorder's thread, which lives as long as the recording;
+	 * the descriptor stays open until rec exits */
+	syscall(SYS_perf_event_open, &attr, (pid_t)(intptr_t)arg, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return NULL;
+}
+
+void rrk_sb_warm_desched(void)
+{
+	pthread_attr_t a;
+	pthread_t th;
+	sigset_t all, old;
+	if (pthread_attr_init(&a))
+		return;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all); /* rec's signals stay with its main thread */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_create(&th, &a, warm_desched, (void *)(intptr_t)syscall(SYS_gettid));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+}
+
 int rrk_sb_desched_setup(struct tracee *t, uint64_t hdr, int old_fd)
 {
 	struct rrk_regs saved;
@@ -146,13 +185,7 @@ int rrk_sb_desched_setup(struct tracee *t, uint64_t hdr, int old_fd)
 		return -errno;
 	uint64_t scratch = hdr + offsetof(struct rrk_sb_hdr, scratch);
 	struct perf_event_attr attr;
-	memset(&attr, 0, sizeof attr);
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
-	attr.size = sizeof attr;
-	attr.sample_period = 1;
-	attr.disabled = 1;
-	attr.wakeup_events = 1;
+	desched_attr(&attr);
 	struct {
 		int type;
 		pid_t pid;

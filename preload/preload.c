@@ -652,6 +652,28 @@ static int match(uint8_t *p, uint8_t *lo, uint8_t *hi, struct site *s)
 	return 0;
 }
 
+typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
+
+/* The next syscall instruction (0f 05) at or after p with 12 bytes
+ * before hi, or NULL. Eight bytes at a time: every program start scans
+ * the C library's text. */
+static uint8_t *next_syscall(uint8_t *p, uint8_t *hi)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+	for (; p + 12 <= hi; p += 7) {
+		uint64_t w = *(const unaligned_u64 *)p, a = w ^ (0x0f * ones), b = w ^ (0x05 * ones);
+		/* 0x80 in each byte of a (b) that is zero: 0f (05) in w */
+		uint64_t is0f = ~(((a & low7) + low7) | a | low7);
+		uint64_t is05 = ~(((b & low7) + low7) | b | low7);
+		uint64_t pair = is0f & (is05 >> 8); /* bytes 0..6: 0f, then 05 */
+		if (pair) {
+			uint8_t *q = p + (__builtin_ctzll(pair) >> 3);
+			return q + 12 <= hi ? q : NULL;
+		}
+	}
+	return NULL;
+}
+
 struct thunks {
 	uint8_t *base, *cur, *end;
 	uint32_t *bitmap; /* syscalls the hook buffers */
@@ -798,7 +820,7 @@ static void patch_libc(void)
 		return;
 	}
 	uint8_t *lo = (uint8_t *)lc.lo, *hi = (uint8_t *)lc.hi;
-	for (uint8_t *p = lo; p + 12 <= hi; p++) {
+	for (uint8_t *p = lo; (p = next_syscall(p, hi)) != NULL; p++) {
 		struct site s;
 		if (!match(p, lo, hi, &s))
 			continue;
