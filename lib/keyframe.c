@@ -51,14 +51,6 @@ static void att_push(struct atts *l, unsigned type, const void *head, size_t hl,
 	a->data_len = dl;
 }
 
-static int is_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
 /* MEM records for the pages of [start, end) that differ from what
  * rebuilding the mapping gives: the blob's bytes from boff (bl), then
  * zeros. */
@@ -82,7 +74,7 @@ static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct
 				if (bl && fo < bl->total)
 					in_file = bl->total - fo < PAGE ? bl->total - fo : PAGE;
 				same = (!in_file || !memcmp(page, bl->data + fo, in_file)) &&
-				       is_zero(page + in_file, PAGE - in_file);
+				       rrk_is_zero(page + in_file, PAGE - in_file);
 			}
 			if (!same) {
 				if (!run_len || run + run_len != a + p || run_len >= MEM_PIECE) {

@@ -271,18 +271,12 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 			uint64_t i = 0;
 			while (i < n) {
 				uint64_t pg = n - i < 4096 ? n - i : 4096;
-				int zero = 1;
-				for (uint64_t k = 0; k < pg; k++)
-					if (buf[i + k]) { zero = 0; break; }
-				if (zero) { i += pg; continue; }
+				if (rrk_is_zero(buf + i, pg)) { i += pg; continue; }
 				uint64_t j = i + pg;
-				for (;;) {
-					if (j >= n) break;
+				while (j < n) {
 					uint64_t pg2 = n - j < 4096 ? n - j : 4096;
-					int z = 1;
-					for (uint64_t k = 0; k < pg2; k++)
-						if (buf[j + k]) { z = 0; break; }
-					if (z) break;
+					if (rrk_is_zero(buf + j, pg2))
+						break;
 					j += pg2;
 				}
 				struct rrk_mem m = { addr + i };
@@ -2132,6 +2126,8 @@ int rrk_record(const struct rec_options *o)
 				if (now - r->last_flush >= 1000000000u) {
 					writer_check(r, rrk_writer_flush(r->w));
 					r->last_flush = now;
+				} else {
+					writer_check(r, rrk_writer_nudge(r->w));
 				}
 				maybe_preempt(r);
 			}

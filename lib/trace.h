@@ -290,6 +290,12 @@ int rrk_write_record(struct rrk_writer *w, unsigned type, unsigned flags,
 		     const void *a, size_t alen, const void *b, size_t blen);
 /* Ends the current frame and writes it out now (for streaming). */
 int rrk_writer_flush(struct rrk_writer *w);
+/* Hands the records so far to the background thread as a frame when
+ * that thread is idle and they are worth it (64 KiB), without waiting:
+ * otherwise they wait for the next full frame, or for the end, where
+ * compressing them holds up rec's exit (an image's blobs left 0.9 MB
+ * there, 5-8 ms). Returns 0 or -1 (a write error). */
+int rrk_writer_nudge(struct rrk_writer *w);
 /* From now on a second thread (kept off avoid_cpu when it can be) hashes,
  * compresses and writes the frames. Only after the caller's last fork
  * that does not exec at once. Returns 0 or -1 (the writer goes on in the

@@ -17,6 +17,7 @@
 
 #define FRAME_TARGET (1u << 20) /* emit a frame before the raw data exceeds this */
 #define NSLOTS 8                 /* frames handed to the background thread */
+#define NUDGE_MIN (64u << 10)    /* rrk_writer_nudge's smallest frame */
 
 /* The compression of a frame when the background thread falls behind:
  * the chosen level, faster ones, and at the end no compression at all
@@ -325,6 +326,18 @@ int rrk_writer_flush(struct rrk_writer *w)
 	int rc = emit_frame(w);
 	settle(w); /* out now, for a reader behind a pipe */
 	return rc < 0 || w->failed ? -1 : 0;
+}
+
+int rrk_writer_nudge(struct rrk_writer *w)
+{
+	if (!w || w->failed)
+		return -1;
+	if (!w->threaded || w->raw_len < NUDGE_MIN)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	int idle = w->queued == 0;
+	pthread_mutex_unlock(&w->mu);
+	return idle ? emit_frame(w) : 0;
 }
 
 static void stop_worker(struct rrk_writer *w)

@@ -155,3 +155,20 @@ void rrk_pool_free(struct rrk_pool *p)
 		p->spare[i] = NULL;
 	}
 }
+
+int rrk_is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t acc = 0, w;
+	for (; n >= 32; b += 32, n -= 32) { /* eight bytes at a time */
+		for (int k = 0; k < 4; k++) {
+			memcpy(&w, b + 8 * k, 8);
+			acc |= w;
+		}
+		if (acc)
+			return 0;
+	}
+	for (; n; b++, n--)
+		acc |= *b;
+	return !acc;
+}

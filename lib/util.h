@@ -23,6 +23,7 @@ int rrk_write_all(int fd, const void *buf, size_t len);
  * bytes read or -errno. */
 long rrk_read_full(int fd, void *buf, size_t len);
 uint64_t rrk_now_ns(void); /* CLOCK_MONOTONIC */
+int rrk_is_zero(const void *p, size_t n); /* all n bytes are 0 */
 /* fd, or, when it cannot seek (a pipe), a memory file holding all it
  * had: something to read again from the start (readagain.c). */
 int rrk_seekable(int fd, const char *name);
