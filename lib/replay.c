@@ -1448,8 +1448,10 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 	if (rrk_write_all(mfd, rrk_stub_elf, (size_t)(rrk_stub_elf_end - rrk_stub_elf)) < 0)
 		fail("cannot write the replay stub: %s", strerror(errno));
 	snprintf(rp->stub_path, sizeof rp->stub_path, "/proc/%d/fd/%d", (int)getpid(), mfd);
-	if (rrk_pin_cpu((int)rp->cpu) != (int)rp->cpu)
+	int pinned = rrk_pin_cpu((int)rp->cpu);
+	if (pinned != (int)rp->cpu)
 		rrk_warn("warning: cannot run on CPU %u as the recording did; using another", rp->cpu);
+	rrk_reader_avoid_cpu(rp->rd, pinned);
 	check_cpu(rp);
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -1682,6 +1684,7 @@ static void read_again(struct replayer *rp)
 	if (!rp->rd)
 		fail("cannot read %s again", rp->o->trace_name);
 	rrk_reader_hash_background(rp->rd);
+	rrk_reader_avoid_cpu(rp->rd, sched_getcpu()); /* play's, pinned by now */
 	rp->cur = 1;
 	rp->st_next = fetch(rp, &rp->slot[0]);
 }

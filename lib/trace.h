@@ -336,6 +336,9 @@ void rrk_reader_digest(struct rrk_reader *r, uint8_t out[32]);
 /* Hashes frames in a second thread (call before the first record). The
  * digest then covers the records before the one read last, not that one. */
 int rrk_reader_hash_background(struct rrk_reader *r);
+/* Keeps that thread off cpu (the one play and its program run on), as
+ * rec keeps its writer thread; no-op without the thread or another CPU. */
+void rrk_reader_avoid_cpu(struct rrk_reader *r, int cpu);
 uint64_t rrk_reader_comp_bytes(struct rrk_reader *r); /* bytes read from file */
 uint64_t rrk_reader_raw_bytes(struct rrk_reader *r);  /* decoded record bytes */
 uint64_t rrk_reader_frames(struct rrk_reader *r);

@@ -136,6 +136,12 @@ int rrk_reader_hash_background(struct rrk_reader *r)
 	return 0;
 }
 
+void rrk_reader_avoid_cpu(struct rrk_reader *r, int cpu)
+{
+	if (r && r->bg && cpu >= 0)
+		rrk_thread_avoid_cpu(r->th, cpu);
+}
+
 /* The frame read before: to the thread, and its buffer swapped with the
  * one the thread is done with. */
 static void hand_over(struct rrk_reader *r)

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,13 +283,8 @@ int rrk_writer_background(struct rrk_writer *w, int avoid_cpu)
 	w->threaded = 1;
 	w->patience = NSLOTS / 2; /* doubled at the first fall behind */
 	/* on another CPU than the caller, which may be pinned to one */
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
-		if (i != avoid_cpu || n == 1)
-			CPU_SET(i, &set);
-	pthread_setaffinity_np(w->th, sizeof set, &set);
+	if (avoid_cpu >= 0)
+		rrk_thread_avoid_cpu(w->th, avoid_cpu);
 	return 0;
 }
 

@@ -279,32 +279,6 @@ int rrk_install_filter(uint64_t untraced)
 	return 0;
 }
 
-int rrk_pin_cpu(int want)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof set, &set) < 0)
-		return -1;
-	int cpu = -1;
-	if (want >= 0 && want < CPU_SETSIZE && CPU_ISSET(want, &set))
-		cpu = want;
-	if (cpu < 0) {
-		int cur = sched_getcpu();
-		if (cur >= 0 && CPU_ISSET(cur, &set))
-			cpu = cur;
-	}
-	for (int i = 0; cpu < 0 && i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			cpu = i;
-	if (cpu < 0)
-		return -1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof set, &set) < 0)
-		return -1;
-	return cpu;
-}
-
 void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"

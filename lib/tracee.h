@@ -69,8 +69,6 @@ uint32_t tracee_syscall_arch(struct tracee *t);
  * the tracer (SECCOMP_RET_TRACE), except, when untraced is not 0, those
  * made from [untraced, untraced + RRK_SB_UNTRACED_LEN). Returns 0 or -errno. */
 int rrk_install_filter(uint64_t untraced);
-/* Pins the calling process to one CPU. Returns the CPU or -1. */
-int rrk_pin_cpu(int want);
 /* Whether this CPU/kernel lets us trap cpuid (ARCH_SET_CPUID). */
 int rrk_cpuid_faulting_available(void);
 /* Snapshot of the host's cpuid leaves; returns count (<= max). */

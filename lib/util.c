@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,4 +172,52 @@ int rrk_is_zero(const void *p, size_t n)
 	for (; n; b++, n--)
 		acc |= *b;
 	return !acc;
+}
+
+/* The CPUs the process had before rrk_pin_cpu (taskset's choice, a
+ * cpuset's): helper threads stay within them. */
+static cpu_set_t allowed;
+static int have_allowed;
+
+int rrk_pin_cpu(int want)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return -1;
+	if (!have_allowed) {
+		allowed = set;
+		have_allowed = 1;
+	}
+	int cpu = -1;
+	if (want >= 0 && want < CPU_SETSIZE && CPU_ISSET(want, &set))
+		cpu = want;
+	if (cpu < 0) {
+		int cur = sched_getcpu();
+		if (cur >= 0 && CPU_ISSET(cur, &set))
+			cpu = cur;
+	}
+	for (int i = 0; cpu < 0 && i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			cpu = i;
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		return -1;
+	return cpu;
+}
+
+void rrk_thread_avoid_cpu(pthread_t th, int cpu)
+{
+	cpu_set_t set;
+	if (have_allowed)
+		set = allowed;
+	else if (pthread_getaffinity_np(th, sizeof set, &set))
+		return;
+	if (cpu >= 0 && cpu < CPU_SETSIZE)
+		CPU_CLR(cpu, &set);
+	if (CPU_COUNT(&set) > 0)
+		pthread_setaffinity_np(th, sizeof set, &set);
 }

@@ -2,6 +2,7 @@
 #ifndef RRK_UTIL_H
 #define RRK_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ int rrk_write_all(int fd, const void *buf, size_t len);
 long rrk_read_full(int fd, void *buf, size_t len);
 uint64_t rrk_now_ns(void); /* CLOCK_MONOTONIC */
 int rrk_is_zero(const void *p, size_t n); /* all n bytes are 0 */
+/* Pins the calling thread to one CPU (want when it may run there, else
+ * the one it is on). Returns the CPU or -1. */
+int rrk_pin_cpu(int want);
+/* Lets th run on the CPUs the process was allowed before rrk_pin_cpu,
+ * but not cpu (a helper thread of a tool pinned to cpu with its
+ * program); leaves it alone when no other CPU is left. */
+void rrk_thread_avoid_cpu(pthread_t th, int cpu);
 /* fd, or, when it cannot seek (a pipe), a memory file holding all it
  * had: something to read again from the start (readagain.c). */
 int rrk_seekable(int fd, const char *name);
