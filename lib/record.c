@@ -2045,7 +2045,7 @@ int rrk_record(const struct rec_options *o)
 		rrk_warn("note: cannot set up the syscall buffer (%s); recording every syscall with a stop",
 			 strerror(errno));
 	if (r->preload_fd >= 0)
-		rrk_sb_warm_desched();
+		rrk_sb_warm_desched(cpu);
 	r->w = rrk_writer_open(o->trace_fd, o->trace_name, o->level);
 	if (!r->w)
 		rrk_die("cannot start the trace on %s: %s", o->trace_name, strerror(errno));

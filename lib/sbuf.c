@@ -2,6 +2,7 @@
  * variants, walking a buffer's records, and the desched event rec gives
  * each thread (doc/design.md "The syscall buffer"). */
 #include "sbuf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -163,7 +164,7 @@ static void *warm_desched(void *arg)
 	return NULL;
 }
 
-void rrk_sb_warm_desched(void)
+void rrk_sb_warm_desched(int avoid_cpu)
 {
 	pthread_attr_t a;
 	pthread_t th;
@@ -173,7 +174,8 @@ void rrk_sb_warm_desched(void)
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all); /* rec's signals stay with its main thread */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_create(&th, &a, warm_desched, (void *)(intptr_t)syscall(SYS_gettid));
+	if (pthread_create(&th, &a, warm_desched, (void *)(intptr_t)syscall(SYS_gettid)) == 0)
+		rrk_thread_avoid_cpu(th, avoid_cpu); /* the kernel may spin there */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&a);
 }

@@ -31,10 +31,11 @@ long rrk_sb_walk(const uint8_t *data, size_t len,
 int rrk_sb_desched_setup(struct tracee *t, uint64_t hdr, int old_fd);
 
 /* rec, at its start: opens an event like the desched one for the calling
- * thread, on a second thread, and keeps it open. The kernel's first such
- * event in a while switches its software-event hooks on, which took 0.1
- * to 20 ms here; this way that happens while the program starts, not
- * while it waits for its first desched event. */
-void rrk_sb_warm_desched(void);
+ * thread, on a second thread (kept off avoid_cpu, the program's), and
+ * keeps it open. The kernel's first such event in a while switches its
+ * software-event hooks on, which took 0.1 to 20 ms here; this way that
+ * happens while the program starts, not while it waits for its first
+ * desched event. */
+void rrk_sb_warm_desched(int avoid_cpu);
 
 #endif
