@@ -1885,7 +1885,10 @@ int rrk_rp_process(struct replayer *rp)
 		if (ev->hdr.flags & RRK_EVF_EXECPOINT)
 			reach_point(rp, ev);
 		fill_sysbuf(rp, ev, ct, 1);
-		task_done(ct, ev, 0);
+		/* RUNS_ON: the task is still where its last event left it, and
+		 * runs on from there at its next one */
+		if (!(ev->hdr.flags & RRK_EVF_RUNS_ON))
+			task_done(ct, ev, 0);
 		if (rp->gdb)
 			rrk_gdb_after_event(rp, ev);
 		return 0;

@@ -146,6 +146,9 @@ struct rrk_event {
 #define RRK_EVF_EXECPOINT 0x80 /* SIGNAL, SCHED: happened in user code at the
 				* execution point named by regs and the POINT
 				* attachment */
+#define RRK_EVF_RUNS_ON 0x100  /* SCHED: stopped in user code, but no other
+				* task shares its memory: replay lets it run
+				* on to its next event (no point here) */
 
 struct rrk_ev_syscall {
 	uint64_t nr;

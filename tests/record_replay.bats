@@ -269,3 +269,53 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
 }
+
+# helper_threads_ok PID CPUS: fails unless PID's first thread is pinned to
+# one of CPUS (a comma-separated list) and its other threads keep to CPUS
+# but off that one, when CPUS has another: rec and play pin themselves
+# and their program to one CPU; their writing and hashing threads belong
+# on another.
+helper_threads_ok() {
+	python3 - "$@" <<'PY'
+import os, sys
+pid, allowed = int(sys.argv[1]), set(int(c) for c in sys.argv[2].split(","))
+tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+main = os.sched_getaffinity(pid)
+others = [os.sched_getaffinity(t) for t in tids if t != pid]
+print("main thread", sorted(main), "others", [sorted(o) for o in others])
+assert len(main) == 1 and main <= allowed, "main thread not pinned within the allowed CPUs"
+assert others, "no helper thread"
+for o in others:
+    assert o <= allowed, "a helper thread left the allowed CPUs"
+    if len(allowed) > 1:
+        assert not (o & main), "a helper thread shares the program's CPU"
+PY
+}
+
+@test "rec's and play's helper threads keep off the program's CPU, within taskset's CPUs" {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	# rec pins itself to the CPU it starts on: four runs most likely see
+	# both (the helper once shared CPU 0 with the program)
+	for cpus in 0,1 0,1 0,1 0,1 0; do
+		taskset -c "$cpus" bin/rec -o "$T" -- sleep 1 >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.5
+		run helper_threads_ok "$pid" "$cpus"
+		echo "rec on CPUs $cpus: $output"
+		[ "$status" -eq 0 ]
+		wait "$pid"
+	done
+	# play pins itself to the recorded CPU: 0, then 1 (a second of
+	# computing: play does not wait out a sleep)
+	for cpu in 0 1; do
+		taskset -c "$cpu" bin/rec -o "$T" -- sh -c 'i=0; while [ $i -lt 1500000 ]; do i=$((i + 1)); done' >/dev/null 2>&1
+		taskset -c 0,1 bin/play -q "$T" &
+		pid=$!
+		sleep 0.5
+		run helper_threads_ok "$pid" 0,1
+		echo "play of a recording on CPU $cpu: $output"
+		[ "$status" -eq 0 ]
+		[ "$(python3 -c 'import os, sys; print(*os.sched_getaffinity(int(sys.argv[1])))' "$pid")" = "$cpu" ]
+		wait "$pid"
+	done
+}

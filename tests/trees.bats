@@ -186,3 +186,14 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	run bin/tracecat "$T"
 	[[ "$output" == *"signal SIGALRM async handled at=point"* ]]
 }
+
+@test "two processes that compute without syscalls take turns without execution points" {
+	# Neither sees the other's memory, so where one was preempted does
+	# not matter: replay runs it on to its next event (at=user), and
+	# finds no point in a hot loop.
+	record_replay 0 sh -c 'for p in a b; do (i=0; while [ $i -lt 400000 ]; do i=$((i + 1)); done; echo "$p $i") & done; wait'
+	run bin/tracecat "$T"
+	[[ "$output" == *" sched switch at=user ip=0x"* ]]
+	[[ "$output" != *"at=point"* ]]
+	[ "$(sort "$OUT2" | tr '\n' ' ')" = "a 400000 b 400000 " ]
+}

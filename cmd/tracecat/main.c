@@ -476,6 +476,10 @@ static void print_where(const struct rrk_ev *ev)
 			p = (const void *)ev->attach[i].data;
 	if (ev->hdr.flags & RRK_EVF_AT_SYSCALL) {
 		ostr(json ? ",\"at\":\"syscall\"" : " at=syscall");
+	} else if (ev->hdr.flags & RRK_EVF_RUNS_ON) {
+		/* no point: replay runs it on to its next event */
+		oprintf(json ? ",\"at\":\"user\",\"ip\":%llu" : " at=user ip=0x%llx",
+			(unsigned long long)ev->hdr.regs.rip);
 	} else if ((ev->hdr.flags & RRK_EVF_EXECPOINT) && p) {
 		if (json)
 			oprintf(",\"at\":\"point\",\"ip\":%llu,\"digest\":\"%016llx\"",
