@@ -686,7 +686,7 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 
 /* Whether no other task can see t's memory while t waits for its next
  * turn: no live task shares its address space (kcmp; a thread, a vfork
- * child) and it has no shared mapping. Then where it stopped
+ * child) and it has no writable shared mapping. Then where it stopped
  * does not matter: replay can let it run on to its next event instead
  * of finding an execution point, which in a hot loop costs a hardware
  * breakpoint stop per pass (find | wc: thousands). */
@@ -709,8 +709,11 @@ static int memory_alone(struct recorder *r, const struct rtask *t)
 	char line[512], perms[8];
 	int alone = 1;
 	while (alone && fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%*s %7s", perms) == 1 && perms[3] == 's')
-			alone = 0; /* even read-only: another may write the file */
+		/* (a read-only one is, in replay, the file as recorded plus
+		 * what the process itself wrote: others' writes never reach
+		 * it, wherever it stopped; glibc maps gconv-modules.cache so) */
+		if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[3] == 's')
+			alone = 0;
 		while (!strchr(line, '\n') && fgets(line, sizeof line, f))
 			; /* the rest of a long line */
 	}
