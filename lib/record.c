@@ -701,23 +701,18 @@ static int memory_alone(struct recorder *r, const struct rtask *t)
 		if (same != 1 && same != 2)
 			return 0; /* the same memory, or kcmp cannot tell */
 	}
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)t->t.tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	struct mapping *mp;
+	long nm = rrk_read_maps(t->t.tid, &mp);
+	if (nm < 0)
 		return 0;
-	char line[512], perms[8];
 	int alone = 1;
-	while (alone && fgets(line, sizeof line, f)) {
+	for (long i = 0; i < nm; i++)
 		/* (a read-only one is, in replay, the file as recorded plus
 		 * what the process itself wrote: others' writes never reach
 		 * it, wherever it stopped; glibc maps gconv-modules.cache so) */
-		if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[3] == 's')
+		if (mp[i].shared && (mp[i].prot & PROT_WRITE))
 			alone = 0;
-		while (!strchr(line, '\n') && fgets(line, sizeof line, f))
-			; /* the rest of a long line */
-	}
-	fclose(f);
+	free(mp);
 	return alone;
 }
 
