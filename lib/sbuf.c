@@ -154,13 +154,23 @@ static void desched_attr(struct perf_event_attr *attr)
 	attr->wakeup_events = 1;
 }
 
+/* What the warming thread needs: set before it starts, read-only after. */
+static struct {
+	pid_t tid; /* the recorder's thread */
+	int avoid_cpu;
+} warm;
+
 static void *warm_desched(void *arg)
 {
+	(void)arg;
+	/* off the program's CPU, the kernel may spin there; the thread moves
+	 * itself: it is detached, and may be gone before its creator could */
+	rrk_thread_avoid_cpu(pthread_self(), warm.avoid_cpu);
 	struct perf_event_attr attr;
 	desched_attr(&attr);
 	/* on the recorder's thread, which lives as long as the recording;
 	 * the descriptor stays open until rec exits */
-	syscall(SYS_perf_event_open, &attr, (pid_t)(intptr_t)arg, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	syscall(SYS_perf_event_open, &attr, warm.tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	return NULL;
 }
 
@@ -171,11 +181,12 @@ void rrk_sb_warm_desched(int avoid_cpu)
 	sigset_t all, old;
 	if (pthread_attr_init(&a))
 		return;
+	warm.tid = (pid_t)syscall(SYS_gettid);
+	warm.avoid_cpu = avoid_cpu;
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all); /* rec's signals stay with its main thread */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&th, &a, warm_desched, (void *)(intptr_t)syscall(SYS_gettid)) == 0)
-		rrk_thread_avoid_cpu(th, avoid_cpu); /* the kernel may spin there */
+	pthread_create(&th, &a, warm_desched, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&a);
 }
