@@ -1,0 +1,37 @@
+/* Finding the instructions rec must make trap when the CPU does not:
+ * rdtsc, rdtscp and cpuid, at real instruction boundaries (Zydis). */
+#ifndef RRK_SITES_H
+#define RRK_SITES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rrk_site_kind {
+	RRK_SITE_RDTSC = 1,
+	RRK_SITE_RDTSCP = 2,
+	RRK_SITE_CPUID = 3,
+};
+#define RRK_SITE_BIT(k) (1u << (k))
+#define RRK_SITE_ALL (RRK_SITE_BIT(RRK_SITE_RDTSC) | RRK_SITE_BIT(RRK_SITE_RDTSCP) | RRK_SITE_BIT(RRK_SITE_CPUID))
+
+struct rrk_site {
+	uint64_t off;   /* file offset of the instruction's first byte */
+	uint64_t vaddr; /* its address in the ELF file's own numbering */
+	uint8_t kind;   /* RRK_SITE_* */
+	uint8_t len;    /* whole instruction, prefixes included (2..15) */
+};
+
+/* Every instruction of the kinds in mask (RRK_SITE_BIT bits) in the
+ * executable sections of the ELF file data[0, size). Instruction
+ * boundaries: decoding starts at each executable section's start and
+ * again at each function symbol in it (.symtab and .dynsym), as objdump -d
+ * does; a file without section headers is decoded from the start of each
+ * executable PT_LOAD segment. Only byte runs that could be one of the
+ * instructions are decoded to (the rest is skipped), so a large library
+ * costs about a byte scan. Never reads outside data, whatever it holds.
+ * Returns the number of sites, with *out a malloc'd array sorted by off
+ * (NULL when there are none), or -1 when data is not a 64-bit x86-64 ELF
+ * file. */
+long rrk_find_sites(const uint8_t *data, size_t size, unsigned mask, struct rrk_site **out);
+
+#endif
