@@ -41,6 +41,34 @@ build/librrkit.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# Zydis, the x86 decoder of lib/sites.c: its decoder alone, in minimal
+# mode, built for musl from Debian's source package, which tests/zydis.sh
+# fetches (as root) when build/zydis is missing. Zycore's headers come from
+# libzycore-dev (tests/deps.sh). Not ZYAN_NO_LIBC: its byte-at-a-time
+# memset, over 330 bytes for every instruction, made decoding 3 times slower.
+ZYDIS_SRC := build/zydis
+ZYDIS_FLAGS := -DZYDIS_STATIC_BUILD -DZYCORE_STATIC_BUILD -DZYDIS_MINIMAL_MODE
+ZYDIS_OBJ := $(patsubst %,build/zydis-obj/%.o,Decoder DecoderData SharedData)
+
+$(ZYDIS_SRC)/src/Decoder.c:
+	sh tests/zydis.sh $(ZYDIS_SRC)
+
+build/include/Zycore:
+	@mkdir -p build/include
+	ln -sfn /usr/include/Zycore $@
+
+$(ZYDIS_OBJ): build/zydis-obj/%.o: | $(ZYDIS_SRC)/src/Decoder.c build/include/Zycore
+	@mkdir -p build/zydis-obj
+	$(CC) -O2 -g $(ZYDIS_FLAGS) -Ibuild/include -I$(ZYDIS_SRC)/include -I$(ZYDIS_SRC)/src \
+		-c $(ZYDIS_SRC)/src/$*.c -o $@
+
+build/libzydis.a: $(ZYDIS_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/lib/sites.o: CFLAGS += $(ZYDIS_FLAGS) -I$(ZYDIS_SRC)/include
+build/lib/sites.o: | $(ZYDIS_SRC)/src/Decoder.c build/include/Zycore
+
 # The replay stub: a tiny program that play execs and then replaces with
 # the recorded image. It is linked far from where programs usually live.
 build/stub.elf: lib/stub.S
@@ -66,21 +94,21 @@ build/cmd/%.o: cmd/%.c lib/*.h preload/sysbuf.h build/include/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a
+bin/play: build/cmd/play/main.o build/stub_embed.o build/librrkit.a build/libzydis.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
 # tracecut and rec --keyframe-interval replay to write keyframes: they
 # carry the stub too.
-bin/tracecut: build/cmd/tracecut/main.o build/stub_embed.o build/librrkit.a
+bin/tracecut: build/cmd/tracecut/main.o build/stub_embed.o build/librrkit.a build/libzydis.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
-bin/rec: build/cmd/rec/main.o build/stub_embed.o build/preload_embed.o build/librrkit.a
+bin/rec: build/cmd/rec/main.o build/stub_embed.o build/preload_embed.o build/librrkit.a build/libzydis.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
-bin/%: build/cmd/%/main.o build/librrkit.a
+bin/%: build/cmd/%/main.o build/librrkit.a build/libzydis.a
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $^ $(ZSTD_A) -o $@
 
@@ -96,11 +124,17 @@ lint:
 	shellcheck -s bash $(BATS)
 
 # Every test runs twice: with the syscall buffer (the default) and without.
+# The suites that record and replay programs run a third time with rdtsc,
+# rdtscp and cpuid rewritten to trap even where the CPU faults them
+# (RRK_FORCE_PATCH=1), so that both ways are tested on any machine.
+FORCED_BATS := $(addprefix tests/,record_replay.bats trees.bats patch.bats gdb.bats \
+	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats)
 check: deps
 	$(MAKE) all progs
 	$(MAKE) lint
 	bats --formatter tap $(BATS)
 	RRK_NO_SYSCALLBUF=1 bats --formatter tap $(BATS)
+	RRK_FORCE_PATCH=1 bats --formatter tap $(FORCED_BATS)
 
 demo: deps
 	$(MAKE) all progs
@@ -116,18 +150,39 @@ clean:
 	rm -rf build bin tests/progs/bin tests/tools/bin
 
 # Test tool: writes synthetic traces (tests/trace_io.bats).
-tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a lib/*.h build/include/.stamp
+tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
 	@mkdir -p tests/tools/bin
-	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
 progs: tests/tools/bin/mktrace
 
 # Test tool: changes one event of a trace (tests/divergence.bats).
-tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a lib/*.h build/include/.stamp
+tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
 	@mkdir -p tests/tools/bin
-	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a $(ZSTD_A) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
 progs: tests/tools/bin/tamper
+
+# Test tool: lists the rdtsc/rdtscp/cpuid sites rec would patch
+# (tests/decoder.bats).
+tests/tools/bin/sites: tests/tools/sites.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
+	@mkdir -p tests/tools/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
+
+progs: tests/tools/bin/sites
+
+# The rdtsc/cpuid program linked statically: no loader, no libc to patch.
+tests/progs/bin/rdtsc_static: tests/progs/rdtsc_cpuid.c
+	@mkdir -p tests/progs/bin
+	$(HOSTCC) -O1 -g -static -Wall -Wextra -Werror -o $@ $<
+
+progs: tests/progs/bin/rdtsc_static
+
+# The decoder oracle alone: the sites against objdump -d over the system's
+# programs and libraries (make check runs it in tests/decoder.bats).
+.PHONY: oracle
+oracle: tests/tools/bin/sites
+	sh tests/oracle.sh /usr/bin /usr/lib/x86_64-linux-gnu
 
 # Test programs for play --gdb: no optimisation, so every local is there.
 tests/progs/bin/gdb_%: tests/progs/gdb_%.c
@@ -153,5 +208,5 @@ bench-progs: $(BENCH_PROGS)
 
 bench:
 	@sh bench/deps.sh
-	$(MAKE) all bench-progs
+	$(MAKE) all bench-progs tests/progs/bin/rdtsc_loop
 	bash bench/run.sh

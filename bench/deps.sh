@@ -8,9 +8,10 @@ set -eu
 # musl-tools/libzstd-dev/linux-libc-dev/make/binutils: build the tools;
 # gcc: the benchmark programs and the generated 50-file project;
 # strace, gdb: the comparison columns; tar, findutils, python3: workloads;
-# coreutils: date, timeout, sort, stat, nproc; gawk or mawk provide awk.
+# coreutils: date, timeout, sort, stat, nproc; gawk or mawk provide awk;
+# libzycore-dev: headers under the Zydis decoder (tests/zydis.sh).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils strace gdb tar
-findutils python3 coreutils"
+findutils python3 coreutils libzycore-dev"
 
 if ! command -v awk >/dev/null 2>&1; then
 	PKGS="$PKGS mawk"

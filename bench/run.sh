@@ -413,6 +413,8 @@ make_clean() { make -s -C "$proj" clean >/dev/null 2>&1; }
 # shellcheck disable=SC2016 # $i is the inner shell's
 py_loop='i=0; while [ "$i" -lt 50 ]; do /usr/bin/python3 -c pass; i=$((i + 1)); done'
 
+bench_row true-startup 9 : /bin/true
+bench_row rdtsc-1m 3 : tests/progs/bin/rdtsc_loop 1000000
 bench_row cpu-compress 9 : bench/bin/cpu_compress
 bench_row syscall-heavy 1 : bench/bin/syscall_heavy
 bench_row tar-usr-include 9 : sh -c 'tar cf - /usr/include | wc -c'
@@ -663,6 +665,13 @@ EOF
 	done
 	cat <<'EOF'
 
+- **true-startup**: `/bin/true`: what a recording costs before the
+  program's first instruction and after its last (probing the machine,
+  loading and rewriting ld.so and libc, the trace's header and end).
+- **rdtsc-1m** (`tests/progs/rdtsc_loop.c`): reads the time-stamp counter
+  1,000,000 times; each read stops the program in rec (faulted or
+  rewritten to trap, doc/design.md "Instructions that must trap") and in
+  play.
 - **cpu-compress** (`bench/progs/cpu_compress.c`): generates a 50 MB buffer of
   text-like data and compresses it in memory with a small LZ77 compressor
   (hash chains), then decompresses and checks it; almost no system calls.

@@ -113,15 +113,6 @@ static pid_t fork_task(struct tracee *t, const struct rrk_regs *regs)
 	return rrk_inject_clone(t, CLONE_PARENT | SIGCHLD, 0, regs);
 }
 
-/* A process's file ranges are its own: copies get their own array. */
-static struct file_range *dup_franges(const struct proc *p)
-{
-	if (!p->nfranges)
-		return NULL;
-	struct file_range *f = rrk_xmalloc(p->nfranges * sizeof *f);
-	memcpy(f, p->franges, p->nfranges * sizeof *f);
-	return f;
-}
 
 int cp_possible(struct replayer *rp)
 {
@@ -165,8 +156,7 @@ int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when)
 	cp->pid = pid;
 	cp->regs = r;
 	cp->task = *t;
-	cp->proc = *t->proc;
-	cp->proc.franges = dup_franges(t->proc);
+	rrk_proc_copy(&cp->proc, t->proc);
 	return 0;
 }
 
@@ -223,8 +213,7 @@ void cp_drop(struct checkpoint *cp)
 	cp->pid = -1;
 	free(cp->at.rg);
 	cp->at.rg = NULL;
-	free(cp->proc.franges);
-	cp->proc.franges = NULL;
+	rrk_proc_clear(&cp->proc);
 }
 
 void cp_restore(struct replayer *rp, const struct checkpoint *cp)
@@ -262,8 +251,7 @@ void cp_restore(struct replayer *rp, const struct checkpoint *cp)
 	t->t.memfd = -1;
 	tracee_open_mem(&t->t);
 	t->proc = rrk_xmalloc(sizeof *t->proc);
-	*t->proc = cp->proc;
-	t->proc->franges = dup_franges(&cp->proc);
+	rrk_proc_copy(t->proc, &cp->proc);
 	t->proc->refs = 1;
 	t->next = NULL;
 	t->running = t->has_pending = t->dead = 0;

@@ -745,6 +745,8 @@ static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
 			break;
 		n += k;
 	}
+	/* the program's own instructions where rec made them trap */
+	rrk_ps_unpatch(&t->proc->ps, addr, buf, n);
 	for (size_t i = 0; i < nomem; i++)
 		if (omem[i].addr >= addr && omem[i].addr < addr + n)
 			buf[omem[i].addr - addr] = omem[i].byte;

@@ -63,6 +63,8 @@ static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct
 	for (uint64_t a = start; a < end; a += sizeof buf) {
 		uint64_t len = end - a < sizeof buf ? end - a : sizeof buf;
 		int ok = tracee_read(&t->t, a, buf, len) == 0;
+		if (ok) /* the rewritten instructions as the program has them */
+			rrk_ps_unpatch(&t->proc->ps, a, buf, len);
 		for (uint64_t p = 0; p < len; p += PAGE) {
 			const uint8_t *page = buf + p;
 			int same;
@@ -147,6 +149,12 @@ static int snapshot_proc(struct replayer *rp, struct proc *p, struct ptask *t, s
 		mem_diff(t, mp.start, mp.end, bl, mp.offset, l);
 	}
 	free(m);
+	if (p->ps.n) { /* rewritten again once the pages are back */
+		size_t n = p->ps.n * sizeof *p->ps.v;
+		uint8_t *d = rrk_xmalloc(n), none = 0;
+		memcpy(d, p->ps.v, n);
+		att_push(l, RRK_REC_PATCH, &none, 0, d, n);
+	}
 	return 0;
 }
 
@@ -448,6 +456,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 		memcpy(p->exe, pr->exe, sizeof pr->exe < sizeof p->exe ? sizeof pr->exe : sizeof p->exe);
 		p->exe[sizeof p->exe - 1] = 0;
 		p->nfranges = 0;
+		rrk_ps_clear(&p->ps);
 		uint64_t lo, hi;
 		uint64_t insn = rrk_rp_strip_stub(rp, &lo, &hi);
 		rrk_rp_map_image(rp, ev->attach + att_off, pr->nattach, 8u << 20, insn, lo, hi,

@@ -1,5 +1,6 @@
 /* Names of syscalls, errno values and signals. */
 #include "systable.h"
+#include "trace.h"
 #include "sysbuf.h"
 
 #include <string.h>
@@ -256,4 +257,14 @@ int rrk_signal_number(const char *name)
 	if (!strcmp(n, "POLL"))
 		return 29;
 	return -1;
+}
+
+const char *rrk_mech_text(uint32_t mech)
+{
+	static const char *const text[] = {
+		[RRK_MECH_NONE] = "not recorded (runs on the CPU)",
+		[RRK_MECH_FAULT] = "recorded: the CPU faults it",
+		[RRK_MECH_PATCH] = "recorded: rec rewrote each instruction to trap",
+	};
+	return mech < sizeof text / sizeof text[0] ? text[mech] : NULL;
 }

@@ -21,12 +21,15 @@ struct rrk_caps {
 	int pmu;          /* a hardware perf event (instructions) opens */
 };
 
-/* Tries every mechanism once (each in a child, a few ms in all).
+/* Tries every mechanism once (each in a child, a few ms in all; the
+ * traced child's stops and exit send the caller SIGCHLD).
  * RRK_FORCE_PATCH=1 in the environment reports rdtsc_trap, rdtscp_trap
  * and cpuid_trap as RRK_CAP_FORCED_OFF where they work, so that rec
  * patches the instructions instead. */
 void rrk_probe(struct rrk_caps *c);
-/* Only the instruction traps (rdtsc, rdtscp, cpuid): what play needs. */
+/* Only the instruction traps (rdtsc, rdtscp, cpuid): what play needs.
+ * One child that shares the caller's memory (about 0.1 ms, whatever the
+ * caller's size) and sends it no SIGCHLD; the other fields are 0. */
 void rrk_probe_traps(struct rrk_caps *c);
 /* rec --check: one line per capability on stdout ("NAME: works" or
  * "NAME: missing: what rec does instead"); returns 0 when recording is

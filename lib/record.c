@@ -29,9 +29,13 @@
 #include <unistd.h>
 
 #include "blobs.h"
+#include "cpufeat.h"
 #include "maps.h"
+#include "patchset.h"
+#include "probe.h"
 #include "point.h"
 #include "sbuf.h"
+#include "sites.h"
 #include "systable.h"
 #include "trace.h"
 #include "tracee.h"
@@ -121,7 +125,27 @@ struct recorder {
 	int root_status;
 	struct blobs blobs;
 	uint64_t nevents;
-	int cpuid_trapped;
+	/* How rdtsc/rdtscp and cpuid stop the program (RRK_MECH_*), from the
+	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
+	struct rrk_hdr_traps mech;
+	unsigned patch_kinds;
+	/* Each file's sites, found once per file (by digest). */
+	struct scan {
+		uint8_t digest[32];
+		struct rrk_site *sites;
+		long n; /* -1: not an ELF file */
+	} *scans;
+	size_t nscans;
+	/* The sites rewritten in each address space (by the pid of a process
+	 * using it), and those of the event being built. */
+	struct pspace {
+		pid_t pid;
+		struct rrk_patchset ps;
+	} *pspaces;
+	size_t npspaces;
+	struct rrk_patch_site *newsites;
+	size_t nnew, cnew;
+	int warned_unscanned;
 	uint64_t last_flush;
 	struct att *att;
 	size_t natt, catt;
@@ -306,6 +330,15 @@ static void emit(struct recorder *r, unsigned kind, unsigned flags,
 	if (r->cur && (r->cur->sb || r->cur->sb_stashed) &&
 	    !(kind == RRK_EV_SCHED && (flags & RRK_EVF_RUNS_ON) && !r->cur->sb_stashed))
 		sb_attach(r, r->cur);
+	if (r->nnew) {
+		/* the sites this event's mappings got rewritten */
+		size_t n = r->nnew * sizeof *r->newsites;
+		uint8_t *d = rrk_xmalloc(n);
+		memcpy(d, r->newsites, n);
+		uint8_t none = 0;
+		att_add(r, RRK_REC_PATCH, &none, 0, d, n);
+		r->nnew = 0;
+	}
 	struct rrk_event ev;
 	memset(&ev, 0, sizeof ev);
 	ev.number = ++r->nevents;
@@ -346,6 +379,162 @@ static int blob_from_fd(struct recorder *r, int fd, uint8_t digest[32], uint64_t
 	if (rc == -2)
 		writer_check(r, -1);
 	return rc;
+}
+
+/* ---- rdtsc, rdtscp and cpuid where the CPU does not fault them ---- */
+
+static struct pspace *pspace_find(struct recorder *r, pid_t pid)
+{
+	for (size_t i = 0; i < r->npspaces; i++)
+		if (r->pspaces[i].pid == pid)
+			return &r->pspaces[i];
+	return NULL;
+}
+
+/* The rewritten sites of pid's address space. */
+static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
+{
+	struct pspace *s = pspace_find(r, pid);
+	if (s)
+		return &s->ps;
+	r->pspaces = rrk_xrealloc(r->pspaces, (r->npspaces + 1) * sizeof *r->pspaces);
+	s = &r->pspaces[r->npspaces++];
+	memset(s, 0, sizeof *s);
+	s->pid = pid;
+	return &s->ps;
+}
+
+/* A new address space for pid: a copy of from's (fork), or an empty one
+ * (exec, from == 0). */
+static void pspace_new(struct recorder *r, pid_t pid, pid_t from)
+{
+	rrk_ps_clear(pspace_of(r, pid));
+	struct pspace *f = from ? pspace_find(r, from) : NULL;
+	if (f)
+		rrk_ps_copy(pspace_of(r, pid), &pspace_find(r, from)->ps);
+}
+
+/* The sites of a file, found once per file content. */
+static const struct scan *scan_of(struct recorder *r, int fd, const uint8_t digest[32], uint64_t size)
+{
+	for (size_t i = 0; i < r->nscans; i++)
+		if (!memcmp(r->scans[i].digest, digest, 32))
+			return &r->scans[i];
+	r->scans = rrk_xrealloc(r->scans, (r->nscans + 1) * sizeof *r->scans);
+	struct scan *sc = &r->scans[r->nscans++];
+	memcpy(sc->digest, digest, 32);
+	sc->sites = NULL;
+	sc->n = -1;
+	void *data = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	if (data != MAP_FAILED) {
+		sc->n = rrk_find_sites(data, size, r->patch_kinds, &sc->sites);
+		munmap(data, size);
+	}
+	return sc;
+}
+
+/* Says once that code at addr cannot be searched for the instructions. */
+static void unscanned(struct recorder *r, uint64_t addr, const char *what)
+{
+	if (r->warned_unscanned)
+		return;
+	r->warned_unscanned = 1;
+	char msg[768];
+	snprintf(msg, sizeof msg,
+		 "%.256s at 0x%llx is executable: rec cannot find the %s instructions in it, so those run unrecorded there and the replay may diverge (doc/design.md, \"Instructions that must trap\")",
+		 what, (unsigned long long)addr,
+		 r->patch_kinds == RRK_SITE_BIT(RRK_SITE_CPUID) ? "cpuid"
+		 : r->patch_kinds & RRK_SITE_BIT(RRK_SITE_CPUID) ? "rdtsc, rdtscp and cpuid" : "rdtsc and rdtscp");
+	note(r, msg);
+}
+
+/* Rewrites the sites of sc that lie wholly in [start, end), a mapping of
+ * the file from offset in the current task's process, to trap. */
+static void patch_sites(struct recorder *r, const struct scan *sc, uint64_t start, uint64_t end,
+			uint64_t offset)
+{
+	struct rrk_patchset *ps = pspace_of(r, r->cur->pid);
+	for (long i = 0; i < sc->n; i++) {
+		const struct rrk_site *s = &sc->sites[i];
+		if (s->off < offset || s->off + s->len > offset + (end - start))
+			continue;
+		struct rrk_patch_site p;
+		uint8_t trap[16];
+		memset(&p, 0, sizeof p);
+		p.addr = start + (s->off - offset);
+		p.kind = s->kind;
+		p.len = s->len;
+		/* (already rewritten, or changed since it was mapped: skip) */
+		if (rrk_ps_find(ps, p.addr) || tracee_read(&r->cur->t, p.addr, p.orig, p.len) < 0 ||
+		    !rrk_patch_opcode_ok(p.kind, p.orig, p.len))
+			continue;
+		rrk_patch_bytes(&p, trap);
+		if (tracee_write(&r->cur->t, p.addr, trap, p.len) < 0)
+			rrk_die("cannot rewrite the instruction at 0x%llx in process %d: %s",
+				(unsigned long long)p.addr, (int)r->cur->pid, strerror(errno));
+		rrk_ps_add(ps, &p);
+		if (r->nnew == r->cnew)
+			r->newsites = rrk_xrealloc(r->newsites, (r->cnew = r->cnew * 2 + 64) * sizeof *r->newsites);
+		r->newsites[r->nnew++] = p;
+	}
+}
+
+/* Rewrites the sites in the current task's executable mappings that
+ * overlap [lo, hi): at exec, and after an mmap or mprotect that makes
+ * memory executable. rip: where the syscall was made (0: exec). */
+static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi, uint64_t rip)
+{
+	struct mapping *maps;
+	long nm = rrk_read_maps(r->cur->t.tid, &maps);
+	if (nm < 0)
+		rrk_die("cannot read /proc/%d/maps: %s", (int)r->cur->t.tid, strerror(errno));
+	int ours = 0; /* the syscall buffer library's own code and pages */
+	for (long i = 0; i < nm; i++)
+		if (rip >= maps[i].start && rip < maps[i].end)
+			ours = !strncmp(maps[i].name, "/memfd:rrkit-syscallbuf.so", 26);
+	for (long i = 0; i < nm; i++) {
+		struct mapping *m = &maps[i];
+		if (!(m->prot & PROT_EXEC) || m->end <= lo || m->start >= hi || !strcmp(m->name, "[vdso]") ||
+		    !strcmp(m->name, "[vsyscall]"))
+			continue;
+		if (m->name[0] != '/' || !m->inode) {
+			if (!ours && m->start != RRK_SB_PAGE)
+				unscanned(r, m->start, "anonymous memory (code made at run time)");
+			continue;
+		}
+		char path[128];
+		snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->cur->t.tid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		uint8_t digest[32];
+		uint64_t size;
+		if (fd < 0 || blob_from_fd(r, fd, digest, &size) < 0) {
+			if (fd >= 0)
+				close(fd);
+			unscanned(r, m->start, m->name);
+			continue;
+		}
+		const struct scan *sc = scan_of(r, fd, digest, size);
+		close(fd);
+		if (sc->n < 0) {
+			unscanned(r, m->start, m->name);
+			continue;
+		}
+		uint64_t start = m->start > lo ? m->start : lo, end = m->end < hi ? m->end : hi;
+		patch_sites(r, sc, start, end, m->offset + (start - m->start));
+	}
+	free(maps);
+}
+
+/* Keeps the rewritten sites in step with what a syscall did to the
+ * address space, and rewrites the code it made executable. */
+static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
+{
+	rrk_ps_track(pspace_of(r, r->cur->pid), nr, a, res);
+	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC))
+		patch_maps(r, (uint64_t)res, (uint64_t)res + ((a[1] + 4095) & ~4095ull), r->cur->entry.rip);
+	else if ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) && res == 0 && (a[2] & PROT_EXEC))
+		patch_maps(r, a[0], a[0] + a[1], r->cur->entry.rip);
 }
 
 /* ---- exec ---- */
@@ -427,7 +616,7 @@ static void record_exec(struct recorder *r, int initial)
 		rrk_die("cannot open /proc/%d/mem: %s", (int)r->cur->t.tid, strerror(errno));
 	tracee_getregs(&r->cur->t, &after);
 	patch_auxv(r, after.rsp);
-	if (r->cpuid_trapped && inject_at(r, SYS_arch_prctl, ARCH_SET_CPUID_, 0) != 0)
+	if (r->mech.cpuid == RRK_MECH_FAULT && inject_at(r, SYS_arch_prctl, ARCH_SET_CPUID_, 0) != 0)
 		rrk_die("cannot make cpuid fault in the new program");
 	if (!initial) {
 		body.nr = r->cur->entry.orig_rax;
@@ -498,6 +687,9 @@ static void record_exec(struct recorder *r, int initial)
 		}
 	}
 	free(maps);
+	pspace_new(r, r->cur->pid, 0);
+	if (r->patch_kinds)
+		patch_maps(r, 0, UINT64_MAX, 0);
 	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->cur->entry, &body, sizeof body);
 }
 
@@ -827,8 +1019,10 @@ static void record_clone(struct recorder *r, unsigned ev)
 	c->sb_flushed = 0;
 	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
 	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
-	if (!(flags & CLONE_THREAD))
+	if (!(flags & CLONE_THREAD)) {
 		sb_map_space(r, c->pid, p->pid);
+		pspace_new(r, c->pid, p->pid);
+	}
 	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
 	if (flags & CLONE_FILES)
 		p->fds->refs++;
@@ -1651,6 +1845,8 @@ static void syscall_exit(struct recorder *r)
 		if (r->abort_reason)
 			return;
 	}
+	if (r->patch_kinds)
+		patch_after_syscall(r, nr, a, res);
 	if (nr == SYS_munmap && res == 0) {
 		for (size_t i = 0; i < r->nshmaps; i++) {
 			struct shmap *m = &r->shmaps[i];
@@ -1740,43 +1936,65 @@ static uint64_t rdtsc_now(uint32_t *aux, int p)
 }
 
 
-static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g)
+/* Gives the program what the instruction of kind (RRK_PATCH_*) and len
+ * bytes at its rip would have given, and records it. */
+static void emulate_insn(struct recorder *r, struct rrk_regs *g, unsigned kind, unsigned len)
 {
-	uint8_t insn[3] = { 0, 0, 0 };
-	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
-		return 0;
 	struct rrk_regs before = *g;
-	if (insn[0] == 0x0f && (insn[1] == 0x31 || (insn[1] == 0x01 && insn[2] == 0xf9))) {
-		int p = insn[1] == 0x01;
+	if (kind != RRK_PATCH_CPUID) {
+		int p = kind == RRK_PATCH_RDTSCP;
 		struct rrk_ev_rdtsc b = { 0, 0, (uint32_t)p };
 		b.tsc = rdtsc_now(&b.aux, p);
 		g->rax = (uint32_t)b.tsc;
 		g->rdx = b.tsc >> 32;
 		if (p)
 			g->rcx = b.aux;
-		g->rip += p ? 3 : 2;
+		g->rip += len;
 		tracee_setregs(&r->cur->t, g);
 		emit(r, RRK_EV_RDTSC, 0, &before, &b, sizeof b);
+		return;
+	}
+	uint32_t v[4];
+	struct rrk_ev_cpuid b;
+	b.leaf = (uint32_t)g->rax;
+	b.subleaf = (uint32_t)g->rcx;
+	rrk_cpuid(b.leaf, b.subleaf, v);
+	rrk_cpuid_level(r->o->cpu_level, b.leaf, b.subleaf, v);
+	b.eax = v[0];
+	b.ebx = v[1];
+	b.ecx = v[2];
+	b.edx = v[3];
+	g->rax = v[0];
+	g->rbx = v[1];
+	g->rcx = v[2];
+	g->rdx = v[3];
+	g->rip += len;
+	tracee_setregs(&r->cur->t, g);
+	emit(r, RRK_EV_CPUID, 0, &before, &b, sizeof b);
+}
+
+/* A fault that is one of our traps: rdtsc/rdtscp after PR_SET_TSC or cpuid
+ * after ARCH_SET_CPUID (SIGSEGV), or a site rec rewrote (SIGILL at ud2). */
+static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int sig, int code)
+{
+	uint8_t insn[3] = { 0, 0, 0 };
+	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
+		return 0;
+	if (sig == SIGILL) {
+		const struct rrk_patch_site *s = rrk_ps_find(pspace_of(r, r->cur->pid), g->rip);
+		if (!s || insn[0] != 0x0f || insn[1] != 0x0b)
+			return 0;
+		emulate_insn(r, g, s->kind, s->len);
 		return 1;
 	}
-	if (r->cpuid_trapped && insn[0] == 0x0f && insn[1] == 0xa2) {
-		uint32_t v[4];
-		struct rrk_ev_cpuid b;
-		b.leaf = (uint32_t)g->rax;
-		b.subleaf = (uint32_t)g->rcx;
-		rrk_cpuid(b.leaf, b.subleaf, v);
-		rrk_cpuid_mask(b.leaf, b.subleaf, v);
-		b.eax = v[0];
-		b.ebx = v[1];
-		b.ecx = v[2];
-		b.edx = v[3];
-		g->rax = v[0];
-		g->rbx = v[1];
-		g->rcx = v[2];
-		g->rdx = v[3];
-		g->rip += 2;
-		tracee_setregs(&r->cur->t, g);
-		emit(r, RRK_EV_CPUID, 0, &before, &b, sizeof b);
+	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */ || insn[0] != 0x0f)
+		return 0;
+	if (r->mech.rdtsc == RRK_MECH_FAULT && (insn[1] == 0x31 || (insn[1] == 0x01 && insn[2] == 0xf9))) {
+		emulate_insn(r, g, insn[1] == 0x01 ? RRK_PATCH_RDTSCP : RRK_PATCH_RDTSC, insn[1] == 0x01 ? 3 : 2);
+		return 1;
+	}
+	if (r->mech.cpuid == RRK_MECH_FAULT && insn[1] == 0xa2) {
+		emulate_insn(r, g, RRK_PATCH_CPUID, 2);
 		return 1;
 	}
 	return 0;
@@ -1825,7 +2043,7 @@ static void record_signal(struct recorder *r, int sig)
 		return;
 	}
 	int at_syscall = at_syscall_boundary(r->cur, &g);
-	if (sig == SIGSEGV && code == 0x80 /* SI_KERNEL */ && emulate_trap_insn(r, &g)) {
+	if ((sig == SIGSEGV || sig == SIGILL) && emulate_trap_insn(r, &g, sig, code)) {
 		resume_cur(r, 0);
 		return;
 	}
@@ -1975,8 +2193,11 @@ static void write_header(struct recorder *r, int cpu)
 	hdr_field(&b, &n, RRK_H_COUNTERS, "none", 4);
 	uint32_t c = (uint32_t)cpu;
 	hdr_field(&b, &n, RRK_H_CPU, &c, 4);
-	uint32_t fl = RRK_HF_TSC_TRAPPED | (r->cpuid_trapped ? RRK_HF_CPUID_TRAPPED : 0);
+	uint32_t fl = RRK_HF_TSC_TRAPPED | (r->mech.cpuid != RRK_MECH_NONE ? RRK_HF_CPUID_TRAPPED : 0);
 	hdr_field(&b, &n, RRK_H_FLAGS, &fl, 4);
+	hdr_field(&b, &n, RRK_H_TRAPS, &r->mech, sizeof r->mech);
+	uint32_t level = r->o->cpu_level;
+	hdr_field(&b, &n, RRK_H_CPU_LEVEL, &level, 4);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -2023,7 +2244,7 @@ static void preload_env(int fd)
 	setenv("LD_PRELOAD", v, 1);
 }
 
-static void child(const struct rec_options *o, int go, int report, int preload)
+static void child(const struct rec_options *o, int go, int report, int preload, int trap_tsc)
 {
 	/* Wait until rec has seized us; then only execve may run after the
 	 * filter is installed: everything before the program's own first
@@ -2042,7 +2263,7 @@ static void child(const struct rec_options *o, int go, int report, int preload)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (preload >= 0)
 		preload_env(preload);
-	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+	if (trap_tsc && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
 		_exit(125);
 	if (rrk_install_filter(preload >= 0 ? RRK_SB_PAGE : 0) < 0)
 		_exit(125);
@@ -2072,7 +2293,15 @@ int rrk_record(const struct rec_options *o)
 		sigaction(saved_sigs[i], NULL, &saved_acts[i]);
 	/* A closed trace pipe is a write error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	r->cpuid_trapped = rrk_cpuid_faulting_available();
+	/* The CPU's traps where they work; rewritten instructions elsewhere. */
+	struct rrk_caps caps;
+	rrk_probe_traps(&caps);
+	r->mech.rdtsc = caps.rdtsc_trap == RRK_CAP_WORKS && caps.rdtscp_trap == RRK_CAP_WORKS
+				? RRK_MECH_FAULT : RRK_MECH_PATCH;
+	r->mech.cpuid = caps.cpuid_trap == RRK_CAP_WORKS ? RRK_MECH_FAULT : RRK_MECH_PATCH;
+	r->patch_kinds = (r->mech.rdtsc == RRK_MECH_PATCH
+				  ? RRK_SITE_BIT(RRK_SITE_RDTSC) | RRK_SITE_BIT(RRK_SITE_RDTSCP) : 0) |
+			 (r->mech.cpuid == RRK_MECH_PATCH ? RRK_SITE_BIT(RRK_SITE_CPUID) : 0);
 	int cpu = rrk_pin_cpu(-1);
 	r->out_valid[0] = fstat(o->program_stdout, &r->out_id[0]) == 0;
 	r->out_valid[1] = fstat(2, &r->out_id[1]) == 0;
@@ -2110,7 +2339,7 @@ int rrk_record(const struct rec_options *o)
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child(o, go[0], report[1], r->preload_fd);
+		child(o, go[0], report[1], r->preload_fd, r->mech.rdtsc == RRK_MECH_FAULT);
 	}
 	close(go[0]);
 	close(report[1]);
@@ -2332,6 +2561,13 @@ done:
 		free(t);
 	}
 	rrk_blobs_free(&r->blobs);
+	for (size_t i = 0; i < r->nscans; i++)
+		free(r->scans[i].sites);
+	free(r->scans);
+	for (size_t i = 0; i < r->npspaces; i++)
+		rrk_ps_clear(&r->pspaces[i].ps);
+	free(r->pspaces);
+	free(r->newsites);
 	free(r->shmaps);
 	free(r->sbmaps);
 	rrk_pool_free(&r->pool);

@@ -14,6 +14,7 @@ struct rec_options {
 	int via_keyframer;      /* trace_fd is a pipe to the keyframer, which
 				   reports its own write errors */
 	unsigned timeslice_ms;  /* a thread's turn before a sibling's; 0: 10 */
+	unsigned cpu_level;     /* RRK_CPU_*: the cpuid the program is shown */
 };
 
 /* Records the program. Returns rec's exit status: the program's status,

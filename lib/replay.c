@@ -24,9 +24,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpufeat.h"
 #include "keyframe.h"
 #include "maps.h"
 #include "point.h"
+#include "probe.h"
 #include "systable.h"
 #include "trace.h"
 #include "tracee.h"
@@ -103,6 +105,9 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 {
 	size_t off = 0;
 	rp->have_header = 1;
+	/* (a trace from before RRK_H_TRAPS: the flags say) */
+	rp->mech.rdtsc = RRK_MECH_FAULT;
+	rp->mech.cpuid = RRK_MECH_NONE;
 	while (off + 8 <= rec->size) {
 		uint16_t tag;
 		uint32_t len;
@@ -116,6 +121,10 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 			memcpy(&rp->cpu, v, 4);
 		else if (tag == RRK_H_FLAGS && len == 4)
 			memcpy(&rp->hflags, v, 4);
+		else if (tag == RRK_H_TRAPS && len == sizeof rp->mech)
+			memcpy(&rp->mech, v, len);
+		else if (tag == RRK_H_CPU_LEVEL && len == 4)
+			memcpy(&rp->cpu_level, v, 4);
 		else if (tag == RRK_H_CPUID && len % sizeof(struct rrk_cpuid_leaf) == 0) {
 			rp->nleaves = len / sizeof(struct rrk_cpuid_leaf);
 			free(rp->leaves);
@@ -124,6 +133,31 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 		}
 		off += len;
 	}
+	if (!rp->mech.cpuid && (rp->hflags & RRK_HF_CPUID_TRAPPED))
+		rp->mech.cpuid = RRK_MECH_FAULT;
+	if (rp->mech.rdtsc > RRK_MECH_PATCH || rp->mech.cpuid > RRK_MECH_PATCH || rp->cpu_level > RRK_CPU_BASELINE)
+		fail("%s: the header names a way of recording rdtsc or cpuid, or a CPU level, this play does not know; use a newer play",
+		     rp->o->trace_name);
+}
+
+void rrk_proc_copy(struct proc *dst, const struct proc *src)
+{
+	*dst = *src;
+	dst->franges = NULL;
+	if (src->nfranges) {
+		dst->franges = rrk_xmalloc(src->nfranges * sizeof *dst->franges);
+		memcpy(dst->franges, src->franges, src->nfranges * sizeof *dst->franges);
+	}
+	memset(&dst->ps, 0, sizeof dst->ps);
+	rrk_ps_copy(&dst->ps, &src->ps);
+}
+
+void rrk_proc_clear(struct proc *p)
+{
+	free(p->franges);
+	p->franges = NULL;
+	p->nfranges = 0;
+	rrk_ps_clear(&p->ps);
 }
 
 static void on_other(void *ctx, const struct rrk_record *rec)
@@ -591,6 +625,28 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	mem_write(rp, addr, bl->data + offset, n);
 }
 
+/* Rewrites the instructions of a PATCH attachment the way rec did. Each
+ * must hold the instruction the trace says it held: play never writes
+ * where the recording did not. */
+static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint64_t evno)
+{
+	if (a->size % sizeof(struct rrk_patch_site))
+		fail("%s: corrupt list of rewritten instructions in event %llu", rp->o->trace_name,
+		     (unsigned long long)evno);
+	for (size_t off = 0; off < a->size; off += sizeof(struct rrk_patch_site)) {
+		struct rrk_patch_site s;
+		uint8_t cur[16], trap[16];
+		memcpy(&s, a->data + off, sizeof s);
+		if (!rrk_patch_opcode_ok(s.kind, s.orig, s.len) ||
+		    tracee_read(&rp->cur_t->t, s.addr, cur, s.len) < 0 || memcmp(cur, s.orig, s.len))
+			fail("%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
+			     rp->o->trace_name, (unsigned long long)evno, (unsigned long long)s.addr);
+		rrk_patch_bytes(&s, trap);
+		mem_write(rp, s.addr, trap, s.len);
+		rrk_ps_add(&rp->cur_t->proc->ps, &s);
+	}
+}
+
 void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
 		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
 		      uint64_t evno)
@@ -599,6 +655,10 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 	struct open_blob ob = { NULL, -1 };
 	for (size_t i = 0; i < n; i++) {
 		const struct rrk_attach *a = &att[i];
+		if (a->type == RRK_REC_PATCH) {
+			apply_patches(rp, a, evno);
+			continue;
+		}
 		if (a->type == RRK_REC_MEM) {
 			struct rrk_mem m;
 			memcpy(&m, a->data, sizeof m);
@@ -645,6 +705,12 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 		prev_end = mp.end;
 	}
 	close_blob(rp, insn, &ob);
+	/* cpuid faulting ends at exec: the new image gets it again */
+	if (rp->mech.cpuid == RRK_MECH_FAULT) {
+		long r = inject(rp, insn, SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0, 0, 0, 0, 0);
+		if (r)
+			fail("cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
+	}
 }
 
 /* What a debugger asks about a new image: the executable's path, the
@@ -735,6 +801,7 @@ static void build_image(struct replayer *rp, const struct rrk_ev *ev)
 		t->proc->refs = 1;
 	}
 	t->proc->nfranges = 0;
+	rrk_ps_clear(&t->proc->ps);
 	rrk_rp_map_image(rp, ev->attach, ev->nattach, b->stack_limit, insn, text_lo, text_hi,
 			 ev->hdr.number);
 	/* Last: the stub's own text. The syscall returns into unmapped
@@ -927,6 +994,10 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 			  mp->digest, mp->offset, ma);
 	}
 	apply_mem(rp, ev);
+	rrk_ps_track(&rp->cur_t->proc->ps, b->nr, b->args, want);
+	for (size_t i = 0; i < ev->nattach; i++)
+		if (ev->attach[i].type == RRK_REC_PATCH)
+			apply_patches(rp, &ev->attach[i], ev->hdr.number);
 }
 
 /* ---- tasks ---- */
@@ -1294,15 +1365,9 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 		p->proc->refs++;
 	} else {
 		c->proc = rrk_xcalloc(1, sizeof *c->proc);
-		*c->proc = *p->proc;
+		rrk_proc_copy(c->proc, p->proc);
 		c->proc->refs = 1;
 		c->proc->pid = c->rec_tid;
-		c->proc->franges = NULL;
-		if (p->proc->nfranges) {
-			size_t sz = p->proc->nfranges * sizeof *p->proc->franges;
-			c->proc->franges = rrk_xmalloc(sz);
-			memcpy(c->proc->franges, p->proc->franges, sz);
-		}
 	}
 	c->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? b->args[3] : 0;
 	memcpy(c->name, p->name, sizeof c->name);
@@ -1408,7 +1473,7 @@ static void child(struct replayer *rp, int go)
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGPIPE, SIG_DFL);
-	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+	if (rp->mech.rdtsc == RRK_MECH_FAULT && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
 		_exit(125);
 	if (rrk_install_filter(0) < 0)
 		_exit(125);
@@ -1419,8 +1484,22 @@ static void child(struct replayer *rp, int go)
 
 static void check_cpu(struct replayer *rp)
 {
-	if (rp->hflags & RRK_HF_CPUID_TRAPPED)
+	/* The CPU must fault what the recording's CPU faulted. */
+	struct rrk_caps caps;
+	rrk_probe_traps(&caps);
+	if (rp->mech.rdtsc == RRK_MECH_FAULT && (!caps.rdtsc_trap || !caps.rdtscp_trap))
+		fail("%s was recorded where the CPU made rdtsc fault, and this machine's does not (see rec --check): replay it on a machine where rdtsc traps",
+		     rp->o->trace_name);
+	if (rp->mech.cpuid == RRK_MECH_FAULT && !caps.cpuid_trap)
+		fail("%s was recorded where the CPU made cpuid fault, and this machine's does not (see rec --check): replay it on a machine where cpuid traps",
+		     rp->o->trace_name);
+	if (rp->mech.cpuid != RRK_MECH_NONE) {
+		char why[256];
+		if (rrk_cpu_check(rp->leaves, rp->nleaves, rp->cpu_level, why, sizeof why) < 0)
+			fail("cannot replay %s on this CPU: %s; record with rec --cpu-features=baseline for a trace that replays on any x86-64 CPU",
+			     rp->o->trace_name, why);
 		return;
+	}
 	for (size_t i = 0; i < rp->nleaves; i++) {
 		struct rrk_cpuid_leaf *l = &rp->leaves[i];
 		uint32_t r[4];
@@ -1448,8 +1527,11 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 	if (rrk_write_all(mfd, rrk_stub_elf, (size_t)(rrk_stub_elf_end - rrk_stub_elf)) < 0)
 		fail("cannot write the replay stub: %s", strerror(errno));
 	snprintf(rp->stub_path, sizeof rp->stub_path, "/proc/%d/fd/%d", (int)getpid(), mfd);
-	int pinned = rrk_pin_cpu((int)rp->cpu);
-	if (pinned != (int)rp->cpu)
+	/* With cpuid recorded any CPU will do; without, the program runs
+	 * cpuid for real, and the APIC ids differ from CPU to CPU. */
+	int want = rp->mech.cpuid == RRK_MECH_NONE ? (int)rp->cpu : -1;
+	int pinned = rrk_pin_cpu(want);
+	if (want >= 0 && pinned != want)
 		rrk_warn("warning: cannot run on CPU %u as the recording did; using another", rp->cpu);
 	rrk_reader_avoid_cpu(rp->rd, pinned);
 	check_cpu(rp);
@@ -1490,35 +1572,55 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 
 
 
+/* The signal an rdtsc or cpuid event stops the program with: SIGSEGV
+ * where the CPU faulted, SIGILL at a rewritten instruction. */
+static int trap_signal(const struct replayer *rp, unsigned kind)
+{
+	unsigned m = kind == RRK_EV_RDTSC ? rp->mech.rdtsc : rp->mech.cpuid;
+	return m == RRK_MECH_PATCH ? SIGILL : SIGSEGV;
+}
+
 static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
 {
 	struct rrk_regs g;
 	uint8_t insn[3] = { 0, 0, 0 };
-	if (st->kind != STOP_SIGNAL || st->sig != SIGSEGV)
+	int sig = trap_signal(rp, ev->hdr.kind);
+	if (st->kind != STOP_SIGNAL || st->sig != sig)
 		unexpected(rp, st);
 	tracee_getregs(&rp->cur_t->t, &g);
 	tracee_read(&rp->cur_t->t, g.rip, insn, 3);
 	check_regs(rp, &ev->hdr.regs, &g, 0);
+	unsigned kind, len;
+	if (sig == SIGILL) {
+		const struct rrk_patch_site *s = rrk_ps_find(&rp->cur_t->proc->ps, g.rip);
+		if (!s || insn[0] != 0x0f || insn[1] != 0x0b)
+			diverge(rp, "the program stopped at an illegal instruction that rec did not put there",
+				&ev->hdr.regs, &g);
+		kind = s->kind;
+		len = s->len;
+	} else {
+		kind = insn[0] != 0x0f ? 0 : insn[1] == 0x31 ? RRK_PATCH_RDTSC
+			: insn[1] == 0x01 && insn[2] == 0xf9 ? RRK_PATCH_RDTSCP : insn[1] == 0xa2 ? RRK_PATCH_CPUID : 0;
+		len = kind == RRK_PATCH_RDTSCP ? 3 : 2;
+	}
 	if (ev->hdr.kind == RRK_EV_RDTSC) {
 		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
-		int ok = insn[0] == 0x0f && (b->is_rdtscp ? insn[1] == 0x01 && insn[2] == 0xf9 : insn[1] == 0x31);
-		if (!ok)
+		if (kind != (b->is_rdtscp ? RRK_PATCH_RDTSCP : RRK_PATCH_RDTSC))
 			diverge(rp, "the program faulted, but not at rdtsc", &ev->hdr.regs, &g);
 		g.rax = (uint32_t)b->tsc;
 		g.rdx = b->tsc >> 32;
 		if (b->is_rdtscp)
 			g.rcx = b->aux;
-		g.rip += b->is_rdtscp ? 3 : 2;
 	} else {
 		const struct rrk_ev_cpuid *b = (const void *)ev->body;
-		if (!(insn[0] == 0x0f && insn[1] == 0xa2))
+		if (kind != RRK_PATCH_CPUID)
 			diverge(rp, "the program faulted, but not at cpuid", &ev->hdr.regs, &g);
 		g.rax = b->eax;
 		g.rbx = b->ebx;
 		g.rcx = b->ecx;
 		g.rdx = b->edx;
-		g.rip += 2;
 	}
+	g.rip += len;
 	tracee_setregs(&rp->cur_t->t, &g);
 }
 
@@ -1913,7 +2015,7 @@ int rrk_rp_process(struct replayer *rp)
 	if (ev->hdr.kind == RRK_EV_SIGNAL)
 		expect = (int)((const struct rrk_ev_signal *)(const void *)ev->body)->signo;
 	else if (ev->hdr.kind == RRK_EV_RDTSC || ev->hdr.kind == RRK_EV_CPUID)
-		expect = SIGSEGV;
+		expect = trap_signal(rp, ev->hdr.kind);
 	struct stop stp = next_stop(rp, rp->cur_t, expect);
 	if (rp->out_closed)
 		return 2;

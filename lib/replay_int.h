@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "patchset.h"
 #include "replay.h"
 #include "trace.h"
 #include "tracee.h"
@@ -44,7 +45,13 @@ struct proc {
 	char exe[512];     /* path of the executable */
 	struct file_range *franges; /* where file bytes were mapped */
 	size_t nfranges;
+	struct rrk_patchset ps; /* instructions rec rewrote to trap */
 };
+
+/* dst becomes a copy of src with arrays of its own (a fork, a checkpoint). */
+void rrk_proc_copy(struct proc *dst, const struct proc *src);
+/* Frees src's arrays. */
+void rrk_proc_clear(struct proc *p);
 
 /* One replayed task, known by its recorded tid. */
 struct ptask {
@@ -110,6 +117,8 @@ struct replayer {
 	/* From the header. */
 	int have_header;
 	uint32_t cpu, hflags;
+	struct rrk_hdr_traps mech; /* how rdtsc and cpuid were recorded */
+	uint32_t cpu_level;        /* RRK_CPU_* */
 	struct rrk_cpuid_leaf *leaves;
 	size_t nleaves;
 	/* From END. */

@@ -102,6 +102,9 @@ long rrk_syscall_number(const char *name);
 const char *rrk_errno_name(int e);
 /* "SIGSEGV" for 11, or NULL. */
 const char *rrk_signal_name(int s);
+/* How an instruction kind was recorded (RRK_MECH_*), as tracecat and
+ * tracesum say it; NULL for an unknown value. */
+const char *rrk_mech_text(uint32_t mech);
 
 /* ioctl knowledge (lib/ioctltable.c). */
 struct rrk_ioctlent {

@@ -59,6 +59,24 @@ enum rrk_rec_type {
 				* followed by its nattach MAP and MEM records */
 	RRK_REC_SYSBUF = 11, /* attachment: syscalls the task made through its
 			      * syscall buffer since its previous event */
+	RRK_REC_PATCH = 12,  /* attachment: instructions rec made trap by
+			      * rewriting them (an array of rrk_patch_site) */
+};
+
+/* PATCH payload: one or more of these. rec replaced the instruction of
+ * len bytes at addr (its original bytes in orig) by ud2 followed by nops,
+ * in the event's process, right after the event's own effect on memory. */
+enum rrk_patch_kind {
+	RRK_PATCH_RDTSC = 1,
+	RRK_PATCH_RDTSCP = 2,
+	RRK_PATCH_CPUID = 3,
+};
+struct rrk_patch_site {
+	uint64_t addr;
+	uint8_t kind;   /* RRK_PATCH_* */
+	uint8_t len;    /* 2..15 */
+	uint8_t reserved[6];
+	uint8_t orig[16];
 };
 
 /* SYSBUF payload: this header, then the buffer's records [offset,
@@ -87,6 +105,23 @@ enum rrk_hdr_tag {
 	RRK_H_START = 11,    /* u64: wall-clock start, ns since the epoch */
 	RRK_H_HOST = 12,     /* string: kernel release of the recording host */
 	RRK_H_SYSBUF = 13,   /* u32: syscall buffer protocol version (0: off) */
+	RRK_H_TRAPS = 14,    /* struct rrk_hdr_traps: how rdtsc and cpuid were recorded */
+	RRK_H_CPU_LEVEL = 15, /* u32: RRK_CPU_* the program's cpuid was reduced to */
+};
+/* How an instruction kind was made to stop the program. A trace without
+ * RRK_H_TRAPS: rdtsc FAULT, cpuid FAULT with RRK_HF_CPUID_TRAPPED, else NONE. */
+enum rrk_mech {
+	RRK_MECH_NONE = 0,  /* not recorded: it ran on the CPU */
+	RRK_MECH_FAULT = 1, /* the CPU faulted (PR_SET_TSC, ARCH_SET_CPUID) */
+	RRK_MECH_PATCH = 2, /* rec rewrote each instruction (PATCH attachments) */
+};
+struct rrk_hdr_traps {
+	uint32_t rdtsc; /* rdtsc and rdtscp: RRK_MECH_* */
+	uint32_t cpuid;
+};
+enum rrk_cpu_level {
+	RRK_CPU_HOST = 0,     /* the recording CPU's features, less rdrand/rdseed/TSX */
+	RRK_CPU_BASELINE = 1, /* x86-64-v2: no AVX, no AVX-512, no XSAVE */
 };
 #define RRK_HF_CPUID_TRAPPED 0x1 /* cpuid faulted and was recorded */
 #define RRK_HF_TSC_TRAPPED 0x2   /* rdtsc faulted and was recorded */

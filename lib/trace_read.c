@@ -408,6 +408,13 @@ static int check_header(const uint8_t *p, uint32_t size)
 }
 
 /* Structural checks of one record. Returns RRK_OK or a failure status. */
+/* The attachment types this reader knows; others are skippable extensions. */
+static int is_attachment(unsigned type)
+{
+	return type == RRK_REC_MEM || type == RRK_REC_MAP || type == RRK_REC_STR ||
+	       type == RRK_REC_POINT || type == RRK_REC_SYSBUF || type == RRK_REC_PATCH;
+}
+
 static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 {
 	uint64_t fo = r->frame_off;
@@ -417,11 +424,9 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 	if (r->nrecs == 0 && rec->type != RRK_REC_HEADER)
 		return BAD("the first record is of type %u, not a header", fr, ri, rec->type);
 	if (r->attach_left) {
-		if (rec->type == RRK_REC_MEM || rec->type == RRK_REC_MAP ||
-		    rec->type == RRK_REC_STR || rec->type == RRK_REC_POINT ||
-		    rec->type == RRK_REC_SYSBUF)
+		if (is_attachment(rec->type))
 			;
-		else if ((rec->type == 0 || rec->type > RRK_REC_SYSBUF) &&
+		else if ((rec->type == 0 || rec->type > RRK_REC_PATCH) &&
 			 (rec->flags & RRK_RF_SKIPPABLE))
 			;
 		else
@@ -507,17 +512,22 @@ static int check_record(struct rrk_reader *r, const struct rrk_record *rec)
 	case RRK_REC_MAP:
 	case RRK_REC_STR:
 	case RRK_REC_POINT:
+	case RRK_REC_PATCH:
 	case RRK_REC_SYSBUF: {
 		size_t min = rec->type == RRK_REC_MEM ? sizeof(struct rrk_mem)
 			   : rec->type == RRK_REC_MAP ? sizeof(struct rrk_map)
 			   : rec->type == RRK_REC_POINT ? sizeof(struct rrk_point)
 			   : rec->type == RRK_REC_SYSBUF ? sizeof(struct rrk_sysbuf)
+			   : rec->type == RRK_REC_PATCH ? sizeof(struct rrk_patch_site)
 						      : sizeof(struct rrk_str);
 		if (!r->attach_left)
 			return BAD("attachment record of type %u outside an event", fr, ri, rec->type);
 		if (rec->size < min)
 			return BAD("attachment record of type %u too short (%u bytes)", fr, ri,
 				   rec->type, rec->size);
+		if (rec->type == RRK_REC_PATCH && rec->size % sizeof(struct rrk_patch_site))
+			return BAD("patch record of %u bytes is not a whole number of sites", fr, ri,
+				   rec->size);
 		break;
 	}
 	case RRK_REC_END: {
@@ -705,9 +715,7 @@ attachments:;
 					 (unsigned long long)ev->hdr.number);
 			if (s)
 				return s; /* a partial event is never returned */
-			if (rec.type != RRK_REC_MEM && rec.type != RRK_REC_MAP &&
-			    rec.type != RRK_REC_STR && rec.type != RRK_REC_POINT &&
-			    rec.type != RRK_REC_SYSBUF)
+			if (!is_attachment(rec.type))
 				continue; /* a skippable extension: ignored */
 			if (ev->nattach == cap) {
 				cap = cap ? cap * 2 : 4;

@@ -286,39 +286,6 @@ void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 			 : "a"(leaf), "c"(sub));
 }
 
-void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	if (leaf == 1)
-		r[2] &= ~(1u << 30);                     /* RDRAND */
-	if (leaf == 7 && sub == 0)
-		r[1] &= ~((1u << 18) | (1u << 4) | (1u << 11)); /* RDSEED, HLE, RTM */
-}
-
-int rrk_cpuid_faulting_available(void)
-{
-	/* ARCH_GET_CPUID/ARCH_SET_CPUID; ENODEV where the CPU or the
-	 * hypervisor cannot fault cpuid. Probe in a child so this process
-	 * keeps executing cpuid normally. */
-	pid_t p = fork();
-	if (p < 0)
-		return 0;
-	if (p == 0) {
-		long r = syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0);
-		if (r < 0)
-			_exit(1);
-		/* Some hypervisors accept the request and still run cpuid:
-		 * executing it must now fault (SIGSEGV kills the child). */
-		uint32_t regs[4];
-		rrk_cpuid(0, 0, regs);
-		_exit(2);
-	}
-	int st;
-	while (waitpid(p, &st, 0) < 0)
-		if (errno != EINTR)
-			return 0;
-	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-}
-
 size_t rrk_cpuid_snapshot(struct rrk_cpuid_leaf *out, size_t max)
 {
 	size_t n = 0;

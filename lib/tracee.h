@@ -69,14 +69,9 @@ uint32_t tracee_syscall_arch(struct tracee *t);
  * the tracer (SECCOMP_RET_TRACE), except, when untraced is not 0, those
  * made from [untraced, untraced + RRK_SB_UNTRACED_LEN). Returns 0 or -errno. */
 int rrk_install_filter(uint64_t untraced);
-/* Whether this CPU/kernel lets us trap cpuid (ARCH_SET_CPUID). */
-int rrk_cpuid_faulting_available(void);
 /* Snapshot of the host's cpuid leaves; returns count (<= max). */
 size_t rrk_cpuid_snapshot(struct rrk_cpuid_leaf *out, size_t max);
 void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
-/* Hides features a program could use to get nondeterminism without a trap
- * (rdrand, rdseed, transactional memory) from recorded cpuid results. */
-void rrk_cpuid_mask(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* Compare registers the way replay checks them. Returns 0 when equal,
  * else the number of differences, described in buf (which may be NULL
  * when len is 0). */

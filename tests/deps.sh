@@ -10,9 +10,11 @@ set -eu
 # file: tests inspect binaries; python3/perl/sqlite3: programs recorded by
 # the acceptance tests; coreutils: timeout, seq, sort, od, sha256sum;
 # diffutils: cmp; procps: ps/pgrep; bsdutils: script (terminal test);
-# gdb: play --gdb and its tests (tests/gdb.bats).
+# gdb: play --gdb and its tests (tests/gdb.bats); libzycore-dev: the
+# headers of Zycore, under the Zydis decoder that tests/zydis.sh fetches
+# (lib/sites.c).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
-file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb"
+file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb libzycore-dev"
 
 # shellcheck disable=SC2086 # PKGS is a list of package names
 exec sh "$(dirname "$0")/install-packages.sh" rrkit $PKGS

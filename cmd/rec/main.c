@@ -10,14 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpufeat.h"
 #include "keyframer.h"
+#include "probe.h"
 #include "record.h"
 #include "trace.h"
 #include "util.h"
 
 static const char usage[] =
 	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS]\n"
-	"           [--] PROG [ARGS...]\n"
+	"           [--cpu-features=host|baseline] [--] PROG [ARGS...]\n"
+	"       rec --check\n"
 	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
 	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
 	"Exit status: PROG's, 128+N if PROG died of signal N, 125 if recording\n"
@@ -33,6 +36,13 @@ static const char usage[] =
 	"              switch in code without syscalls is an execution point,\n"
 	"              slow to replay in hot loops: raise it for CPU-bound threads\n"
 	"              that do not wait on each other (1-60000)\n"
+	"  --cpu-features=LEVEL  the CPU the program is told it runs on: host\n"
+	"              (default: this CPU's features) or baseline (x86-64-v2: no\n"
+	"              AVX, no AVX-512, no XSAVE), for a trace that replays on any\n"
+	"              x86-64-v2 CPU\n"
+	"  --check     try what recording needs on this machine (ptrace, seccomp,\n"
+	"              instruction traps, ...), print one line for each, and\n"
+	"              exit 0 when rec can record here, else 1; takes no PROG\n"
 	"  -h, --help  show this help\n"
 	"  --version   show the version\n";
 
@@ -164,6 +174,7 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	uint64_t every = 0;
 	unsigned slice = 0;
+	int check = 0, level = RRK_CPU_HOST;
 	const char *env_nosb = getenv("RRK_NO_SYSCALLBUF");
 	int i = 1, no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
 	for (; i < argc; i++) {
@@ -179,6 +190,16 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--version")) {
 			printf("rec (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
 			return 0;
+		}
+		if (!strcmp(a, "--cpu-features") || !strncmp(a, "--cpu-features=", 15)) {
+			const char *v = a[14] == '=' ? a + 15 : i + 1 < argc ? argv[++i] : "";
+			if ((level = rrk_cpu_level_parse(v)) < 0)
+				rrk_die("--cpu-features %s: not a CPU level (host, baseline); see rec --help", v);
+			continue;
+		}
+		if (!strcmp(a, "--check")) {
+			check = 1;
+			continue;
 		}
 		if (!strcmp(a, "-o")) {
 			if (i + 1 >= argc)
@@ -214,6 +235,13 @@ int main(int argc, char **argv)
 			rrk_die("unknown option %s; see rec --help", a);
 		break;
 	}
+	if (check) {
+		if (i < argc)
+			rrk_die("--check takes no program; see rec --help");
+		struct rrk_caps caps;
+		rrk_probe(&caps);
+		return rrk_print_caps(&caps);
+	}
 	if (i >= argc)
 		rrk_die("no program given; usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS] [--] PROG [ARGS...]");
 
@@ -222,14 +250,16 @@ int main(int argc, char **argv)
 	o.argv = argv + i;
 	o.no_syscallbuf = no_sb;
 	o.timeslice_ms = slice;
+	o.cpu_level = (unsigned)level;
 	o.level = 3;
 	char opts[512], kfo[64] = "", tso[32] = "";
+	const char *cfo = level == RRK_CPU_BASELINE ? " --cpu-features=baseline" : "";
 	if (every)
 		snprintf(kfo, sizeof kfo, " --keyframe-interval=%llu", (unsigned long long)every);
 	if (slice)
 		snprintf(tso, sizeof tso, " --timeslice=%u", slice);
-	snprintf(opts, sizeof opts, "%s%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
-		 no_sb ? " --no-syscallbuf" : "", tso);
+	snprintf(opts, sizeof opts, "%s%s%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
+		 no_sb ? " --no-syscallbuf" : "", tso, cfo);
 	if (opts[0] == ' ')
 		memmove(opts, opts + 1, strlen(opts));
 	o.options_text = opts;

@@ -230,6 +230,29 @@ static void print_header(const uint8_t *p, uint32_t size)
 			else
 				ostr("# syscall buffer: off\n");
 			break;
+		case RRK_H_TRAPS: {
+			struct rrk_hdr_traps m;
+			if (!header || len < sizeof m)
+				break;
+			memcpy(&m, v, sizeof m);
+			static const char *mn[] = { "none", "fault", "patch" };
+			if (!rrk_mech_text(m.rdtsc) || !rrk_mech_text(m.cpuid))
+				break;
+			if (json)
+				oprintf(",\"rdtsc\":\"%s\",\"cpuid\":\"%s\"", mn[m.rdtsc], mn[m.cpuid]);
+			else
+				oprintf("# rdtsc, rdtscp: %s\n# cpuid: %s\n", rrk_mech_text(m.rdtsc),
+					rrk_mech_text(m.cpuid));
+			break;
+		}
+		case RRK_H_CPU_LEVEL:
+			if (!header || len < 4)
+				break;
+			if (json)
+				oprintf(",\"cpu_features\":\"%s\"", u32 ? "baseline" : "host");
+			else
+				oprintf("# cpu features: %s\n", u32 ? "baseline (x86-64-v2)" : "host");
+			break;
 		case RRK_H_CPUID:
 			if (header)
 				oprintf(json ? ",\"cpuid_leaves\":%zu" : "# cpuid: %zu leaves\n",
@@ -490,6 +513,32 @@ static void print_where(const struct rrk_ev *ev)
 	}
 }
 
+/* The instructions rec rewrote to trap with the event (an exec or a
+ * mapping): "# patch event=N tid=T addr=0x... rdtsc len=2" (comments:
+ * they are not events). */
+static void print_patches(const struct rrk_ev *ev)
+{
+	static const char *kn[] = { "?", "rdtsc", "rdtscp", "cpuid" };
+	for (size_t i = 0; i < ev->nattach; i++) {
+		const struct rrk_attach *a = &ev->attach[i];
+		if (a->type != RRK_REC_PATCH)
+			continue;
+		for (size_t off = 0; off + sizeof(struct rrk_patch_site) <= a->size; off += sizeof(struct rrk_patch_site)) {
+			struct rrk_patch_site s;
+			memcpy(&s, a->data + off, sizeof s);
+			const char *k = kn[s.kind <= 3 ? s.kind : 0];
+			if (json)
+				oprintf("{\"kind\":\"patch\",\"event\":%llu,\"tid\":%u,\"addr\":%llu,\"insn\":\"%s\",\"len\":%u}\n",
+					(unsigned long long)ev->hdr.number, ev->hdr.tid,
+					(unsigned long long)s.addr, k, s.len);
+			else
+				oprintf("# patch event=%llu tid=%u addr=0x%llx %s len=%u\n",
+					(unsigned long long)ev->hdr.number, ev->hdr.tid,
+					(unsigned long long)s.addr, k, s.len);
+		}
+	}
+}
+
 /* A keyframe: "# keyframe event=N ..." (a comment: it is not an event). */
 static void print_keyframe(const struct rrk_ev *ev)
 {
@@ -632,6 +681,7 @@ static void print_event(const struct rrk_ev *ev)
 		break;
 	}
 	ostr(json ? "}\n" : "\n");
+	print_patches(ev);
 }
 
 static void usage(FILE *f)

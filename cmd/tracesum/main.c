@@ -193,6 +193,10 @@ static void tid_add(struct tidset *s, uint32_t tid)
 struct stats {
 	char *recorder, *argv, *arch;
 	size_t argv_len;
+	struct rrk_hdr_traps mech; /* as the header says (5.1) */
+	uint32_t hflags, level;
+	int have_mech;
+	uint64_t patched; /* instructions rec rewrote, over the events */
 	uint64_t kinds[7];
 	uint64_t events;
 	uint64_t first_event, last_event, keyframes;
@@ -228,6 +232,13 @@ static void on_other(void *ctx, const struct rrk_record *rec)
 				st->recorder = dupmem(v, len);
 			else if (tag == RRK_H_ARCH && !st->arch)
 				st->arch = dupmem(v, len);
+			else if (tag == RRK_H_TRAPS && len == sizeof st->mech && !st->have_mech) {
+				memcpy(&st->mech, v, len);
+				st->have_mech = 1;
+			} else if (tag == RRK_H_FLAGS && len == 4)
+				memcpy(&st->hflags, v, 4);
+			else if (tag == RRK_H_CPU_LEVEL && len == 4)
+				memcpy(&st->level, v, 4);
 			else if (tag == RRK_H_ARGV && !st->argv) {
 				st->argv = dupmem(v, len);
 				st->argv_len = len;
@@ -307,6 +318,9 @@ static int do_stats(const char *name)
 		st->events++;
 		if (ev.hdr.kind < 7)
 			st->kinds[ev.hdr.kind]++;
+		for (size_t i = 0; i < ev.nattach; i++)
+			if (ev.attach[i].type == RRK_REC_PATCH)
+				st->patched += ev.attach[i].size / sizeof(struct rrk_patch_site);
 		tid_add(&st->tids, ev.hdr.tid);
 		if (ev.hdr.kind == RRK_EV_SYSCALL) {
 			struct rrk_ev_syscall sc;
@@ -329,6 +343,15 @@ static int do_stats(const char *name)
 		printf("recorder:        %s\n", st->recorder ? st->recorder : "(not recorded)");
 		if (st->arch)
 			printf("architecture:    %s\n", st->arch);
+		if (!st->have_mech) { /* (a trace from before the TRAPS field) */
+			st->mech.rdtsc = RRK_MECH_FAULT;
+			st->mech.cpuid = st->hflags & RRK_HF_CPUID_TRAPPED ? RRK_MECH_FAULT : RRK_MECH_NONE;
+		}
+		const char *tm = rrk_mech_text(st->mech.rdtsc), *cm = rrk_mech_text(st->mech.cpuid);
+		printf("rdtsc, rdtscp:   %s\n", tm ? tm : "(unknown)");
+		printf("cpuid:           %s\n", cm ? cm : "(unknown)");
+		printf("cpu features:    %s\n", st->level == RRK_CPU_BASELINE ? "baseline (x86-64-v2)" : "host");
+		printf("rewritten sites: %llu\n", (unsigned long long)st->patched);
 		printf("argv:           ");
 		if (st->argv) {
 			size_t i = 0;

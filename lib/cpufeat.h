@@ -1,0 +1,24 @@
+/* cpuid as a recorded program sees it, and whether a replay host can run
+ * a recording made on another CPU. */
+#ifndef RRK_CPUFEAT_H
+#define RRK_CPUFEAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+/* r holds the CPU's answer to cpuid(leaf, sub): reduces it to what the
+ * program is shown at level (RRK_CPU_*). Every level hides rdrand,
+ * rdseed and transactional memory, whose results cannot be recorded. */
+void rrk_cpuid_level(uint32_t level, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* Parses a --cpu-features value ("host", "baseline", "x86-64-v2");
+ * returns the level or -1. */
+int rrk_cpu_level_parse(const char *name);
+/* Whether this CPU has every feature that the recording's cpuid (leaves
+ * taken from the recording host, n of them, shown at level) offered the
+ * program. Returns 0, or -1 with what is missing described in why. */
+int rrk_cpu_check(const struct rrk_cpuid_leaf *leaves, size_t n, uint32_t level, char *why,
+		  size_t len);
+
+#endif

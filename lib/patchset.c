@@ -1,0 +1,151 @@
+#include "patchset.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "util.h"
+
+void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16])
+{
+	memset(out, 0x90, 16);
+	out[0] = 0x0f;
+	out[1] = 0x0b;
+	(void)s;
+}
+
+int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len)
+{
+	static const uint8_t rdtsc[] = { 0x0f, 0x31 }, rdtscp[] = { 0x0f, 0x01, 0xf9 },
+			     cpuid[] = { 0x0f, 0xa2 };
+	const uint8_t *op = kind == RRK_PATCH_RDTSC ? rdtsc : kind == RRK_PATCH_RDTSCP ? rdtscp
+				: kind == RRK_PATCH_CPUID ? cpuid : NULL;
+	unsigned n = kind == RRK_PATCH_RDTSCP ? 3 : 2;
+	return op && len >= n && len <= 15 && !memcmp(code + len - n, op, n);
+}
+
+/* Index of the first site whose addr is >= addr. */
+static size_t lower(const struct rrk_patchset *ps, uint64_t addr)
+{
+	size_t lo = 0, hi = ps->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ps->v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void rrk_ps_add(struct rrk_patchset *ps, const struct rrk_patch_site *s)
+{
+	rrk_ps_drop(ps, s->addr, s->addr + s->len);
+	if (ps->n == ps->cap)
+		ps->v = rrk_xrealloc(ps->v, (ps->cap = ps->cap * 2 + 16) * sizeof *ps->v);
+	size_t i = lower(ps, s->addr);
+	memmove(&ps->v[i + 1], &ps->v[i], (ps->n - i) * sizeof *ps->v);
+	ps->v[i] = *s;
+	ps->n++;
+}
+
+const struct rrk_patch_site *rrk_ps_find(const struct rrk_patchset *ps, uint64_t addr)
+{
+	size_t i = lower(ps, addr);
+	return i < ps->n && ps->v[i].addr == addr ? &ps->v[i] : NULL;
+}
+
+void rrk_ps_drop(struct rrk_patchset *ps, uint64_t lo, uint64_t hi)
+{
+	size_t i = lower(ps, lo > 15 ? lo - 15 : 0), j = i;
+	for (; i < ps->n && ps->v[i].addr < hi; i++)
+		if (ps->v[i].addr + ps->v[i].len <= lo)
+			ps->v[j++] = ps->v[i];
+	memmove(&ps->v[j], &ps->v[i], (ps->n - i) * sizeof *ps->v);
+	ps->n -= i - j;
+}
+
+void rrk_ps_move(struct rrk_patchset *ps, uint64_t from, uint64_t len, uint64_t to)
+{
+	struct rrk_patchset moved = { NULL, 0, 0 };
+	for (size_t i = lower(ps, from); i < ps->n && ps->v[i].addr < from + len; i++) {
+		if (ps->v[i].addr + ps->v[i].len > from + len)
+			continue;
+		struct rrk_patch_site s = ps->v[i];
+		s.addr = s.addr - from + to;
+		rrk_ps_add(&moved, &s);
+	}
+	rrk_ps_drop(ps, from, from + len);
+	for (size_t i = 0; i < moved.n; i++)
+		rrk_ps_add(ps, &moved.v[i]);
+	rrk_ps_clear(&moved);
+}
+
+void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res)
+{
+	if (res < 0 && res > -4096)
+		return;
+	if (nr == SYS_mmap) {
+		rrk_ps_drop(ps, (uint64_t)res, (uint64_t)res + ((a[1] + 4095) & ~4095ull));
+	} else if (nr == SYS_munmap) {
+		rrk_ps_drop(ps, a[0], a[0] + a[1]);
+	} else if (nr == SYS_mremap) {
+		rrk_ps_move(ps, a[0], a[1], (uint64_t)res);
+		if (a[2] < a[1])
+			rrk_ps_drop(ps, (uint64_t)res + a[2], (uint64_t)res + a[1]);
+	}
+}
+
+void rrk_ps_copy(struct rrk_patchset *dst, const struct rrk_patchset *src)
+{
+	if (dst == src)
+		return;
+	rrk_ps_clear(dst);
+	if (!src->n)
+		return;
+	dst->v = rrk_xmalloc(src->n * sizeof *dst->v);
+	memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+	dst->n = dst->cap = src->n;
+}
+
+void rrk_ps_clear(struct rrk_patchset *ps)
+{
+	free(ps->v);
+	memset(ps, 0, sizeof *ps);
+}
+
+/* Calls fn for each byte of [addr, addr + len) that lies on a site:
+ * i indexes buf, k the site's bytes. */
+static void overlap(const struct rrk_patchset *ps, uint64_t addr, size_t len,
+		    void (*fn)(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k), uint8_t *buf)
+{
+	for (size_t i = lower(ps, addr > 15 ? addr - 15 : 0); i < ps->n && ps->v[i].addr < addr + len; i++) {
+		struct rrk_patch_site *s = &ps->v[i];
+		for (unsigned k = 0; k < s->len; k++)
+			if (s->addr + k >= addr && s->addr + k < addr + len)
+				fn(s, buf, (size_t)(s->addr + k - addr), k);
+	}
+}
+
+static void put_orig(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k)
+{
+	buf[i] = s->orig[k];
+}
+
+static void take_orig(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k)
+{
+	uint8_t trap[16];
+	rrk_patch_bytes(s, trap);
+	s->orig[k] = buf[i];
+	buf[i] = trap[k];
+}
+
+void rrk_ps_unpatch(const struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len)
+{
+	overlap(ps, addr, len, put_orig, buf);
+}
+
+void rrk_ps_repatch(struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len)
+{
+	overlap(ps, addr, len, take_orig, buf);
+}

@@ -1,0 +1,43 @@
+/* The instructions rec rewrote to trap in one address space (rdtsc,
+ * rdtscp, cpuid on CPUs that do not fault them): rec and play keep the
+ * same set, so that a trap is recognised, and a debugger, a keyframe or a
+ * memory digest sees the original bytes. */
+#ifndef RRK_PATCHSET_H
+#define RRK_PATCHSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+struct rrk_patchset {
+	struct rrk_patch_site *v; /* sorted by addr, not overlapping */
+	size_t n, cap;
+};
+
+/* The bytes a site is rewritten to: ud2, then nops up to its length. */
+void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16]);
+/* Whether code holds the instruction kind ends with (prefixes aside). */
+int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len);
+void rrk_ps_add(struct rrk_patchset *ps, const struct rrk_patch_site *s);
+/* The site starting at addr, or NULL. */
+const struct rrk_patch_site *rrk_ps_find(const struct rrk_patchset *ps, uint64_t addr);
+/* Forgets the sites that overlap [lo, hi) (unmapped or mapped over). */
+void rrk_ps_drop(struct rrk_patchset *ps, uint64_t lo, uint64_t hi);
+/* mremap: sites in [from, from + len) now live at to (those past keep
+ * the old length's end are dropped by the caller with rrk_ps_drop). */
+void rrk_ps_move(struct rrk_patchset *ps, uint64_t from, uint64_t len, uint64_t to);
+/* Follows what syscall nr (arguments a, result res) did to the address
+ * space: mmap and munmap forget the sites they replaced, mremap moves them. */
+void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res);
+void rrk_ps_copy(struct rrk_patchset *dst, const struct rrk_patchset *src);
+void rrk_ps_clear(struct rrk_patchset *ps);
+/* buf holds len bytes of memory read at addr: puts the original bytes
+ * of every patched site back over them. */
+void rrk_ps_unpatch(const struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len);
+/* The same for bytes about to be written at addr (a debugger's
+ * breakpoint): where they fall on a site, the site's original bytes
+ * change to them, and buf gets the patched bytes to really write. */
+void rrk_ps_repatch(struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len);
+
+#endif
