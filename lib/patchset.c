@@ -81,6 +81,34 @@ void rrk_ps_move(struct rrk_patchset *ps, uint64_t from, uint64_t len, uint64_t 
 	rrk_ps_clear(&moved);
 }
 
+int rrk_ps_rewrite(struct rrk_patchset *ps, struct tracee *t, const struct rrk_site *sites, long n,
+		   uint64_t start, uint64_t end, uint64_t offset,
+		   void (*added)(void *ctx, const struct rrk_patch_site *s), void *ctx)
+{
+	for (long i = 0; i < n; i++) {
+		const struct rrk_site *s = &sites[i];
+		if (s->off < offset || s->off + s->len > offset + (end - start))
+			continue;
+		struct rrk_patch_site p;
+		uint8_t trap[16];
+		memset(&p, 0, sizeof p);
+		p.addr = start + (s->off - offset);
+		p.kind = s->kind;
+		p.len = s->len;
+		/* (already rewritten, or changed since it was mapped: skip) */
+		if (rrk_ps_find(ps, p.addr) || tracee_read(t, p.addr, p.orig, p.len) < 0 ||
+		    !rrk_patch_opcode_ok(p.kind, p.orig, p.len))
+			continue;
+		rrk_patch_bytes(&p, trap);
+		if (tracee_write(t, p.addr, trap, p.len) < 0)
+			return -1;
+		rrk_ps_add(ps, &p);
+		if (added)
+			added(ctx, &p);
+	}
+	return 0;
+}
+
 void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res)
 {
 	if (res < 0 && res > -4096)

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sites.h"
 #include "trace.h"
+#include "tracee.h"
 
 struct rrk_patchset {
 	struct rrk_patch_site *v; /* sorted by addr, not overlapping */
@@ -27,6 +29,14 @@ void rrk_ps_drop(struct rrk_patchset *ps, uint64_t lo, uint64_t hi);
 /* mremap: sites in [from, from + len) now live at to (those past keep
  * the old length's end are dropped by the caller with rrk_ps_drop). */
 void rrk_ps_move(struct rrk_patchset *ps, uint64_t from, uint64_t len, uint64_t to);
+/* Rewrites to trap the sites (n of them, as found in a file) that lie
+ * wholly in [start, end), where t's process maps the file from offset:
+ * each that holds its instruction and is not rewritten yet is written
+ * over and added to ps, and to added (when not NULL) for the caller.
+ * Returns 0, or -1 with errno set when t's memory cannot be written. */
+int rrk_ps_rewrite(struct rrk_patchset *ps, struct tracee *t, const struct rrk_site *sites, long n,
+		   uint64_t start, uint64_t end, uint64_t offset,
+		   void (*added)(void *ctx, const struct rrk_patch_site *s), void *ctx);
 /* Follows what syscall nr (arguments a, result res) did to the address
  * space: mmap and munmap forget the sites they replaced, mremap moves them. */
 void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res);

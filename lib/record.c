@@ -129,13 +129,7 @@ struct recorder {
 	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
 	struct rrk_hdr_traps mech;
 	unsigned patch_kinds;
-	/* Each file's sites, found once per file (by digest). */
-	struct scan {
-		uint8_t digest[32];
-		struct rrk_site *sites;
-		long n; /* -1: not an ELF file */
-	} *scans;
-	size_t nscans;
+	struct rrk_scans scans; /* each file's sites, found once */
 	/* The sites rewritten in each address space (by the pid of a process
 	 * using it), and those of the event being built. */
 	struct pspace {
@@ -414,22 +408,16 @@ static void pspace_new(struct recorder *r, pid_t pid, pid_t from)
 		rrk_ps_copy(pspace_of(r, pid), &pspace_find(r, from)->ps);
 }
 
-/* The sites of a file, found once per file content. */
-static const struct scan *scan_of(struct recorder *r, int fd, const uint8_t digest[32], uint64_t size)
+/* The sites of the file open at fd, found once per file content. */
+static const struct rrk_scan *scan_of(struct recorder *r, int fd, const uint8_t digest[32], uint64_t size)
 {
-	for (size_t i = 0; i < r->nscans; i++)
-		if (!memcmp(r->scans[i].digest, digest, 32))
-			return &r->scans[i];
-	r->scans = rrk_xrealloc(r->scans, (r->nscans + 1) * sizeof *r->scans);
-	struct scan *sc = &r->scans[r->nscans++];
-	memcpy(sc->digest, digest, 32);
-	sc->sites = NULL;
-	sc->n = -1;
+	const struct rrk_scan *sc = rrk_scan_find(&r->scans, digest);
+	if (sc)
+		return sc;
 	void *data = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	if (data != MAP_FAILED) {
-		sc->n = rrk_find_sites(data, size, r->patch_kinds, &sc->sites);
+	sc = rrk_scan_add(&r->scans, digest, data == MAP_FAILED ? NULL : data, size, r->patch_kinds);
+	if (data != MAP_FAILED)
 		munmap(data, size);
-	}
 	return sc;
 }
 
@@ -448,35 +436,13 @@ static void unscanned(struct recorder *r, uint64_t addr, const char *what)
 	note(r, msg);
 }
 
-/* Rewrites the sites of sc that lie wholly in [start, end), a mapping of
- * the file from offset in the current task's process, to trap. */
-static void patch_sites(struct recorder *r, const struct scan *sc, uint64_t start, uint64_t end,
-			uint64_t offset)
+/* A site rewritten for the event being built: its PATCH attachment. */
+static void site_added(void *ctx, const struct rrk_patch_site *p)
 {
-	struct rrk_patchset *ps = pspace_of(r, r->cur->pid);
-	for (long i = 0; i < sc->n; i++) {
-		const struct rrk_site *s = &sc->sites[i];
-		if (s->off < offset || s->off + s->len > offset + (end - start))
-			continue;
-		struct rrk_patch_site p;
-		uint8_t trap[16];
-		memset(&p, 0, sizeof p);
-		p.addr = start + (s->off - offset);
-		p.kind = s->kind;
-		p.len = s->len;
-		/* (already rewritten, or changed since it was mapped: skip) */
-		if (rrk_ps_find(ps, p.addr) || tracee_read(&r->cur->t, p.addr, p.orig, p.len) < 0 ||
-		    !rrk_patch_opcode_ok(p.kind, p.orig, p.len))
-			continue;
-		rrk_patch_bytes(&p, trap);
-		if (tracee_write(&r->cur->t, p.addr, trap, p.len) < 0)
-			rrk_die("cannot rewrite the instruction at 0x%llx in process %d: %s",
-				(unsigned long long)p.addr, (int)r->cur->pid, strerror(errno));
-		rrk_ps_add(ps, &p);
-		if (r->nnew == r->cnew)
-			r->newsites = rrk_xrealloc(r->newsites, (r->cnew = r->cnew * 2 + 64) * sizeof *r->newsites);
-		r->newsites[r->nnew++] = p;
-	}
+	struct recorder *r = ctx;
+	if (r->nnew == r->cnew)
+		r->newsites = rrk_xrealloc(r->newsites, (r->cnew = r->cnew * 2 + 64) * sizeof *r->newsites);
+	r->newsites[r->nnew++] = *p;
 }
 
 /* Rewrites the sites in the current task's executable mappings that
@@ -514,14 +480,16 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi, uint64_t ri
 			unscanned(r, m->start, m->name);
 			continue;
 		}
-		const struct scan *sc = scan_of(r, fd, digest, size);
+		const struct rrk_scan *sc = scan_of(r, fd, digest, size);
 		close(fd);
 		if (sc->n < 0) {
 			unscanned(r, m->start, m->name);
 			continue;
 		}
 		uint64_t start = m->start > lo ? m->start : lo, end = m->end < hi ? m->end : hi;
-		patch_sites(r, sc, start, end, m->offset + (start - m->start));
+		if (rrk_ps_rewrite(pspace_of(r, r->cur->pid), &r->cur->t, sc->sites, sc->n, start, end,
+				   m->offset + (start - m->start), site_added, r) < 0)
+			rrk_die("cannot rewrite instructions in process %d: %s", (int)r->cur->pid, strerror(errno));
 	}
 	free(maps);
 }
@@ -2561,9 +2529,7 @@ done:
 		free(t);
 	}
 	rrk_blobs_free(&r->blobs);
-	for (size_t i = 0; i < r->nscans; i++)
-		free(r->scans[i].sites);
-	free(r->scans);
+	rrk_scans_free(&r->scans);
 	for (size_t i = 0; i < r->npspaces; i++)
 		rrk_ps_clear(&r->pspaces[i].ps);
 	free(r->pspaces);

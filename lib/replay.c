@@ -647,6 +647,40 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
 	}
 }
 
+/* Rewrites, as rec would have, the instructions of the kinds in
+ * self_patch in the file-backed code of [lo, hi) of the current task's
+ * process: by the latest file range at each address, through the sites of
+ * its blob (found once per blob). */
+static void self_patch(struct replayer *rp, uint64_t lo, uint64_t hi)
+{
+	struct proc *p = rp->cur_t->proc;
+	while (lo < hi) {
+		const struct file_range *f = NULL;
+		uint64_t next = hi;
+		for (size_t i = p->nfranges; i-- > 0 && !f;)
+			if (p->franges[i].start <= lo && lo < p->franges[i].end)
+				f = &p->franges[i];
+		if (!f) { /* anonymous: on to the next file range */
+			for (size_t i = 0; i < p->nfranges; i++)
+				if (p->franges[i].start > lo && p->franges[i].start < next)
+					next = p->franges[i].start;
+			lo = next;
+			continue;
+		}
+		uint64_t end = f->end < hi ? f->end : hi;
+		struct blob *bl = rrk_rp_blob(rp, f->digest);
+		if (bl) {
+			const struct rrk_scan *sc = rrk_scan_find(&rp->scans, f->digest);
+			if (!sc)
+				sc = rrk_scan_add(&rp->scans, f->digest, bl->data, bl->total, rp->self_patch);
+			if (rrk_ps_rewrite(&p->ps, &rp->cur_t->t, sc->sites, sc->n, lo, end,
+					   f->offset + (lo - f->start), NULL, NULL) < 0)
+				fail("cannot rewrite instructions in the replayed program: %s", strerror(errno));
+		}
+		lo = end;
+	}
+}
+
 void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
 		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
 		      uint64_t evno)
@@ -705,8 +739,16 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 		prev_end = mp.end;
 	}
 	close_blob(rp, insn, &ob);
+	for (size_t i = 0; i < n && rp->self_patch; i++) {
+		struct rrk_map mp;
+		if (att[i].type != RRK_REC_MAP || att[i].size < sizeof mp)
+			continue;
+		memcpy(&mp, att[i].data, sizeof mp);
+		if ((mp.flags & RRK_MAP_FILE) && (mp.prot & PROT_EXEC))
+			self_patch(rp, mp.start, mp.end);
+	}
 	/* cpuid faulting ends at exec: the new image gets it again */
-	if (rp->mech.cpuid == RRK_MECH_FAULT) {
+	if (rp->mech.cpuid == RRK_MECH_FAULT && !(rp->self_patch & RRK_SITE_BIT(RRK_SITE_CPUID))) {
 		long r = inject(rp, insn, SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0, 0, 0, 0, 0);
 		if (r)
 			fail("cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
@@ -998,6 +1040,11 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 	for (size_t i = 0; i < ev->nattach; i++)
 		if (ev->attach[i].type == RRK_REC_PATCH)
 			apply_patches(rp, &ev->attach[i], ev->hdr.number);
+	if (rp->self_patch && (b->args[2] & PROT_EXEC) &&
+	    (b->nr == SYS_mmap || b->nr == SYS_mprotect || b->nr == SYS_pkey_mprotect)) {
+		uint64_t at = b->nr == SYS_mmap ? (uint64_t)want : b->args[0];
+		self_patch(rp, at, at + ((b->args[1] + 4095) & ~4095ull));
+	}
 }
 
 /* ---- tasks ---- */
@@ -1473,7 +1520,8 @@ static void child(struct replayer *rp, int go)
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGPIPE, SIG_DFL);
-	if (rp->mech.rdtsc == RRK_MECH_FAULT && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+	if (rp->mech.rdtsc == RRK_MECH_FAULT && !(rp->self_patch & RRK_SITE_BIT(RRK_SITE_RDTSC)) &&
+	    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
 		_exit(125);
 	if (rrk_install_filter(0) < 0)
 		_exit(125);
@@ -1484,15 +1532,16 @@ static void child(struct replayer *rp, int go)
 
 static void check_cpu(struct replayer *rp)
 {
-	/* The CPU must fault what the recording's CPU faulted. */
+	/* What the recording's CPU faulted and this one does not (or
+	 * RRK_FORCE_PATCH says not to use), play rewrites itself. */
 	struct rrk_caps caps;
 	rrk_probe_traps(&caps);
-	if (rp->mech.rdtsc == RRK_MECH_FAULT && (!caps.rdtsc_trap || !caps.rdtscp_trap))
-		fail("%s was recorded where the CPU made rdtsc fault, and this machine's does not (see rec --check): replay it on a machine where rdtsc traps",
-		     rp->o->trace_name);
-	if (rp->mech.cpuid == RRK_MECH_FAULT && !caps.cpuid_trap)
-		fail("%s was recorded where the CPU made cpuid fault, and this machine's does not (see rec --check): replay it on a machine where cpuid traps",
-		     rp->o->trace_name);
+	rp->self_patch = 0;
+	if (rp->mech.rdtsc == RRK_MECH_FAULT &&
+	    (caps.rdtsc_trap != RRK_CAP_WORKS || caps.rdtscp_trap != RRK_CAP_WORKS))
+		rp->self_patch |= RRK_SITE_BIT(RRK_SITE_RDTSC) | RRK_SITE_BIT(RRK_SITE_RDTSCP);
+	if (rp->mech.cpuid == RRK_MECH_FAULT && caps.cpuid_trap != RRK_CAP_WORKS)
+		rp->self_patch |= RRK_SITE_BIT(RRK_SITE_CPUID);
 	if (rp->mech.cpuid != RRK_MECH_NONE) {
 		char why[256];
 		if (rrk_cpu_check(rp->leaves, rp->nleaves, rp->cpu_level, why, sizeof why) < 0)
@@ -1573,19 +1622,21 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 
 
 /* The signal an rdtsc or cpuid event stops the program with: SIGSEGV
- * where the CPU faulted, SIGILL at a rewritten instruction. */
+ * where the CPU faults, SIGILL at an instruction rec or play rewrote. */
 static int trap_signal(const struct replayer *rp, unsigned kind)
 {
 	unsigned m = kind == RRK_EV_RDTSC ? rp->mech.rdtsc : rp->mech.cpuid;
-	return m == RRK_MECH_PATCH ? SIGILL : SIGSEGV;
+	unsigned self = kind == RRK_EV_RDTSC ? RRK_SITE_BIT(RRK_SITE_RDTSC) : RRK_SITE_BIT(RRK_SITE_CPUID);
+	return m == RRK_MECH_PATCH || (rp->self_patch & self) ? SIGILL : SIGSEGV;
 }
 
 static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
 {
 	struct rrk_regs g;
 	uint8_t insn[3] = { 0, 0, 0 };
-	int sig = trap_signal(rp, ev->hdr.kind);
-	if (st->kind != STOP_SIGNAL || st->sig != sig)
+	/* (a keyframe may bring sites rewritten by another play) */
+	int sig = st->kind == STOP_SIGNAL ? st->sig : 0;
+	if (sig != SIGILL && sig != SIGSEGV)
 		unexpected(rp, st);
 	tracee_getregs(&rp->cur_t->t, &g);
 	tracee_read(&rp->cur_t->t, g.rip, insn, 3);

@@ -119,6 +119,10 @@ struct replayer {
 	uint32_t cpu, hflags;
 	struct rrk_hdr_traps mech; /* how rdtsc and cpuid were recorded */
 	uint32_t cpu_level;        /* RRK_CPU_* */
+	/* Kinds the recording CPU faulted and this one does not: play
+	 * rewrites them itself, as rec would have (RRK_SITE_BIT bits). */
+	unsigned self_patch;
+	struct rrk_scans scans;
 	struct rrk_cpuid_leaf *leaves;
 	size_t nleaves;
 	/* From END. */

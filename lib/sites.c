@@ -323,3 +323,31 @@ long rrk_find_sites(const uint8_t *data, size_t size, unsigned mask, struct rrk_
 	*out = f.v;
 	return (long)n;
 }
+
+const struct rrk_scan *rrk_scan_find(const struct rrk_scans *c, const uint8_t digest[32])
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!memcmp(c->v[i].digest, digest, 32))
+			return &c->v[i];
+	return NULL;
+}
+
+const struct rrk_scan *rrk_scan_add(struct rrk_scans *c, const uint8_t digest[32], const uint8_t *data,
+				    size_t size, unsigned mask)
+{
+	c->v = rrk_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	struct rrk_scan *sc = &c->v[c->n++];
+	memcpy(sc->digest, digest, 32);
+	sc->sites = NULL;
+	sc->n = data ? rrk_find_sites(data, size, mask, &sc->sites) : -1;
+	return sc;
+}
+
+void rrk_scans_free(struct rrk_scans *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].sites);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}

@@ -34,4 +34,22 @@ struct rrk_site {
  * file. */
 long rrk_find_sites(const uint8_t *data, size_t size, unsigned mask, struct rrk_site **out);
 
+/* The sites of each file content seen, found once per digest (a library
+ * that a make -j2 maps a hundred times is decoded once). */
+struct rrk_scan {
+	uint8_t digest[32];
+	struct rrk_site *sites;
+	long n; /* -1: not an x86-64 ELF file */
+};
+struct rrk_scans {
+	struct rrk_scan *v;
+	size_t n;
+};
+const struct rrk_scan *rrk_scan_find(const struct rrk_scans *c, const uint8_t digest[32]);
+/* Finds the sites of data (whose digest it is) and keeps them; data NULL:
+ * the file could not be read (no sites, n -1). */
+const struct rrk_scan *rrk_scan_add(struct rrk_scans *c, const uint8_t digest[32], const uint8_t *data,
+				    size_t size, unsigned mask);
+void rrk_scans_free(struct rrk_scans *c);
+
 #endif

@@ -476,8 +476,10 @@ G
 
 @test "gdb: ^C from gdb stops a running replay" {
 	# ^C is noticed between events; the buffered syscalls of gdb_long's
-	# rounds are not events (doc/design.md "The syscall buffer")
-	REC_OPTS=--no-syscallbuf record "$P/gdb_long"
+	# rounds are not events (doc/design.md "The syscall buffer"). 2000
+	# rounds: a replay of several seconds, so that each ^C, sent 0.3 and
+	# 0.2 s after a continue, comes before the end on a fast machine too
+	REC_OPTS=--no-syscallbuf record "$P/gdb_long" 2000
 	run timeout "$RRK_TIMEOUT" /usr/bin/python3 "$ROOT/tests/gdb_proto.py" interrupt "$ROOT/bin/play" "$T"
 	echo "$output"
 	[ "$status" -eq 0 ]

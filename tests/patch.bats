@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2154,SC2016 # helpers and bats set rec_status, play_status, status, output, stderr; gdb scripts are single-quoted on purpose
+# shellcheck disable=SC2154,SC2016,SC2030,SC2031 # helpers and bats set rec_status, play_status, status, output, stderr; gdb scripts are single-quoted on purpose; each test sets play_status in its own subshell
 # rdtsc, rdtscp and cpuid are recorded whether the CPU faults them or not:
 # where it does not (or with RRK_FORCE_PATCH=1), rec rewrites each one to
 # trap (doc/design.md, "Instructions that must trap"). make check runs
@@ -154,4 +154,27 @@ patched() {
 	grep -q '^\$1 = 1$' "$GOUT"
 	# the program's output is the recording's
 	program_lines "$GERR" | cmp - "$OUT1"
+}
+
+@test "a trace whose rdtsc the CPU faulted replays where play rewrites the instructions itself" {
+	RRK_FORCE_PATCH=0 record "$P/rdtsc_cpuid"
+	[ "$rec_status" -eq 0 ]
+	"$ROOT/bin/tracecat" --header "$T" | grep -qx '# rdtsc, rdtscp: recorded: the CPU faults it' ||
+		skip "SKIP: the CPU does not fault rdtsc here, so no trace of this kind can be made"
+	RRK_FORCE_PATCH=1 replay
+	show_run
+	[ "$play_status" -eq 0 ]
+	cmp "$OUT1" "$OUT2"
+	[ ! -s "$ERR2" ]
+	# and a multi-process one, from its keyframes too
+	T=$BATS_TEST_TMPDIR/sh.trace RRK_FORCE_PATCH=0 record sh -c 'for i in 1 2 3; do /bin/echo "child $i"; done; date +%s%N'
+	RRK_FORCE_PATCH=1 timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$BATS_TEST_TMPDIR/sh.trace" >"$OUT2"
+	cmp "$OUT1" "$OUT2"
+	"$ROOT/bin/tracecut" --keyframe-interval 50 "$BATS_TEST_TMPDIR/sh.trace" >"$BATS_TEST_TMPDIR/kf.trace"
+	RRK_FORCE_PATCH=1 timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$BATS_TEST_TMPDIR/kf.trace" >"$OUT2"
+	cmp "$OUT1" "$OUT2"
+	local n
+	n=$("$ROOT/bin/tracecat" "$BATS_TEST_TMPDIR/kf.trace" | awk '/^# keyframe event=/ { sub("event=", "", $3); k = $3 } END { print k }')
+	[ -n "$n" ]
+	[ "$(RRK_FORCE_PATCH=1 "$ROOT/bin/play" --goto "$n" "$BATS_TEST_TMPDIR/kf.trace" 2>&1)" = "$("$ROOT/bin/play" --goto "$n" "$BATS_TEST_TMPDIR/sh.trace" 2>&1)" ]
 }

@@ -1,7 +1,8 @@
 /* For play --gdb: about a second of work with a syscall every so often,
  * and a function called once per round, to go back over with
- * reverse-continue. */
+ * reverse-continue. An argument sets the number of rounds (400). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 volatile unsigned long sink;
@@ -12,9 +13,10 @@ void marker(int round)
 	rounds = round;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	for (int r = 1; r <= 400; r++) {
+	int n = argc > 1 ? atoi(argv[1]) : 400;
+	for (int r = 1; r <= n; r++) {
 		for (unsigned long k = 0; k < 2500000; k++)
 			sink += k ^ (unsigned long)r;
 		marker(r);
