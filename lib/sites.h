@@ -25,10 +25,15 @@ struct rrk_site {
  * executable sections of the ELF file data[0, size). Instruction
  * boundaries: decoding starts at each executable section's start and
  * again at each function symbol in it (.symtab and .dynsym), as objdump -d
- * does; a file without section headers is decoded from the start of each
- * executable PT_LOAD segment. Only byte runs that could be one of the
- * instructions are decoded to (the rest is skipped), so a large library
- * costs about a byte scan. Never reads outside data, whatever it holds.
+ * does; the bytes of a data object symbol in it (STT_OBJECT with a size)
+ * are not decoded, as objdump -d shows them as data, and decoding starts
+ * again after them. An instruction less than 64 bytes after bytes that do
+ * not decode is taken for data and left out (tables in the code of
+ * stripped files). A file without section headers is decoded from the
+ * start of each executable PT_LOAD segment. Only the stretches from such a
+ * start up to where the instructions' opcode bytes occur are decoded, so a
+ * library costs a byte scan plus those stretches (long ones when its
+ * functions have no symbols). Never reads outside data, whatever it holds.
  * Returns the number of sites, with *out a malloc'd array sorted by off
  * (NULL when there are none), or -1 when data is not a 64-bit x86-64 ELF
  * file. */
