@@ -128,7 +128,7 @@ lint:
 # rdtscp and cpuid rewritten to trap even where the CPU faults them
 # (RRK_FORCE_PATCH=1), so that both ways are tested on any machine.
 FORCED_BATS := $(addprefix tests/,record_replay.bats trees.bats patch.bats gdb.bats \
-	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats)
+	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats stream.bats)
 check: deps
 	$(MAKE) all progs
 	$(MAKE) lint

@@ -445,27 +445,37 @@ static void site_added(void *ctx, const struct rrk_patch_site *p)
 	r->newsites[r->nnew++] = *p;
 }
 
-/* Rewrites the sites in the current task's executable mappings that
- * overlap [lo, hi): at exec, and after an mmap or mprotect that makes
- * memory executable. rip: where the syscall was made (0: exec). */
-static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi, uint64_t rip)
+/* Rewrites the sites of the file open at fd (name, content digest, size)
+ * that lie in [start, end) of the current task's process, a mapping of
+ * the file from offset. */
+static void patch_file(struct recorder *r, const char *name, int fd, const uint8_t digest[32],
+		       uint64_t size, uint64_t start, uint64_t end, uint64_t offset)
+{
+	const struct rrk_scan *sc = scan_of(r, fd, digest, size);
+	if (sc->n < 0) {
+		unscanned(r, start, name);
+		return;
+	}
+	if (rrk_ps_rewrite(pspace_of(r, r->cur->pid), &r->cur->t, sc->sites, sc->n, start, end, offset,
+			   site_added, r) < 0)
+		rrk_die("cannot rewrite instructions in process %d: %s", (int)r->cur->pid, strerror(errno));
+}
+
+/* After an mprotect that makes [lo, hi) executable: rewrites the sites of
+ * the files mapped there (mmap and exec rewrite theirs as they map). */
+static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 {
 	struct mapping *maps;
 	long nm = rrk_read_maps(r->cur->t.tid, &maps);
 	if (nm < 0)
 		rrk_die("cannot read /proc/%d/maps: %s", (int)r->cur->t.tid, strerror(errno));
-	int ours = 0; /* the syscall buffer library's own code and pages */
-	for (long i = 0; i < nm; i++)
-		if (rip >= maps[i].start && rip < maps[i].end)
-			ours = !strncmp(maps[i].name, "/memfd:rrkit-syscallbuf.so", 26);
 	for (long i = 0; i < nm; i++) {
 		struct mapping *m = &maps[i];
 		if (!(m->prot & PROT_EXEC) || m->end <= lo || m->start >= hi || !strcmp(m->name, "[vdso]") ||
 		    !strcmp(m->name, "[vsyscall]"))
 			continue;
 		if (m->name[0] != '/' || !m->inode) {
-			if (!ours && m->start != RRK_SB_PAGE)
-				unscanned(r, m->start, "anonymous memory (code made at run time)");
+			unscanned(r, m->start, "anonymous memory (code made at run time)");
 			continue;
 		}
 		char path[128];
@@ -480,16 +490,9 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi, uint64_t ri
 			unscanned(r, m->start, m->name);
 			continue;
 		}
-		const struct rrk_scan *sc = scan_of(r, fd, digest, size);
-		close(fd);
-		if (sc->n < 0) {
-			unscanned(r, m->start, m->name);
-			continue;
-		}
 		uint64_t start = m->start > lo ? m->start : lo, end = m->end < hi ? m->end : hi;
-		if (rrk_ps_rewrite(pspace_of(r, r->cur->pid), &r->cur->t, sc->sites, sc->n, start, end,
-				   m->offset + (start - m->start), site_added, r) < 0)
-			rrk_die("cannot rewrite instructions in process %d: %s", (int)r->cur->pid, strerror(errno));
+		patch_file(r, m->name, fd, digest, size, start, end, m->offset + (start - m->start));
+		close(fd);
 	}
 	free(maps);
 }
@@ -498,11 +501,16 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi, uint64_t ri
  * address space, and rewrites the code it made executable. */
 static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
 {
-	rrk_ps_track(pspace_of(r, r->cur->pid), nr, a, res);
-	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC))
-		patch_maps(r, (uint64_t)res, (uint64_t)res + ((a[1] + 4095) & ~4095ull), r->cur->entry.rip);
-	else if ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) && res == 0 && (a[2] & PROT_EXEC))
-		patch_maps(r, a[0], a[0] + a[1], r->cur->entry.rip);
+	/* (a file mapping's sites were rewritten with its MAP record; the
+	 * syscall buffer library's own executable pages, its entry page and
+	 * its thunks, have none, and the libc it makes writable for a moment
+	 * had its sites rewritten when it was mapped) */
+	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC) && (a[3] & MAP_ANONYMOUS) &&
+	    (uint64_t)res != RRK_SB_PAGE)
+		unscanned(r, (uint64_t)res, "anonymous memory (code made at run time)");
+	else if ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) && res == 0 && (a[2] & PROT_EXEC) &&
+		 !in_library(r->cur, r->cur->entry.rip))
+		patch_maps(r, a[0], a[0] + a[1]);
 }
 
 /* ---- exec ---- */
@@ -616,6 +624,7 @@ static void record_exec(struct recorder *r, int initial)
 	long nm = rrk_read_maps(r->cur->t.tid, &maps);
 	if (nm < 0)
 		rrk_die("cannot read /proc/%d/maps: %s", (int)r->cur->t.tid, strerror(errno));
+	pspace_new(r, r->cur->pid, 0);
 	for (long i = 0; i < nm; i++) {
 		struct mapping *m = &maps[i];
 		if (!strcmp(m->name, "[vdso]") || !strcmp(m->name, "[vvar]") ||
@@ -646,6 +655,8 @@ static void record_exec(struct recorder *r, int initial)
 				rrk_die("cannot read %s, mapped by the program: %s", m->name, strerror(errno));
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				rrk_die("cannot store %s in the trace: %s", m->name, strerror(errno));
+			if (r->patch_kinds && (m->prot & PROT_EXEC))
+				patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset);
 			close(fd);
 			mp.flags |= RRK_MAP_FILE;
 			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
@@ -655,9 +666,6 @@ static void record_exec(struct recorder *r, int initial)
 		}
 	}
 	free(maps);
-	pspace_new(r, r->cur->pid, 0);
-	if (r->patch_kinds)
-		patch_maps(r, 0, UINT64_MAX, 0);
 	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->cur->entry, &body, sizeof body);
 }
 
@@ -1763,6 +1771,8 @@ static void syscall_exit(struct recorder *r)
 			if (rg[i].len && rg[i].len < (1ull << 32))
 				att_mem(r, rg[i].addr, rg[i].len, 0);
 	}
+	if (r->patch_kinds) /* (before a file mapping's sites are rewritten) */
+		patch_after_syscall(r, nr, a, res);
 	if (nr == SYS_mmap && res >= 0 && !(a[3] & MAP_ANONYMOUS)) {
 		struct rrk_map mp;
 		memset(&mp, 0, sizeof mp);
@@ -1794,6 +1804,8 @@ static void syscall_exit(struct recorder *r)
 			}
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
+			else if (r->patch_kinds && (a[2] & PROT_EXEC))
+				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset);
 			mp.flags |= RRK_MAP_FILE;
 			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(name), strlen(name));
 		} else if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 5) {
@@ -1813,8 +1825,6 @@ static void syscall_exit(struct recorder *r)
 		if (r->abort_reason)
 			return;
 	}
-	if (r->patch_kinds)
-		patch_after_syscall(r, nr, a, res);
 	if (nr == SYS_munmap && res == 0) {
 		for (size_t i = 0; i < r->nshmaps; i++) {
 			struct shmap *m = &r->shmaps[i];
