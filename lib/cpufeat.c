@@ -62,6 +62,36 @@ void rrk_cpuid_level(uint32_t level, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[ECX] &= 1u << 0; /* lahf_lm */
 }
 
+/* Leaves whose answer does not depend on ecx (on every vendor). */
+static int ignores_subleaf(uint32_t leaf)
+{
+	static const uint32_t plain[] = { 0, 1, 2, 3, 5, 6, 0xa, 0x15, 0x16, 0x80000000, 0x80000001,
+					  0x80000002, 0x80000003, 0x80000004, 0x80000005, 0x80000006,
+					  0x80000007, 0x80000008, 0x8000000a, 0x80000019, 0x8000001a,
+					  0x8000001e, 0x8000001f, 0x80000021 };
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (plain[i] == leaf)
+			return 1;
+	return 0;
+}
+
+int rrk_cpuid_lookup(const struct rrk_cpuid_leaf *l, size_t n, uint32_t leaf, uint32_t sub,
+		     uint32_t r[4])
+{
+	if (ignores_subleaf(leaf))
+		sub = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].leaf != leaf || l[i].subleaf != sub)
+			continue;
+		r[EAX] = l[i].eax;
+		r[EBX] = l[i].ebx;
+		r[ECX] = l[i].ecx;
+		r[EDX] = l[i].edx;
+		return 1;
+	}
+	return 0;
+}
+
 int rrk_cpu_level_parse(const char *name)
 {
 	if (!strcmp(name, "host"))
@@ -76,17 +106,10 @@ int rrk_cpu_level_parse(const char *name)
 static int recorded(const struct rrk_cpuid_leaf *l, size_t n, uint32_t level, uint32_t leaf,
 		    uint32_t sub, uint32_t r[4])
 {
-	for (size_t i = 0; i < n; i++) {
-		if (l[i].leaf != leaf || l[i].subleaf != sub)
-			continue;
-		r[EAX] = l[i].eax;
-		r[EBX] = l[i].ebx;
-		r[ECX] = l[i].ecx;
-		r[EDX] = l[i].edx;
-		rrk_cpuid_level(level, leaf, sub, r);
-		return 1;
-	}
-	return 0;
+	if (!rrk_cpuid_lookup(l, n, leaf, sub, r))
+		return 0;
+	rrk_cpuid_level(level, leaf, sub, r);
+	return 1;
 }
 
 int rrk_cpu_check(const struct rrk_cpuid_leaf *leaves, size_t n, uint32_t level, char *why,

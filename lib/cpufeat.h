@@ -12,6 +12,12 @@
  * program is shown at level (RRK_CPU_*). Every level hides rdrand,
  * rdseed and transactional memory, whose results cannot be recorded. */
 void rrk_cpuid_level(uint32_t level, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* The answer to cpuid(leaf, sub) in a snapshot of n leaves taken on the
+ * same CPU (rrk_cpuid_snapshot): the leaf's own entry for leaves that
+ * ignore the subleaf, the exact entry otherwise. Returns 1, or 0 when the
+ * snapshot does not have it. */
+int rrk_cpuid_lookup(const struct rrk_cpuid_leaf *l, size_t n, uint32_t leaf, uint32_t sub,
+		     uint32_t r[4]);
 /* Parses a --cpu-features value ("host", "baseline", "x86-64-v2");
  * returns the level or -1. */
 int rrk_cpu_level_parse(const char *name);

@@ -129,6 +129,10 @@ struct recorder {
 	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
 	struct rrk_hdr_traps mech;
 	unsigned patch_kinds;
+	/* cpuid on the CPU rec and the program run on, taken for the header:
+	 * the program's cpuid is answered from it (cpuid is slow in a VM) */
+	struct rrk_cpuid_leaf leaves[256];
+	size_t nleaves;
 	struct rrk_scans scans; /* each file's sites, found once */
 	/* The sites rewritten in each address space (by the pid of a process
 	 * using it), and those of the event being built. */
@@ -1936,7 +1940,8 @@ static void emulate_insn(struct recorder *r, struct rrk_regs *g, unsigned kind, 
 	struct rrk_ev_cpuid b;
 	b.leaf = (uint32_t)g->rax;
 	b.subleaf = (uint32_t)g->rcx;
-	rrk_cpuid(b.leaf, b.subleaf, v);
+	if (!rrk_cpuid_lookup(r->leaves, r->nleaves, b.leaf, b.subleaf, v))
+		rrk_cpuid(b.leaf, b.subleaf, v);
 	rrk_cpuid_level(r->o->cpu_level, b.leaf, b.subleaf, v);
 	b.eax = v[0];
 	b.ebx = v[1];
@@ -2160,9 +2165,8 @@ static void write_header(struct recorder *r, int cpu)
 	hdr_field(&b, &n, RRK_H_ARCH, "x86_64", 6);
 	hdr_field(&b, &n, RRK_H_RECORDER, "rrkit " RRK_VERSION, strlen("rrkit " RRK_VERSION));
 	hdr_field(&b, &n, RRK_H_OPTIONS, r->o->options_text, strlen(r->o->options_text));
-	struct rrk_cpuid_leaf leaves[256];
-	size_t nl = rrk_cpuid_snapshot(leaves, 256);
-	hdr_field(&b, &n, RRK_H_CPUID, leaves, nl * sizeof leaves[0]);
+	r->nleaves = rrk_cpuid_snapshot(r->leaves, sizeof r->leaves / sizeof r->leaves[0]);
+	hdr_field(&b, &n, RRK_H_CPUID, r->leaves, r->nleaves * sizeof r->leaves[0]);
 	strings_field(&b, &n, RRK_H_ARGV, r->o->argv);
 	strings_field(&b, &n, RRK_H_ENV, environ);
 	char cwd[4096];
