@@ -190,7 +190,7 @@ int gdb_mark_is(struct gdb_session *s, struct ptask *t, const struct mark *m)
 	uint8_t fp[512];
 	if (ptrace(PTRACE_GETFPREGS, t->t.tid, 0, fp) < 0 || memcmp(fp, m->pt.fpregs, 416))
 		return 0;
-	return rrk_mem_digest(&t->t, m->rg, m->nrg) == m->pt.digest;
+	return rrk_mem_digest(&t->t, t->proc ? &t->proc->ps : NULL, m->rg, m->nrg) == m->pt.digest;
 }
 
 static int job_targets(struct gdb_session *s, struct ptask *t)
@@ -745,8 +745,10 @@ static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
 			break;
 		n += k;
 	}
-	/* the program's own instructions where rec made them trap */
-	rrk_ps_unpatch(&t->proc->ps, addr, buf, n);
+	/* the program's own instructions where rec made them trap (a task
+	 * on its way out, from a keyframe, has no process) */
+	if (t->proc)
+		rrk_ps_unpatch(&t->proc->ps, addr, buf, n);
 	for (size_t i = 0; i < nomem; i++)
 		if (omem[i].addr >= addr && omem[i].addr < addr + n)
 			buf[omem[i].addr - addr] = omem[i].byte;

@@ -6,6 +6,11 @@
 
 #include "util.h"
 
+_Static_assert((int)RRK_SITE_RDTSC == (int)RRK_PATCH_RDTSC &&
+		       (int)RRK_SITE_RDTSCP == (int)RRK_PATCH_RDTSCP &&
+		       (int)RRK_SITE_CPUID == (int)RRK_PATCH_CPUID,
+	       "a site's kind is its PATCH kind");
+
 void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16])
 {
 	memset(out, 0x90, 16);
@@ -109,18 +114,29 @@ int rrk_ps_rewrite(struct rrk_patchset *ps, struct tracee *t, const struct rrk_s
 	return 0;
 }
 
+/* A length as the kernel counts it: whole pages. */
+static uint64_t pages(uint64_t len)
+{
+	return (len + 4095) & ~4095ull;
+}
+
 void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res)
 {
 	if (res < 0 && res > -4096)
 		return;
+	uint64_t to = (uint64_t)res;
 	if (nr == SYS_mmap) {
-		rrk_ps_drop(ps, (uint64_t)res, (uint64_t)res + ((a[1] + 4095) & ~4095ull));
+		rrk_ps_drop(ps, to, to + pages(a[1]));
 	} else if (nr == SYS_munmap) {
-		rrk_ps_drop(ps, a[0], a[0] + a[1]);
+		rrk_ps_drop(ps, a[0], a[0] + pages(a[1]));
 	} else if (nr == SYS_mremap) {
-		rrk_ps_move(ps, a[0], a[1], (uint64_t)res);
-		if (a[2] < a[1])
-			rrk_ps_drop(ps, (uint64_t)res + a[2], (uint64_t)res + a[1]);
+		uint64_t old = pages(a[1]), len = pages(a[2]);
+		if (len < old)
+			rrk_ps_drop(ps, a[0] + len, a[0] + old);
+		if (to != a[0]) { /* moved: over what was at the new place */
+			rrk_ps_drop(ps, to, to + len);
+			rrk_ps_move(ps, a[0], len < old ? len : old, to);
+		}
 	}
 }
 
@@ -142,38 +158,12 @@ void rrk_ps_clear(struct rrk_patchset *ps)
 	memset(ps, 0, sizeof *ps);
 }
 
-/* Calls fn for each byte of [addr, addr + len) that lies on a site:
- * i indexes buf, k the site's bytes. */
-static void overlap(const struct rrk_patchset *ps, uint64_t addr, size_t len,
-		    void (*fn)(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k), uint8_t *buf)
-{
-	for (size_t i = lower(ps, addr > 15 ? addr - 15 : 0); i < ps->n && ps->v[i].addr < addr + len; i++) {
-		struct rrk_patch_site *s = &ps->v[i];
-		for (unsigned k = 0; k < s->len; k++)
-			if (s->addr + k >= addr && s->addr + k < addr + len)
-				fn(s, buf, (size_t)(s->addr + k - addr), k);
-	}
-}
-
-static void put_orig(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k)
-{
-	buf[i] = s->orig[k];
-}
-
-static void take_orig(struct rrk_patch_site *s, uint8_t *buf, size_t i, unsigned k)
-{
-	uint8_t trap[16];
-	rrk_patch_bytes(s, trap);
-	s->orig[k] = buf[i];
-	buf[i] = trap[k];
-}
-
 void rrk_ps_unpatch(const struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len)
 {
-	overlap(ps, addr, len, put_orig, buf);
-}
-
-void rrk_ps_repatch(struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len)
-{
-	overlap(ps, addr, len, take_orig, buf);
+	for (size_t i = lower(ps, addr > 15 ? addr - 15 : 0); i < ps->n && ps->v[i].addr < addr + len; i++) {
+		const struct rrk_patch_site *s = &ps->v[i];
+		for (unsigned k = 0; k < s->len; k++)
+			if (s->addr + k >= addr && s->addr + k < addr + len)
+				buf[s->addr + k - addr] = s->orig[k];
+	}
 }

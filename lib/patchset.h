@@ -45,9 +45,5 @@ void rrk_ps_clear(struct rrk_patchset *ps);
 /* buf holds len bytes of memory read at addr: puts the original bytes
  * of every patched site back over them. */
 void rrk_ps_unpatch(const struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len);
-/* The same for bytes about to be written at addr (a debugger's
- * breakpoint): where they fall on a site, the site's original bytes
- * change to them, and buf gets the patched bytes to really write. */
-void rrk_ps_repatch(struct rrk_patchset *ps, uint64_t addr, uint8_t *buf, size_t len);
 
 #endif

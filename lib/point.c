@@ -22,8 +22,8 @@
 const struct point_range *rrk_point_skip;
 size_t rrk_point_nskip;
 
-int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,
-		      size_t *n)
+int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rrk_point *p,
+		      struct point_range **ranges, size_t *n)
 {
 	struct mapping *m;
 	struct rrk_regs ur;
@@ -78,7 +78,7 @@ int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range 
 	free(m);
 	free(skip);
 	p->nranges = (uint32_t)k;
-	p->digest = rrk_mem_digest(t, r, k);
+	p->digest = rrk_mem_digest(t, ps, r, k);
 	*ranges = r;
 	*n = k;
 	return 0;
@@ -91,7 +91,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n)
+uint64_t rrk_mem_digest(struct tracee *t, const struct rrk_patchset *ps, const struct point_range *r,
+			size_t n)
 {
 	static uint64_t buf[1 << 16]; /* 512 KiB at a time */
 	uint64_t h = 0x243f6a8885a308d3ull;
@@ -103,6 +104,8 @@ uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n)
 				len = sizeof buf;
 			h = mix(h, a);
 			if (tracee_read(t, a, buf, len) == 0) {
+				if (ps)
+					rrk_ps_unpatch(ps, a, (uint8_t *)buf, len);
 				for (uint64_t k = 0; k < len / 8; k++)
 					h = mix(h, buf[k]);
 			} else {
@@ -114,8 +117,8 @@ uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n)
 	return h;
 }
 
-int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struct rrk_point *p,
-		      const struct point_range *r, size_t n)
+int rrk_point_matches(struct tracee *t, const struct rrk_patchset *ps, const struct rrk_regs *want,
+		      const struct rrk_point *p, const struct point_range *r, size_t n)
 {
 	struct rrk_regs g;
 	if (tracee_getregs(t, &g) < 0)
@@ -134,7 +137,7 @@ int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struc
 			fprintf(stderr, "point: FPU state differs\n");
 		return 0;
 	}
-	uint64_t d = rrk_mem_digest(t, r, n);
+	uint64_t d = rrk_mem_digest(t, ps, r, n);
 	if (debug && d != p->digest)
 		fprintf(stderr, "point: memory differs\n");
 	return d == p->digest;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "trace.h"
+#include "patchset.h"
 #include "tracee.h"
 
 struct point_range {
@@ -20,15 +21,18 @@ extern const struct point_range *rrk_point_skip;
 extern size_t rrk_point_nskip;
 /* Fills p and *ranges (malloc'd, *n of them) for the stopped task t of
  * process pid. Returns 0 or -1. */
-int rrk_point_capture(struct tracee *t, struct rrk_point *p, struct point_range **ranges,
-		      size_t *n);
-/* Digest of t's memory over ranges; pages that cannot be read count as
+int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rrk_point *p,
+		      struct point_range **ranges, size_t *n);
+/* Digest of t's memory over ranges, with the original bytes of the
+ * instructions in ps (NULL: none) that rec or play rewrote to trap (play
+ * may rewrite more than rec did); pages that cannot be read count as
  * absent (hashed as their address only). */
-uint64_t rrk_mem_digest(struct tracee *t, const struct point_range *r, size_t n);
+uint64_t rrk_mem_digest(struct tracee *t, const struct rrk_patchset *ps, const struct point_range *r,
+			size_t n);
 /* Whether t is exactly at the point: regs (GPRs and flags, not orig_rax),
  * FPU/SSE state, then memory. */
-int rrk_point_matches(struct tracee *t, const struct rrk_regs *want, const struct rrk_point *p,
-		      const struct point_range *r, size_t n);
+int rrk_point_matches(struct tracee *t, const struct rrk_patchset *ps, const struct rrk_regs *want,
+		      const struct rrk_point *p, const struct point_range *r, size_t n);
 /* When the instruction bytes b start a rep-prefixed string instruction,
  * its length, else 0. A task stopped inside one is at the instruction's
  * own address with registers part way through: a state a breakpoint at

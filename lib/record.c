@@ -138,6 +138,7 @@ struct recorder {
 	 * using it), and those of the event being built. */
 	struct pspace {
 		pid_t pid;
+		pid_t same_as; /* a CLONE_VM child: its parent's memory */
 		struct rrk_patchset ps;
 	} *pspaces;
 	size_t npspaces;
@@ -393,6 +394,8 @@ static struct pspace *pspace_find(struct recorder *r, pid_t pid)
 static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
 {
 	struct pspace *s = pspace_find(r, pid);
+	if (s && s->same_as)
+		s = pspace_find(r, s->same_as);
 	if (s)
 		return &s->ps;
 	r->pspaces = rrk_xrealloc(r->pspaces, (r->npspaces + 1) * sizeof *r->pspaces);
@@ -402,14 +405,21 @@ static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
 	return &s->ps;
 }
 
-/* A new address space for pid: a copy of from's (fork), or an empty one
- * (exec, from == 0). */
-static void pspace_new(struct recorder *r, pid_t pid, pid_t from)
+/* A new address space for pid: a copy of from's (fork), the same as
+ * from's (clone with CLONE_VM: share), or an empty one (exec, from == 0). */
+static void pspace_new(struct recorder *r, pid_t pid, pid_t from, int share)
 {
-	rrk_ps_clear(pspace_of(r, pid));
-	struct pspace *f = from ? pspace_find(r, from) : NULL;
-	if (f)
-		rrk_ps_copy(pspace_of(r, pid), &pspace_find(r, from)->ps);
+	pspace_of(r, pid);
+	struct pspace *s = pspace_find(r, pid), *f = from ? pspace_find(r, from) : NULL;
+	s->same_as = 0;
+	rrk_ps_clear(&s->ps);
+	if (f && share) {
+		s->same_as = f->same_as ? f->same_as : from;
+	} else if (f) {
+		struct rrk_patchset copy = { NULL, 0, 0 };
+		rrk_ps_copy(&copy, pspace_of(r, from)); /* (s may move as the table grows) */
+		pspace_find(r, pid)->ps = copy;
+	}
 }
 
 /* The sites of the file open at fd, found once per file content. */
@@ -482,10 +492,21 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 			unscanned(r, m->start, "anonymous memory (code made at run time)");
 			continue;
 		}
+		if (m->shared) { /* (a write there would change the file) */
+			unscanned(r, m->start, m->name);
+			continue;
+		}
+		/* map_files needs CAP_SYS_ADMIN; the path, the same file */
 		char path[128];
 		snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->cur->t.tid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (fd < 0 && (fd = open(m->name, O_RDONLY | O_CLOEXEC)) >= 0 &&
+		    (fstat(fd, &sb) < 0 || sb.st_ino != m->inode)) {
+			close(fd);
+			fd = -1;
+		}
 		uint8_t digest[32];
 		uint64_t size;
 		if (fd < 0 || blob_from_fd(r, fd, digest, &size) < 0) {
@@ -505,16 +526,18 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
  * address space, and rewrites the code it made executable. */
 static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
 {
-	/* (a file mapping's sites were rewritten with its MAP record; the
+	if (nr != SYS_mmap && nr != SYS_munmap && nr != SYS_mremap && nr != SYS_mprotect)
+		return;
+	rrk_ps_track(pspace_of(r, r->cur->pid), nr, a, res);
+	/* (a file mapping's sites are rewritten with its MAP record; the
 	 * syscall buffer library's own executable pages, its entry page and
 	 * its thunks, have none, and the libc it makes writable for a moment
 	 * had its sites rewritten when it was mapped) */
 	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC) && (a[3] & MAP_ANONYMOUS) &&
 	    (uint64_t)res != RRK_SB_PAGE)
 		unscanned(r, (uint64_t)res, "anonymous memory (code made at run time)");
-	else if ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) && res == 0 && (a[2] & PROT_EXEC) &&
-		 !in_library(r->cur, r->cur->entry.rip))
-		patch_maps(r, a[0], a[0] + a[1]);
+	else if (nr == SYS_mprotect && res == 0 && (a[2] & PROT_EXEC) && !in_library(r->cur, r->cur->entry.rip))
+		patch_maps(r, a[0], a[0] + ((a[1] + 4095) & ~4095ull));
 }
 
 /* ---- exec ---- */
@@ -628,7 +651,7 @@ static void record_exec(struct recorder *r, int initial)
 	long nm = rrk_read_maps(r->cur->t.tid, &maps);
 	if (nm < 0)
 		rrk_die("cannot read /proc/%d/maps: %s", (int)r->cur->t.tid, strerror(errno));
-	pspace_new(r, r->cur->pid, 0);
+	pspace_new(r, r->cur->pid, 0, 0);
 	for (long i = 0; i < nm; i++) {
 		struct mapping *m = &maps[i];
 		if (!strcmp(m->name, "[vdso]") || !strcmp(m->name, "[vvar]") ||
@@ -659,7 +682,9 @@ static void record_exec(struct recorder *r, int initial)
 				rrk_die("cannot read %s, mapped by the program: %s", m->name, strerror(errno));
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				rrk_die("cannot store %s in the trace: %s", m->name, strerror(errno));
-			if (r->patch_kinds && (m->prot & PROT_EXEC))
+			if (r->patch_kinds && (m->prot & PROT_EXEC) && m->shared)
+				unscanned(r, m->start, m->name);
+			else if (r->patch_kinds && (m->prot & PROT_EXEC))
 				patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset);
 			close(fd);
 			mp.flags |= RRK_MAP_FILE;
@@ -802,7 +827,7 @@ static void att_point(struct recorder *r)
 	}
 	rrk_point_skip = skip;
 	rrk_point_nskip = ns;
-	int prc = rrk_point_capture(&r->cur->t, &pt, &rg, &n);
+	int prc = rrk_point_capture(&r->cur->t, pspace_of(r, r->cur->pid), &pt, &rg, &n);
 	rrk_point_skip = NULL;
 	rrk_point_nskip = 0;
 	free(skip);
@@ -1001,7 +1026,7 @@ static void record_clone(struct recorder *r, unsigned ev)
 	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
 	if (!(flags & CLONE_THREAD)) {
 		sb_map_space(r, c->pid, p->pid);
-		pspace_new(r, c->pid, p->pid);
+		pspace_new(r, c->pid, p->pid, (flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
 	}
 	c->fds = (flags & CLONE_FILES) ? p->fds : fdtab_new(p->fds);
 	if (flags & CLONE_FILES)
@@ -1808,6 +1833,8 @@ static void syscall_exit(struct recorder *r)
 			}
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
+			else if (r->patch_kinds && (a[2] & PROT_EXEC) && (a[3] & MAP_SHARED))
+				unscanned(r, mp.start, name); /* (a write there would change the file) */
 			else if (r->patch_kinds && (a[2] & PROT_EXEC))
 				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset);
 			mp.flags |= RRK_MAP_FILE;
@@ -1964,8 +1991,9 @@ static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int sig, in
 	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
 		return 0;
 	if (sig == SIGILL) {
+		/* (ILL_ILLOPN: raised by the ud2 itself, not sent by someone) */
 		const struct rrk_patch_site *s = rrk_ps_find(pspace_of(r, r->cur->pid), g->rip);
-		if (!s || insn[0] != 0x0f || insn[1] != 0x0b)
+		if (!s || code != ILL_ILLOPN || insn[0] != 0x0f || insn[1] != 0x0b)
 			return 0;
 		emulate_insn(r, g, s->kind, s->len);
 		return 1;

@@ -625,18 +625,29 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	mem_write(rp, addr, bl->data + offset, n);
 }
 
+static int site_order(const void *a, const void *b)
+{
+	uint64_t x = ((const struct rrk_patch_site *)a)->addr, y = ((const struct rrk_patch_site *)b)->addr;
+	return (x > y) - (x < y);
+}
+
 /* Rewrites the instructions of a PATCH attachment the way rec did. Each
  * must hold the instruction the trace says it held: play never writes
  * where the recording did not. */
 static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint64_t evno)
 {
+	size_t n = a->size / sizeof(struct rrk_patch_site);
 	if (a->size % sizeof(struct rrk_patch_site))
 		fail("%s: corrupt list of rewritten instructions in event %llu", rp->o->trace_name,
 		     (unsigned long long)evno);
-	for (size_t off = 0; off < a->size; off += sizeof(struct rrk_patch_site)) {
-		struct rrk_patch_site s;
+	/* in address order: each then joins the set at its end (a hostile
+	 * list in reverse would cost a move of the whole set per site) */
+	struct rrk_patch_site *v = rrk_xmalloc(n * sizeof *v);
+	memcpy(v, a->data, n * sizeof *v);
+	qsort(v, n, sizeof *v, site_order);
+	for (size_t i = 0; i < n; i++) {
+		struct rrk_patch_site s = v[i];
 		uint8_t cur[16], trap[16];
-		memcpy(&s, a->data + off, sizeof s);
 		if (!rrk_patch_opcode_ok(s.kind, s.orig, s.len) ||
 		    tracee_read(&rp->cur_t->t, s.addr, cur, s.len) < 0 || memcmp(cur, s.orig, s.len))
 			fail("%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
@@ -645,6 +656,7 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
 		mem_write(rp, s.addr, trap, s.len);
 		rrk_ps_add(&rp->cur_t->proc->ps, &s);
 	}
+	free(v);
 }
 
 /* Rewrites, as rec would have, the instructions of the kinds in
@@ -1041,7 +1053,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		if (ev->attach[i].type == RRK_REC_PATCH)
 			apply_patches(rp, &ev->attach[i], ev->hdr.number);
 	if (rp->self_patch && (b->args[2] & PROT_EXEC) &&
-	    (b->nr == SYS_mmap || b->nr == SYS_mprotect || b->nr == SYS_pkey_mprotect)) {
+	    (b->nr == SYS_mmap || b->nr == SYS_mprotect)) {
 		uint64_t at = b->nr == SYS_mmap ? (uint64_t)want : b->args[0];
 		self_patch(rp, at, at + ((b->args[1] + 4095) & ~4095ull));
 	}
@@ -1308,7 +1320,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 	collect_vfork(rp, t);
 	if (t->has_pending)
 		diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
-	if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
+	if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 		return;
 	if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
 		fail("cannot set a hardware breakpoint: %s", strerror(errno));
@@ -1341,7 +1353,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			hits++;
 			if (getenv("RRK_DEBUG") && hits % 100000 == 0)
 				fprintf(stderr, "replay: %llu hits, %.3f s\n", (unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
-			if (rrk_point_matches(&t->t, &ev->hdr.regs, p, rg, n))
+			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 				break;
 			if (left_at && hits == budget && tracee_read(&t->t, left_at, &left, sizeof left) == 0 &&
 			    left > 0) {

@@ -178,3 +178,19 @@ patched() {
 	[ -n "$n" ]
 	[ "$(RRK_FORCE_PATCH=1 "$ROOT/bin/play" --goto "$n" "$BATS_TEST_TMPDIR/kf.trace" 2>&1)" = "$("$ROOT/bin/play" --goto "$n" "$BATS_TEST_TMPDIR/sh.trace" 2>&1)" ]
 }
+
+@test "code made executable a byte at a time, shrunk and moved by mremap: its rdtsc and cpuid stay recorded" {
+	record_replay 0 "$P/remap_code"
+	[ "$(grep -c '^[a-z]*: rdtsc [1-9][0-9]* cpuid ebx [0-9a-f]\{8\}$' "$OUT1")" -eq 3 ]
+	# three reads of the copy, whatever mechanism: each one an event
+	[ "$("$ROOT/bin/tracecat" "$T" | awk '$3 == "rdtsc"' | wc -l)" -ge 3 ]
+}
+
+@test "a shared executable mapping is left alone: rec never writes into a file" {
+	cp "$P/rdtsc_cpuid" "$BATS_TEST_TMPDIR/code.bin"
+	record_replay 0 "$P/shared_exec" "$BATS_TEST_TMPDIR/code.bin"
+	cmp "$P/rdtsc_cpuid" "$BATS_TEST_TMPDIR/code.bin"
+	if patched; then
+		grep -q "^rec: $BATS_TEST_TMPDIR/code.bin at 0x[0-9a-f]* is executable: rec cannot find the" "$ERR1"
+	fi
+}
