@@ -140,6 +140,13 @@ struct recorder {
 		pid_t pid;
 		pid_t same_as; /* a CLONE_VM child: its parent's memory */
 		struct rrk_patchset ps;
+		/* where files may be mapped: an mprotect elsewhere is of
+		 * anonymous memory, which needs no look at /proc/PID/maps
+		 * (a JIT flips its pages between writable and executable) */
+		struct span {
+			uint64_t start, end;
+		} *files;
+		size_t nfiles;
 	} *pspaces;
 	size_t npspaces;
 	struct rrk_patch_site *newsites;
@@ -390,35 +397,82 @@ static struct pspace *pspace_find(struct recorder *r, pid_t pid)
 	return NULL;
 }
 
-/* The rewritten sites of pid's address space. */
-static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
+/* pid's address space: its rewritten sites and file ranges. */
+static struct pspace *space_of(struct recorder *r, pid_t pid)
 {
 	struct pspace *s = pspace_find(r, pid);
 	if (s && s->same_as)
 		s = pspace_find(r, s->same_as);
 	if (s)
-		return &s->ps;
+		return s;
 	r->pspaces = rrk_xrealloc(r->pspaces, (r->npspaces + 1) * sizeof *r->pspaces);
 	s = &r->pspaces[r->npspaces++];
 	memset(s, 0, sizeof *s);
 	s->pid = pid;
-	return &s->ps;
+	return s;
+}
+
+static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
+{
+	return &space_of(r, pid)->ps;
+}
+
+static void files_push(struct pspace *s, uint64_t start, uint64_t end)
+{
+	s->files = rrk_xrealloc(s->files, (s->nfiles + 1) * sizeof *s->files);
+	s->files[s->nfiles++] = (struct span){ start, end };
+}
+
+/* Forgets file ranges in [lo, hi): unmapped, or mapped over. */
+static void files_drop(struct pspace *s, uint64_t lo, uint64_t hi)
+{
+	size_t n = s->nfiles, j = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct span f = s->files[i];
+		if (f.end <= lo || f.start >= hi) {
+			s->files[j++] = f;
+			continue;
+		}
+		if (f.start < lo)
+			s->files[j++] = (struct span){ f.start, lo };
+		if (f.end > hi) /* (after those still to be read) */
+			files_push(s, hi, f.end);
+	}
+	memmove(&s->files[j], &s->files[n], (s->nfiles - n) * sizeof *s->files);
+	s->nfiles = j + (s->nfiles - n);
+}
+
+static int files_any(const struct pspace *s, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i].start < hi && s->files[i].end > lo)
+			return 1;
+	return 0;
+}
+
+static void pspace_clear(struct pspace *s)
+{
+	rrk_ps_clear(&s->ps);
+	free(s->files);
+	s->files = NULL;
+	s->nfiles = 0;
 }
 
 /* A new address space for pid: a copy of from's (fork), the same as
  * from's (clone with CLONE_VM: share), or an empty one (exec, from == 0). */
 static void pspace_new(struct recorder *r, pid_t pid, pid_t from, int share)
 {
-	pspace_of(r, pid);
+	space_of(r, pid);
 	struct pspace *s = pspace_find(r, pid), *f = from ? pspace_find(r, from) : NULL;
 	s->same_as = 0;
-	rrk_ps_clear(&s->ps);
+	pspace_clear(s);
 	if (f && share) {
 		s->same_as = f->same_as ? f->same_as : from;
 	} else if (f) {
-		struct rrk_patchset copy = { NULL, 0, 0 };
-		rrk_ps_copy(&copy, pspace_of(r, from)); /* (s may move as the table grows) */
-		pspace_find(r, pid)->ps = copy;
+		f = space_of(r, from);
+		rrk_ps_copy(&s->ps, &f->ps);
+		for (size_t i = 0; i < f->nfiles; i++)
+			files_push(s, f->files[i].start, f->files[i].end);
 	}
 }
 
@@ -528,7 +582,21 @@ static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t 
 {
 	if (nr != SYS_mmap && nr != SYS_munmap && nr != SYS_mremap && nr != SYS_mprotect)
 		return;
-	rrk_ps_track(pspace_of(r, r->cur->pid), nr, a, res);
+	struct pspace *s = space_of(r, r->cur->pid);
+	rrk_ps_track(&s->ps, nr, a, res);
+	uint64_t len = (a[1] + 4095) & ~4095ull;
+	if (nr == SYS_mmap && res >= 0) {
+		files_drop(s, (uint64_t)res, (uint64_t)res + len); /* (a file's comes back with its MAP) */
+	} else if (nr == SYS_munmap && res == 0) {
+		files_drop(s, a[0], a[0] + len);
+	} else if (nr == SYS_mremap && res >= 0) {
+		uint64_t to = (uint64_t)res, nlen = (a[2] + 4095) & ~4095ull;
+		int file = files_any(s, a[0], a[0] + len);
+		files_drop(s, a[0], a[0] + len);
+		files_drop(s, to, to + nlen);
+		if (file)
+			files_push(s, to, to + nlen);
+	}
 	/* (a file mapping's sites are rewritten with its MAP record; the
 	 * syscall buffer library's own executable pages, its entry page and
 	 * its thunks, have none, and the libc it makes writable for a moment
@@ -536,8 +604,12 @@ static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t 
 	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC) && (a[3] & MAP_ANONYMOUS) &&
 	    (uint64_t)res != RRK_SB_PAGE)
 		unscanned(r, (uint64_t)res, "anonymous memory (code made at run time)");
-	else if (nr == SYS_mprotect && res == 0 && (a[2] & PROT_EXEC) && !in_library(r->cur, r->cur->entry.rip))
-		patch_maps(r, a[0], a[0] + ((a[1] + 4095) & ~4095ull));
+	else if (nr == SYS_mprotect && res == 0 && (a[2] & PROT_EXEC) && !in_library(r->cur, r->cur->entry.rip)) {
+		if (files_any(s, a[0], a[0] + len))
+			patch_maps(r, a[0], a[0] + len);
+		else
+			unscanned(r, a[0], "anonymous memory (code made at run time)");
+	}
 }
 
 /* ---- exec ---- */
@@ -666,6 +738,8 @@ static void record_exec(struct recorder *r, int initial)
 		if (m->shared)
 			mp.flags |= RRK_MAP_SHARED;
 		int is_file = m->name[0] == '/' && m->inode;
+		if (is_file)
+			files_push(space_of(r, r->cur->pid), m->start, m->end);
 		if (!strcmp(m->name, "[stack]"))
 			mp.flags |= RRK_MAP_STACK;
 		/* Read-only file mappings come from the blob; writable ones
@@ -1838,6 +1912,8 @@ static void syscall_exit(struct recorder *r)
 			else if (r->patch_kinds && (a[2] & PROT_EXEC))
 				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset);
 			mp.flags |= RRK_MAP_FILE;
+			if (r->patch_kinds)
+				files_push(space_of(r, r->cur->pid), mp.start, mp.end);
 			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(name), strlen(name));
 		} else if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 5) {
 			/* /dev/zero: the same as anonymous memory */
@@ -2573,7 +2649,7 @@ done:
 	rrk_blobs_free(&r->blobs);
 	rrk_scans_free(&r->scans);
 	for (size_t i = 0; i < r->npspaces; i++)
-		rrk_ps_clear(&r->pspaces[i].ps);
+		pspace_clear(&r->pspaces[i]);
 	free(r->pspaces);
 	free(r->newsites);
 	free(r->shmaps);
