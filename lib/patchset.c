@@ -19,6 +19,14 @@ void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16])
 	(void)s;
 }
 
+unsigned rrk_insn_kind(const uint8_t b[3], unsigned *len)
+{
+	unsigned k = b[0] != 0x0f ? 0 : b[1] == 0x31 ? RRK_PATCH_RDTSC
+		   : b[1] == 0x01 && b[2] == 0xf9 ? RRK_PATCH_RDTSCP : b[1] == 0xa2 ? RRK_PATCH_CPUID : 0;
+	*len = k == RRK_PATCH_RDTSCP ? 3 : 2;
+	return k;
+}
+
 int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len)
 {
 	static const uint8_t rdtsc[] = { 0x0f, 0x31 }, rdtscp[] = { 0x0f, 0x01, 0xf9 },

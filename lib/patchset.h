@@ -19,6 +19,9 @@ struct rrk_patchset {
 
 /* The bytes a site is rewritten to: ud2, then nops up to its length. */
 void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16]);
+/* The kind (RRK_PATCH_*) of the unprefixed rdtsc, rdtscp or cpuid whose
+ * first bytes are b[0..2], or 0; its length in *len. */
+unsigned rrk_insn_kind(const uint8_t b[3], unsigned *len);
 /* Whether code holds the instruction kind ends with (prefixes aside). */
 int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len);
 void rrk_ps_add(struct rrk_patchset *ps, const struct rrk_patch_site *s);

@@ -2074,17 +2074,12 @@ static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int sig, in
 		emulate_insn(r, g, s->kind, s->len);
 		return 1;
 	}
-	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */ || insn[0] != 0x0f)
+	unsigned len, kind = rrk_insn_kind(insn, &len);
+	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */ || !kind ||
+	    (kind == RRK_PATCH_CPUID ? r->mech.cpuid : r->mech.rdtsc) != RRK_MECH_FAULT)
 		return 0;
-	if (r->mech.rdtsc == RRK_MECH_FAULT && (insn[1] == 0x31 || (insn[1] == 0x01 && insn[2] == 0xf9))) {
-		emulate_insn(r, g, insn[1] == 0x01 ? RRK_PATCH_RDTSCP : RRK_PATCH_RDTSC, insn[1] == 0x01 ? 3 : 2);
-		return 1;
-	}
-	if (r->mech.cpuid == RRK_MECH_FAULT && insn[1] == 0xa2) {
-		emulate_insn(r, g, RRK_PATCH_CPUID, 2);
-		return 1;
-	}
-	return 0;
+	emulate_insn(r, g, kind, len);
+	return 1;
 }
 
 /* Where the kernel's signal frame ends, from the ucontext it set up. */

@@ -1662,9 +1662,7 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 		kind = s->kind;
 		len = s->len;
 	} else {
-		kind = insn[0] != 0x0f ? 0 : insn[1] == 0x31 ? RRK_PATCH_RDTSC
-			: insn[1] == 0x01 && insn[2] == 0xf9 ? RRK_PATCH_RDTSCP : insn[1] == 0xa2 ? RRK_PATCH_CPUID : 0;
-		len = kind == RRK_PATCH_RDTSCP ? 3 : 2;
+		kind = rrk_insn_kind(insn, &len);
 	}
 	if (ev->hdr.kind == RRK_EV_RDTSC) {
 		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
