@@ -2059,23 +2059,26 @@ static void emulate_insn(struct recorder *r, struct rrk_regs *g, unsigned kind, 
 	emit(r, RRK_EV_CPUID, 0, &before, &b, sizeof b);
 }
 
-/* A fault that is one of our traps: rdtsc/rdtscp after PR_SET_TSC or cpuid
- * after ARCH_SET_CPUID (SIGSEGV), or a site rec rewrote (SIGILL at ud2). */
+/* A fault that is one of our traps (SIGSEGV from the kernel): rdtsc or
+ * rdtscp after PR_SET_TSC, cpuid after ARCH_SET_CPUID, or a site rec
+ * rewrote (int 0xf3). */
 static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int sig, int code)
 {
 	uint8_t insn[3] = { 0, 0, 0 };
 	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
 		return 0;
-	if (sig == SIGILL) {
-		/* (ILL_ILLOPN: raised by the ud2 itself, not sent by someone) */
+	/* (SI_KERNEL: raised by the instruction, not sent by someone) */
+	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */)
+		return 0;
+	if (insn[0] == 0xcd && insn[1] == 0xf3) {
 		const struct rrk_patch_site *s = rrk_ps_find(pspace_of(r, r->cur->pid), g->rip);
-		if (!s || code != ILL_ILLOPN || insn[0] != 0x0f || insn[1] != 0x0b)
+		if (!s)
 			return 0;
 		emulate_insn(r, g, s->kind, s->len);
 		return 1;
 	}
 	unsigned len, kind = rrk_insn_kind(insn, &len);
-	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */ || !kind ||
+	if (!kind ||
 	    (kind == RRK_PATCH_CPUID ? r->mech.cpuid : r->mech.rdtsc) != RRK_MECH_FAULT)
 		return 0;
 	emulate_insn(r, g, kind, len);
@@ -2125,7 +2128,7 @@ static void record_signal(struct recorder *r, int sig)
 		return;
 	}
 	int at_syscall = at_syscall_boundary(r->cur, &g);
-	if ((sig == SIGSEGV || sig == SIGILL) && emulate_trap_insn(r, &g, sig, code)) {
+	if (sig == SIGSEGV && emulate_trap_insn(r, &g, sig, code)) {
 		resume_cur(r, 0);
 		return;
 	}

@@ -1633,31 +1633,21 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 
 
 
-/* The signal an rdtsc or cpuid event stops the program with: SIGSEGV
- * where the CPU faults, SIGILL at an instruction rec or play rewrote. */
-static int trap_signal(const struct replayer *rp, unsigned kind)
-{
-	unsigned m = kind == RRK_EV_RDTSC ? rp->mech.rdtsc : rp->mech.cpuid;
-	unsigned self = kind == RRK_EV_RDTSC ? RRK_SITE_BIT(RRK_SITE_RDTSC) : RRK_SITE_BIT(RRK_SITE_CPUID);
-	return m == RRK_MECH_PATCH || (rp->self_patch & self) ? SIGILL : SIGSEGV;
-}
-
 static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struct stop *st)
 {
 	struct rrk_regs g;
 	uint8_t insn[3] = { 0, 0, 0 };
-	/* (a keyframe may bring sites rewritten by another play) */
-	int sig = st->kind == STOP_SIGNAL ? st->sig : 0;
-	if (sig != SIGILL && sig != SIGSEGV)
+	if (st->kind != STOP_SIGNAL || st->sig != SIGSEGV)
 		unexpected(rp, st);
 	tracee_getregs(&rp->cur_t->t, &g);
 	tracee_read(&rp->cur_t->t, g.rip, insn, 3);
 	check_regs(rp, &ev->hdr.regs, &g, 0);
 	unsigned kind, len;
-	if (sig == SIGILL) {
+	if (insn[0] == 0xcd && insn[1] == 0xf3) {
+		/* a rewritten site (by rec, by play, or listed in a keyframe) */
 		const struct rrk_patch_site *s = rrk_ps_find(&rp->cur_t->proc->ps, g.rip);
-		if (!s || insn[0] != 0x0f || insn[1] != 0x0b)
-			diverge(rp, "the program stopped at an illegal instruction that rec did not put there",
+		if (!s)
+			diverge(rp, "the program faulted at an int 0xf3 that rec did not put there",
 				&ev->hdr.regs, &g);
 		kind = s->kind;
 		len = s->len;
@@ -2076,7 +2066,7 @@ int rrk_rp_process(struct replayer *rp)
 	if (ev->hdr.kind == RRK_EV_SIGNAL)
 		expect = (int)((const struct rrk_ev_signal *)(const void *)ev->body)->signo;
 	else if (ev->hdr.kind == RRK_EV_RDTSC || ev->hdr.kind == RRK_EV_CPUID)
-		expect = trap_signal(rp, ev->hdr.kind);
+		expect = SIGSEGV;
 	struct stop stp = next_stop(rp, rp->cur_t, expect);
 	if (rp->out_closed)
 		return 2;

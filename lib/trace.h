@@ -64,7 +64,8 @@ enum rrk_rec_type {
 };
 
 /* PATCH payload: one or more of these. rec replaced the instruction of
- * len bytes at addr (its original bytes in orig) by ud2 followed by nops,
+ * len bytes at addr (its original bytes in orig) by int 0xf3 (cd f3),
+ * which faults with SIGSEGV, followed by nops,
  * in the event's process, right after the event's own effect on memory. */
 enum rrk_patch_kind {
 	RRK_PATCH_RDTSC = 1,

@@ -142,7 +142,7 @@ patched() {
 	gdb_batch "$T" "$s"
 	grep -q 'rdtsc *$' "$GOUT"
 	grep -q 'cpuid *$' "$GOUT"
-	run ! grep -q 'ud2' "$GOUT"
+	run ! grep -q 'int  *\$0xf3' "$GOUT"
 	# a breakpoint on the first rdtsc: stop there, see it, step over it
 	local off
 	off=$(sed -n 's/.*<+\([0-9]*\)>:[[:space:]]*rdtsc *$/\1/p' "$GOUT" | head -n 1)
