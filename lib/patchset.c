@@ -11,15 +11,16 @@ _Static_assert((int)RRK_SITE_RDTSC == (int)RRK_PATCH_RDTSC &&
 		       (int)RRK_SITE_CPUID == (int)RRK_PATCH_CPUID,
 	       "a site's kind is its PATCH kind");
 
-void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16])
+void rrk_patch_bytes(uint8_t out[16])
 {
 	memset(out, 0x90, 16);
 	out[0] = 0xcd;
 	out[1] = 0xf3;
-	(void)s;
 }
 
-unsigned rrk_insn_kind(const uint8_t b[3], unsigned *len)
+/* The kind of the unprefixed instruction whose first bytes are b[0..2],
+ * and its length. */
+static unsigned insn_kind(const uint8_t b[3], unsigned *len)
 {
 	unsigned k = b[0] != 0x0f ? 0 : b[1] == 0x31 ? RRK_PATCH_RDTSC
 		   : b[1] == 0x01 && b[2] == 0xf9 ? RRK_PATCH_RDTSCP : b[1] == 0xa2 ? RRK_PATCH_CPUID : 0;
@@ -27,14 +28,22 @@ unsigned rrk_insn_kind(const uint8_t b[3], unsigned *len)
 	return k;
 }
 
+unsigned rrk_trap_at(const struct rrk_patchset *ps, uint64_t rip, const uint8_t b[3], unsigned *len,
+		     int *rewritten)
+{
+	*rewritten = b[0] == 0xcd && b[1] == 0xf3;
+	if (!*rewritten)
+		return insn_kind(b, len);
+	const struct rrk_patch_site *s = rrk_ps_find(ps, rip);
+	*len = s ? s->len : 2;
+	return s ? s->kind : 0;
+}
+
 int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len)
 {
-	static const uint8_t rdtsc[] = { 0x0f, 0x31 }, rdtscp[] = { 0x0f, 0x01, 0xf9 },
-			     cpuid[] = { 0x0f, 0xa2 };
-	const uint8_t *op = kind == RRK_PATCH_RDTSC ? rdtsc : kind == RRK_PATCH_RDTSCP ? rdtscp
-				: kind == RRK_PATCH_CPUID ? cpuid : NULL;
-	unsigned n = kind == RRK_PATCH_RDTSCP ? 3 : 2;
-	return op && len >= n && len <= 15 && !memcmp(code + len - n, op, n);
+	/* (code holds 16 bytes: the opcode's third byte is readable) */
+	unsigned n = kind == RRK_PATCH_RDTSCP ? 3 : 2, l;
+	return kind && len >= n && len <= 15 && insn_kind(code + len - n, &l) == kind;
 }
 
 /* Index of the first site whose addr is >= addr. */
@@ -112,7 +121,7 @@ int rrk_ps_rewrite(struct rrk_patchset *ps, struct tracee *t, const struct rrk_s
 		if (rrk_ps_find(ps, p.addr) || tracee_read(t, p.addr, p.orig, p.len) < 0 ||
 		    !rrk_patch_opcode_ok(p.kind, p.orig, p.len))
 			continue;
-		rrk_patch_bytes(&p, trap);
+		rrk_patch_bytes(trap);
 		if (tracee_write(t, p.addr, trap, p.len) < 0)
 			return -1;
 		rrk_ps_add(ps, &p);

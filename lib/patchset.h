@@ -22,10 +22,13 @@ struct rrk_patchset {
  * SIGSEGV at the instruction, as rdtsc under PR_SET_TSC does); in a KVM
  * guest it costs 3.2 us where ud2's #UD, which the hypervisor intercepts,
  * costs 12.4 us. */
-void rrk_patch_bytes(const struct rrk_patch_site *s, uint8_t out[16]);
-/* The kind (RRK_PATCH_*) of the unprefixed rdtsc, rdtscp or cpuid whose
- * first bytes are b[0..2], or 0; its length in *len. */
-unsigned rrk_insn_kind(const uint8_t b[3], unsigned *len);
+void rrk_patch_bytes(uint8_t out[16]);
+/* What faulted at rip, whose first bytes are b[0..2]: a site of ps
+ * rewritten to trap (*rewritten set; kind 0 when int 0xf3 is there but
+ * no site), or an unprefixed rdtsc, rdtscp or cpuid the CPU faulted.
+ * Returns its kind (RRK_PATCH_*) or 0, and its length in *len. */
+unsigned rrk_trap_at(const struct rrk_patchset *ps, uint64_t rip, const uint8_t b[3], unsigned *len,
+		     int *rewritten);
 /* Whether code holds the instruction kind ends with (prefixes aside). */
 int rrk_patch_opcode_ok(unsigned kind, const uint8_t *code, unsigned len);
 void rrk_ps_add(struct rrk_patchset *ps, const struct rrk_patch_site *s);

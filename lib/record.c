@@ -515,18 +515,38 @@ static void site_added(void *ctx, const struct rrk_patch_site *p)
 
 /* Rewrites the sites of the file open at fd (name, content digest, size)
  * that lie in [start, end) of the current task's process, a mapping of
- * the file from offset. */
+ * the file from offset; a shared mapping is left alone, as a write there
+ * would change the file. */
 static void patch_file(struct recorder *r, const char *name, int fd, const uint8_t digest[32],
-		       uint64_t size, uint64_t start, uint64_t end, uint64_t offset)
+		       uint64_t size, uint64_t start, uint64_t end, uint64_t offset, int shared)
 {
-	const struct rrk_scan *sc = scan_of(r, fd, digest, size);
-	if (sc->n < 0) {
+	const struct rrk_scan *sc = shared ? NULL : scan_of(r, fd, digest, size);
+	if (!sc || sc->n < 0) {
 		unscanned(r, start, name);
 		return;
 	}
 	if (rrk_ps_rewrite(pspace_of(r, r->cur->pid), &r->cur->t, sc->sites, sc->n, start, end, offset,
 			   site_added, r) < 0)
 		rrk_die("cannot rewrite instructions in process %d: %s", (int)r->cur->pid, strerror(errno));
+}
+
+/* The file mapped at m in task tid, open for reading: through map_files,
+ * which needs CAP_SYS_ADMIN, else by its path while that names the same
+ * file. Returns the fd, or -1 with errno set. */
+static int open_mapped(pid_t tid, const struct mapping *m)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)tid, (unsigned long long)m->start,
+		 (unsigned long long)m->end);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 && (fd = open(m->name, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (fstat(fd, &sb) < 0 || sb.st_ino != m->inode)) {
+		close(fd);
+		fd = -1;
+		errno = ESTALE; /* (replaced since it was mapped) */
+	}
+	return fd;
 }
 
 /* After an mprotect that makes [lo, hi) executable: rewrites the sites of
@@ -546,21 +566,7 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 			unscanned(r, m->start, "anonymous memory (code made at run time)");
 			continue;
 		}
-		if (m->shared) { /* (a write there would change the file) */
-			unscanned(r, m->start, m->name);
-			continue;
-		}
-		/* map_files needs CAP_SYS_ADMIN; the path, the same file */
-		char path[128];
-		snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->cur->t.tid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		struct stat sb;
-		if (fd < 0 && (fd = open(m->name, O_RDONLY | O_CLOEXEC)) >= 0 &&
-		    (fstat(fd, &sb) < 0 || sb.st_ino != m->inode)) {
-			close(fd);
-			fd = -1;
-		}
+		int fd = open_mapped(r->cur->t.tid, m);
 		uint8_t digest[32];
 		uint64_t size;
 		if (fd < 0 || blob_from_fd(r, fd, digest, &size) < 0) {
@@ -570,7 +576,7 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 			continue;
 		}
 		uint64_t start = m->start > lo ? m->start : lo, end = m->end < hi ? m->end : hi;
-		patch_file(r, m->name, fd, digest, size, start, end, m->offset + (start - m->start));
+		patch_file(r, m->name, fd, digest, size, start, end, m->offset + (start - m->start), m->shared);
 		close(fd);
 	}
 	free(maps);
@@ -738,7 +744,7 @@ static void record_exec(struct recorder *r, int initial)
 		if (m->shared)
 			mp.flags |= RRK_MAP_SHARED;
 		int is_file = m->name[0] == '/' && m->inode;
-		if (is_file)
+		if (is_file && r->patch_kinds)
 			files_push(space_of(r, r->cur->pid), m->start, m->end);
 		if (!strcmp(m->name, "[stack]"))
 			mp.flags |= RRK_MAP_STACK;
@@ -746,20 +752,14 @@ static void record_exec(struct recorder *r, int initial)
 		 * may already differ from the file (the loader zeroes the
 		 * start of .bss), so their bytes go in the trace. */
 		if (is_file && !(m->prot & PROT_WRITE)) {
-			char path[128];
-			snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)r->cur->t.tid,
-				 (unsigned long long)m->start, (unsigned long long)m->end);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				fd = open(m->name, O_RDONLY | O_CLOEXEC);
+			int fd = open_mapped(r->cur->t.tid, m);
 			if (fd < 0)
 				rrk_die("cannot read %s, mapped by the program: %s", m->name, strerror(errno));
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				rrk_die("cannot store %s in the trace: %s", m->name, strerror(errno));
-			if (r->patch_kinds && (m->prot & PROT_EXEC) && m->shared)
-				unscanned(r, m->start, m->name);
-			else if (r->patch_kinds && (m->prot & PROT_EXEC))
-				patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset);
+			if (r->patch_kinds && (m->prot & PROT_EXEC))
+				patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset,
+					   m->shared);
 			close(fd);
 			mp.flags |= RRK_MAP_FILE;
 			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
@@ -1907,10 +1907,9 @@ static void syscall_exit(struct recorder *r)
 			}
 			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
-			else if (r->patch_kinds && (a[2] & PROT_EXEC) && (a[3] & MAP_SHARED))
-				unscanned(r, mp.start, name); /* (a write there would change the file) */
 			else if (r->patch_kinds && (a[2] & PROT_EXEC))
-				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset);
+				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset,
+					   !!(a[3] & MAP_SHARED));
 			mp.flags |= RRK_MAP_FILE;
 			if (r->patch_kinds)
 				files_push(space_of(r, r->cur->pid), mp.start, mp.end);
@@ -2062,24 +2061,15 @@ static void emulate_insn(struct recorder *r, struct rrk_regs *g, unsigned kind, 
 /* A fault that is one of our traps (SIGSEGV from the kernel): rdtsc or
  * rdtscp after PR_SET_TSC, cpuid after ARCH_SET_CPUID, or a site rec
  * rewrote (int 0xf3). */
-static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int sig, int code)
+static int emulate_trap_insn(struct recorder *r, struct rrk_regs *g, int code)
 {
 	uint8_t insn[3] = { 0, 0, 0 };
-	if (tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
-		return 0;
 	/* (SI_KERNEL: raised by the instruction, not sent by someone) */
-	if (sig != SIGSEGV || code != 0x80 /* SI_KERNEL */)
+	if (code != 0x80 /* SI_KERNEL */ || tracee_read(&r->cur->t, g->rip, insn, 3) < 0)
 		return 0;
-	if (insn[0] == 0xcd && insn[1] == 0xf3) {
-		const struct rrk_patch_site *s = rrk_ps_find(pspace_of(r, r->cur->pid), g->rip);
-		if (!s)
-			return 0;
-		emulate_insn(r, g, s->kind, s->len);
-		return 1;
-	}
-	unsigned len, kind = rrk_insn_kind(insn, &len);
-	if (!kind ||
-	    (kind == RRK_PATCH_CPUID ? r->mech.cpuid : r->mech.rdtsc) != RRK_MECH_FAULT)
+	int rewritten;
+	unsigned len, kind = rrk_trap_at(pspace_of(r, r->cur->pid), g->rip, insn, &len, &rewritten);
+	if (!kind || (!rewritten && (kind == RRK_PATCH_CPUID ? r->mech.cpuid : r->mech.rdtsc) != RRK_MECH_FAULT))
 		return 0;
 	emulate_insn(r, g, kind, len);
 	return 1;
@@ -2128,7 +2118,7 @@ static void record_signal(struct recorder *r, int sig)
 		return;
 	}
 	int at_syscall = at_syscall_boundary(r->cur, &g);
-	if (sig == SIGSEGV && emulate_trap_insn(r, &g, sig, code)) {
+	if (sig == SIGSEGV && emulate_trap_insn(r, &g, code)) {
 		resume_cur(r, 0);
 		return;
 	}

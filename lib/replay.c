@@ -636,10 +636,7 @@ static int site_order(const void *a, const void *b)
  * where the recording did not. */
 static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint64_t evno)
 {
-	size_t n = a->size / sizeof(struct rrk_patch_site);
-	if (a->size % sizeof(struct rrk_patch_site))
-		fail("%s: corrupt list of rewritten instructions in event %llu", rp->o->trace_name,
-		     (unsigned long long)evno);
+	size_t n = a->size / sizeof(struct rrk_patch_site); /* (whole sites: the reader checks) */
 	/* in address order: each then joins the set at its end (a hostile
 	 * list in reverse would cost a move of the whole set per site) */
 	struct rrk_patch_site *v = rrk_xmalloc(n * sizeof *v);
@@ -652,7 +649,7 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
 		    tracee_read(&rp->cur_t->t, s.addr, cur, s.len) < 0 || memcmp(cur, s.orig, s.len))
 			fail("%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
 			     rp->o->trace_name, (unsigned long long)evno, (unsigned long long)s.addr);
-		rrk_patch_bytes(&s, trap);
+		rrk_patch_bytes(trap);
 		mem_write(rp, s.addr, trap, s.len);
 		rrk_ps_add(&rp->cur_t->proc->ps, &s);
 	}
@@ -1642,18 +1639,11 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 	tracee_getregs(&rp->cur_t->t, &g);
 	tracee_read(&rp->cur_t->t, g.rip, insn, 3);
 	check_regs(rp, &ev->hdr.regs, &g, 0);
-	unsigned kind, len;
-	if (insn[0] == 0xcd && insn[1] == 0xf3) {
-		/* a rewritten site (by rec, by play, or listed in a keyframe) */
-		const struct rrk_patch_site *s = rrk_ps_find(&rp->cur_t->proc->ps, g.rip);
-		if (!s)
-			diverge(rp, "the program faulted at an int 0xf3 that rec did not put there",
-				&ev->hdr.regs, &g);
-		kind = s->kind;
-		len = s->len;
-	} else {
-		kind = rrk_insn_kind(insn, &len);
-	}
+	/* (a rewritten site: by rec, by play, or listed in a keyframe) */
+	int rewritten;
+	unsigned len, kind = rrk_trap_at(&rp->cur_t->proc->ps, g.rip, insn, &len, &rewritten);
+	if (rewritten && !kind)
+		diverge(rp, "the program faulted at an int 0xf3 that rec did not put there", &ev->hdr.regs, &g);
 	if (ev->hdr.kind == RRK_EV_RDTSC) {
 		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
 		if (kind != (b->is_rdtscp ? RRK_PATCH_RDTSCP : RRK_PATCH_RDTSC))
