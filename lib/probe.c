@@ -213,10 +213,20 @@ static int trap_child(void *arg)
 	return DONE | got;
 }
 
+static int env_on(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0");
+}
+
 static int force_patch(void)
 {
-	const char *v = getenv("RRK_FORCE_PATCH");
-	return v && *v && strcmp(v, "0");
+	return env_on("RRK_FORCE_PATCH");
+}
+
+int rrk_no_debugregs(void)
+{
+	return env_on("RRK_NO_DEBUGREGS");
 }
 
 static void probe_traps(struct rrk_caps *c)
@@ -418,6 +428,10 @@ static void probe_traced(struct rrk_caps *c)
 	if (sig != SIGSTOP)
 		goto out;
 	c->dr_write = dr_step(&k, (uintptr_t)&var, DR7_WRITE8, &sig);
+	if (rrk_no_debugregs()) {
+		c->dr_exec = c->dr_exec == RRK_CAP_WORKS ? RRK_CAP_FORCED_OFF : c->dr_exec;
+		c->dr_write = c->dr_write == RRK_CAP_WORKS ? RRK_CAP_FORCED_OFF : c->dr_write;
+	}
 	if (sig != SIGSTOP)
 		goto out;
 	/* seccomp: the filter's SECCOMP_RET_TRACE stops us at each syscall */
@@ -440,6 +454,18 @@ void rrk_probe_traps(struct rrk_caps *c)
 {
 	memset(c, 0, sizeof *c);
 	probe_traps(c);
+}
+
+void rrk_probe_debugregs(struct rrk_caps *c)
+{
+	struct rrk_caps all;
+	memset(&all, 0, sizeof all);
+	if (rrk_no_debugregs())
+		all.dr_exec = all.dr_write = RRK_CAP_FORCED_OFF; /* not worth a child */
+	else
+		probe_traced(&all);
+	c->dr_exec = all.dr_exec;
+	c->dr_write = all.dr_write;
 }
 
 void rrk_probe(struct rrk_caps *c)
@@ -468,6 +494,15 @@ static void line(const char *name, int cap, const char *instead)
 		printf("%s: missing: %s\n", name, instead);
 }
 
+static void dr_line(const char *what, int cap, const char *instead)
+{
+	if (cap == RRK_CAP_WORKS)
+		printf("debug register %s: works\n", what);
+	else
+		printf("debug register %s: %s: %s\n", what,
+		       cap == RRK_CAP_FORCED_OFF ? "forced off (RRK_NO_DEBUGREGS)" : "missing", instead);
+}
+
 int rrk_print_caps(const struct rrk_caps *c)
 {
 	line("ptrace", c->ptrace, "rec cannot record here");
@@ -477,9 +512,10 @@ int rrk_print_caps(const struct rrk_caps *c)
 	trap_line("cpuid", c->cpuid_trap);
 	line("context-switch event", c->ctxsw_event,
 	     "a buffered syscall that blocks is noticed at rec's next 10 ms tick");
-	line("debug register breakpoints", c->dr_exec,
-	     "execution points (signals and preemptions in user code) and gdb breakpoints cannot be replayed here yet");
-	line("debug register watchpoints", c->dr_write, "gdb watchpoints do not fire here yet");
+	dr_line("breakpoints", c->dr_exec,
+		"execution points and gdb hardware breakpoints use int3 breakpoints");
+	dr_line("watchpoints", c->dr_write,
+		"rec and play single-step instead, gdb watchpoints are emulated");
 	printf("hardware counters: %s\n", c->pmu == RRK_CAP_WORKS ? "works (not used)" : "missing (not needed)");
 	fflush(stdout);
 	return c->ptrace == RRK_CAP_WORKS && c->seccomp == RRK_CAP_WORKS ? 0 : 1;

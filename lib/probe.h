@@ -31,6 +31,14 @@ void rrk_probe(struct rrk_caps *c);
  * One child that shares the caller's memory (about 0.1 ms, whatever the
  * caller's size) and sends it no SIGCHLD; the other fields are 0. */
 void rrk_probe_traps(struct rrk_caps *c);
+/* Only the debug registers (dr_exec, dr_write; the other fields are
+ * left alone): a traced child, a few ms, so rec and play call it the
+ * first time they would use them. RRK_NO_DEBUGREGS=1 reports them
+ * RRK_CAP_FORCED_OFF without trying (rrk_probe tries, then says so), so
+ * that the int3 and single-step fallbacks run on any machine. */
+void rrk_probe_debugregs(struct rrk_caps *c);
+/* Whether RRK_NO_DEBUGREGS asks for the fallbacks. */
+int rrk_no_debugregs(void);
 /* rec --check: one line per capability on stdout ("NAME: works" or
  * "NAME: missing: what rec does instead"); returns 0 when recording is
  * possible here (ptrace and seccomp work), else 1. */
