@@ -12,9 +12,9 @@ setup() {
 	rrk_setup
 }
 
-# check [VAR=VALUE...]: rec --check with RRK_FORCE_PATCH unset, or set as given.
+# check [VAR=VALUE...]: rec --check with RRK_FORCE_PATCH and RRK_NO_DEBUGREGS unset, or set as given.
 check() {
-	run --separate-stderr env -u RRK_FORCE_PATCH "$@" timeout 20 "$ROOT/bin/rec" --check
+	run --separate-stderr env -u RRK_FORCE_PATCH -u RRK_NO_DEBUGREGS "$@" timeout 20 "$ROOT/bin/rec" --check
 	printf '%s\n' "$output"
 	echo "--- status $status, stderr: $stderr"
 }
@@ -27,8 +27,8 @@ forms=(
 	'rdtscp trap: (works|(missing|forced off \(RRK_FORCE_PATCH\)): rec patches rdtscp instructions to trap)'
 	'cpuid trap: (works|(missing|forced off \(RRK_FORCE_PATCH\)): rec patches cpuid instructions to trap)'
 	"context-switch event: (works|missing: a buffered syscall that blocks is noticed at rec's next 10 ms tick)"
-	'debug register breakpoints: (works|missing: execution points \(signals and preemptions in user code\) and gdb breakpoints cannot be replayed here yet)'
-	'debug register watchpoints: (works|missing: gdb watchpoints do not fire here yet)'
+	'debug register breakpoints: (works|(missing|forced off \(RRK_NO_DEBUGREGS\)): execution points and gdb hardware breakpoints use int3 breakpoints)'
+	'debug register watchpoints: (works|(missing|forced off \(RRK_NO_DEBUGREGS\)): rec and play single-step instead, gdb watchpoints are emulated)'
 	'hardware counters: (works \(not used\)|missing \(not needed\))'
 )
 
@@ -95,4 +95,24 @@ lines_in_forms() {
 	[ "$status" -eq 125 ]
 	[ -z "$output" ]
 	[ "$stderr" = "rec: --check takes no program; see rec --help" ]
+}
+
+@test "RRK_NO_DEBUGREGS=1: the debug register lines are forced off where they work; the others do not change" {
+	check
+	local plain=("${lines[@]}")
+	check RRK_NO_DEBUGREGS=1
+	[ "$status" -eq 0 ]
+	lines_in_forms
+	local i
+	for i in 6 7; do
+		[[ "${lines[$i]}" != *": works" ]]
+		if [[ "${plain[$i]}" == *": works" ]]; then
+			[[ "${lines[$i]}" == *": forced off (RRK_NO_DEBUGREGS): "* ]]
+		fi
+	done
+	for i in 0 1 2 3 4 5 8; do
+		[ "${lines[$i]}" = "${plain[$i]}" ]
+	done
+	check RRK_NO_DEBUGREGS=0
+	[[ "$output" != *"forced off"* ]]
 }
