@@ -284,10 +284,9 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		if (s->detached) {
 			/* gdb left: replay the rest as play would */
 			rp->user_dr7 = 0;
-			rrk_rp_debugregs(rp, t, point);
-			tracee_cont(&t->t, sig);
-			t->running = 1;
-			return rrk_rp_wait(rp, t, expect_sig);
+			if (rrk_rp_dr_works(rp))
+				rrk_rp_debugregs(rp, t, point);
+			return rrk_rp_run_bare(rp, t, sig, expect_sig, point);
 		}
 		if (s->job != JOB_NTH && job_targets(s, t) && gdb_mark_is(s, t, &s->target))
 			gdb_target_reached(s, t);
@@ -315,22 +314,27 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		int aimed = job_targets(s, t);
 		if (aimed)
 			gdb_bp_add(s, s->target.regs.rip, 0);
+		/* the execution point: debug register 3, or one of play's int3s */
+		uint64_t sw_point = point && !rrk_rp_dr_works(rp) ? point : 0;
+		int point_added = sw_point && !bp_find(s, sw_point, 0);
+		if (point_added)
+			gdb_bp_add(s, sw_point, 0);
 		/* Off a breakpoint by one step, when resuming from a stop at it
 		 * (a task that arrives at one by a syscall return or a signal
 		 * has yet to hit it). */
 		int over = !stepping && ((use_bps && bp_find(s, g.rip, 1) && t->rec_tid == s->off_tid &&
 					  g.rip == s->off_rip) ||
-					 (aimed && g.rip == s->target.regs.rip));
+					 (aimed && g.rip == s->target.regs.rip) || (sw_point && g.rip == sw_point));
 		s->off_tid = 0;
 		if (use_bps)
 			watch_apply(s);
 		else
 			rp->user_dr7 = 0;
-		rrk_rp_debugregs(rp, t, point);
+		rrk_rp_debugregs(rp, t, sw_point ? 0 : point);
 		if (stepping || over) {
 			tracee_singlestep(&t->t, sig);
 		} else {
-			if (use_bps || aimed)
+			if (use_bps || aimed || sw_point)
 				bps_insert(s, t, use_bps);
 			tracee_cont(&t->t, sig);
 		}
@@ -341,6 +345,8 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		int aimed_bp = aimed && bp_find(s, s->target.regs.rip, 0);
 		if (aimed)
 			gdb_bp_del(s, s->target.regs.rip, 0);
+		if (point_added)
+			gdb_bp_del(s, sw_point, 0);
 		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP) {
 			if (stepping && t->rec_tid == s->step_tid && s->job == JOB_NONE)
 				s->step_done = 1; /* the instruction was an event */
@@ -364,8 +370,9 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		 * debug exception: trust it only when this resume was a step */
 		int is_step = si.si_code == TRAP_TRACE || ((stepping || over) && (dr6 & 0x4000));
 		int is_int3 = si.si_code == SI_KERNEL_ && !stepping && !over &&
-			      (bp_any(s, g.rip - 1) || (aimed_bp && g.rip - 1 == s->target.regs.rip));
-		int is_point = point && (dr6 & 8);
+			      (bp_any(s, g.rip - 1) || (aimed_bp && g.rip - 1 == s->target.regs.rip) ||
+			       (sw_point && g.rip - 1 == sw_point));
+		int is_point = sw_point ? is_int3 && g.rip - 1 == sw_point : point && (dr6 & 8);
 		int user = 0;
 		char reason[64] = "";
 		if (is_int3) {

@@ -1,5 +1,6 @@
 #include "point.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,30 @@ int rrk_hw_break(struct tracee *t, uint64_t addr)
 		return -1;
 	/* L0 enabled, execute, length 1 */
 	return (int)ptrace(PTRACE_POKEUSER, t->tid, (void *)dr7, (void *)1);
+}
+
+int rrk_sw_break(struct tracee *t, uint64_t addr, uint8_t *saved)
+{
+	static const uint8_t int3 = 0xcc;
+	if (tracee_read(t, addr, saved, 1) < 0)
+		return -1;
+	return tracee_write(t, addr, &int3, 1);
+}
+
+int rrk_sw_unbreak(struct tracee *t, uint64_t addr, uint8_t saved)
+{
+	return tracee_write(t, addr, &saved, 1);
+}
+
+int rrk_sw_hit(struct tracee *t, uint64_t addr, struct rrk_regs *g)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (tracee_getregs(t, g) < 0 || g->rip != addr + 1 ||
+	    ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || si.si_code != 0x80 /* SI_KERNEL */)
+		return 0;
+	g->rip = addr;
+	return tracee_setregs(t, g) == 0;
 }
 
 size_t rrk_rep_string_len(const uint8_t *b, size_t n)

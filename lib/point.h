@@ -40,5 +40,16 @@ int rrk_point_matches(struct tracee *t, const struct rrk_patchset *ps, const str
 size_t rrk_rep_string_len(const uint8_t *b, size_t n);
 /* Hardware execute breakpoint 0 at addr (0 clears it). */
 int rrk_hw_break(struct tracee *t, uint64_t addr);
+/* Where the debug registers do not trap: an int3 written at addr, the
+ * byte it replaced kept in *saved; rrk_sw_unbreak puts the byte back.
+ * Only one task runs at a time, and the byte goes back before any
+ * other task runs or anything reads the memory (digests, keyframes,
+ * checkpoints, gdb), so no one but the CPU sees it. 0 or -1. */
+int rrk_sw_break(struct tracee *t, uint64_t addr, uint8_t *saved);
+int rrk_sw_unbreak(struct tracee *t, uint64_t addr, uint8_t saved);
+/* Whether t, stopped by SIGTRAP, hit the int3 at addr (rip just after
+ * it, raised by the instruction, not a step or a kill); rip is put back
+ * at addr when so. g holds t's registers and is updated. */
+int rrk_sw_hit(struct tracee *t, uint64_t addr, struct rrk_regs *g);
 
 #endif

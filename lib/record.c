@@ -108,6 +108,7 @@ struct rtask {
 	int sb_deferred_sig; /* came during a redirected call: sent at its entry */
 	uint64_t sb_deferred_more; /* other signals held with it (bit N-1: N) */
 	uint64_t sb_lib_lo, sb_lib_hi; /* the library's code (from rrk_sbinit) */
+	uint64_t sb_idle;              /* its instruction after clearing busy */
 	int out_wait;        /* parked at the entry of a write to the output */
 	uint64_t ready_seen; /* when maybe_preempt first saw it ready, or 0 */
 	uint8_t sb_deferred_info[128];
@@ -129,6 +130,9 @@ struct recorder {
 	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
 	struct rrk_hdr_traps mech;
 	unsigned patch_kinds;
+	/* debug registers: 0 not probed yet, 1 they trap, -1 they do not
+	 * (or RRK_NO_DEBUGREGS): int3 breakpoints instead */
+	int dr_state;
 	/* cpuid on the CPU rec and the program run on, taken for the header:
 	 * the program's cpuid is answered from it (cpuid is slow in a VM) */
 	struct rrk_cpuid_leaf leaves[256];
@@ -910,6 +914,18 @@ static void att_point(struct recorder *r)
 	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
 }
 
+/* Whether debug registers trap here (probed the first time rec would
+ * use one: the probe forks). */
+static int dr_works(struct recorder *r)
+{
+	if (!r->dr_state) {
+		struct rrk_caps c;
+		rrk_probe_debugregs(&c);
+		r->dr_state = c.dr_exec == RRK_CAP_WORKS && c.dr_write == RRK_CAP_WORKS ? 1 : -1;
+	}
+	return r->dr_state > 0;
+}
+
 /* If the current task stopped inside a rep string instruction, lets it
  * finish the instruction (breakpoint just after it) so that the point we
  * name is one replay can find. Returns 0 when the task is at such a point
@@ -923,7 +939,12 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 	size_t len = rrk_rep_string_len(b, sizeof b);
 	if (!len)
 		return 0;
-	if (rrk_hw_break(&t->t, g->rip + len) < 0)
+	/* a breakpoint just after it: a debug register, or an int3 (a single
+	 * step would run one iteration) */
+	uint64_t after = g->rip + len;
+	int dr = dr_works(r);
+	uint8_t saved = 0;
+	if (dr ? rrk_hw_break(&t->t, after) < 0 : rrk_sw_break(&t->t, after, &saved) < 0)
 		return 0;
 	uint64_t held = 0; /* asynchronous signals that came meanwhile */
 	for (;;) {
@@ -933,6 +954,13 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 				rrk_die("waiting for task %d: %s", (int)t->t.tid, strerror(errno));
 		if (stale_interrupt(t, st))
 			continue;
+		if (st->kind == STOP_SIGNAL && st->sig == SIGTRAP && !dr) {
+			struct rrk_regs h;
+			if (rrk_sw_hit(&t->t, after, &h))
+				break;
+			held |= 1ull << (SIGTRAP - 1); /* the program's own */
+			continue;
+		}
 		if (st->kind != STOP_SIGNAL || st->sig == SIGTRAP)
 			break;
 		siginfo_t si;
@@ -942,7 +970,10 @@ static int step_past_rep(struct recorder *r, struct rrk_regs *g, struct stop *st
 			break; /* a fault inside the instruction */
 		held |= 1ull << (st->sig - 1);
 	}
-	rrk_hw_break(&t->t, 0);
+	if (dr)
+		rrk_hw_break(&t->t, 0);
+	else
+		rrk_sw_unbreak(&t->t, after, saved);
 	resend_held(t, held, t->resend_sig);
 	if (st->kind != STOP_SIGNAL || st->sig != SIGTRAP)
 		return -1;
@@ -1095,6 +1126,7 @@ static void record_clone(struct recorder *r, unsigned ev)
 	c->sb = (flags & CLONE_SETTLS) ? 0 : p->sb;
 	c->sb_lib_lo = p->sb_lib_lo;
 	c->sb_lib_hi = p->sb_lib_hi;
+	c->sb_idle = p->sb_idle;
 	c->sb_flushed = 0;
 	c->sb_new_desched = c->sb && ev == PTRACE_EVENT_FORK;
 	c->sb_borrowed = c->sb && ((flags & CLONE_VM) || ev == PTRACE_EVENT_VFORK);
@@ -1407,6 +1439,7 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 	struct rrk_mem m = { RRK_SB_PAGE };
 	att_add(r, RRK_REC_MEM, &m, sizeof m, play_page, RRK_SB_IMAGE_LEN);
 	t->sb = a[0];
+	t->sb_idle = a[3];
 	t->sb_flushed = 0;
 	sb_map_add(r, t->pid, t->sb);
 	/* the library makes this call from its own code (a new thread's
@@ -1521,8 +1554,15 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 	if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) < 0 || !busy)
 		return 0;
 	size_t dr1 = offsetof(struct user, u_debugreg[1]), dr7 = offsetof(struct user, u_debugreg[7]);
-	if (ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr1, (void *)(t->sb + RRK_SB_OFF_BUSY)) < 0 ||
-	    ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)(4 | (1ul << 20) | (3ul << 22))) < 0)
+	/* a write watchpoint on busy, or an int3 where the library has
+	 * just cleared it */
+	int dr = dr_works(r);
+	uint64_t idle = dr ? 0 : t->sb_idle;
+	uint8_t saved = 0;
+	if (!dr && (!idle || rrk_sw_break(&t->t, idle, &saved) < 0))
+		return -1;
+	if (dr && (ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr1, (void *)(t->sb + RRK_SB_OFF_BUSY)) < 0 ||
+		   ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)(4 | (1ul << 20) | (3ul << 22))) < 0))
 		return -1; /* L1, write, 4 bytes */
 	uint64_t held = 0;
 	int rc = -1, ticks = 0, interrupted = 0;
@@ -1566,6 +1606,8 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 			break;
 		tracee_getregs(&t->t, g);
 		if (st.sig == SIGTRAP) {
+			if (idle)
+				rrk_sw_hit(&t->t, idle, g);
 			if (tracee_read(&t->t, t->sb + RRK_SB_OFF_BUSY, &busy, sizeof busy) == 0 && !busy) {
 				rc = 2;
 				break;
@@ -1583,7 +1625,10 @@ static int sb_run_idle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 		}
 		held |= 1ull << (st.sig - 1);
 	}
-	ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, 0);
+	if (dr)
+		ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, 0);
+	else
+		rrk_sw_unbreak(&t->t, idle, saved); /* (fails harmlessly once it is gone) */
 	resend_held(t, held, 0);
 	return rc;
 }

@@ -1199,14 +1199,94 @@ int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point)
 			   (void *)dr7);
 }
 
+int rrk_rp_dr_works(struct replayer *rp)
+{
+	if (!rp->dr_state) {
+		struct rrk_caps c;
+		rrk_probe_debugregs(&c);
+		rp->dr_state = c.dr_exec == RRK_CAP_WORKS && c.dr_write == RRK_CAP_WORKS ? 1 : -1;
+	}
+	return rp->dr_state > 0;
+}
+
+/* t, at an instruction that holds an int3 breakpoint of play's, runs
+ * that instruction. One step, except for a rep string instruction,
+ * which a step runs one iteration of: an int3 after it instead. Returns
+ * 0 when t is past the instruction now (or back at it: a loop), else 1
+ * with the stop that came instead in *st. */
+static int step_over(struct replayer *rp, struct ptask *t, const struct rrk_regs *g, struct stop *st)
+{
+	uint8_t code[16], saved;
+	size_t rep = tracee_read(&t->t, g->rip, code, sizeof code) == 0 ? rrk_rep_string_len(code, sizeof code) : 0;
+	if (rep && rrk_sw_break(&t->t, g->rip + rep, &saved) == 0) {
+		tracee_cont(&t->t, 0);
+		t->running = 1;
+		*st = task_wait(rp, t, SIGTRAP);
+		rrk_sw_unbreak(&t->t, g->rip + rep, saved);
+		struct rrk_regs h;
+		return !(st->kind == STOP_SIGNAL && st->sig == SIGTRAP && rrk_sw_hit(&t->t, g->rip + rep, &h));
+	}
+	tracee_singlestep(&t->t, 0);
+	t->running = 1;
+	*st = task_wait(rp, t, SIGTRAP);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si);
+	return !(st->kind == STOP_SIGNAL && st->sig == SIGTRAP && si.si_code == TRAP_TRACE);
+}
+
+/* rrk_rp_run toward point without debug registers: an int3 there,
+ * stepped over first when t is already at it (a hit it resumes from,
+ * or where it came to by other means: it has yet to run the
+ * instruction, and the caller has compared that state already). */
+static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+			       uint64_t point)
+{
+	struct rrk_regs g;
+	struct stop st;
+	if (tracee_getregs(&t->t, &g) == 0 && g.rip == point) {
+		if (sig) {
+			/* a signal to deliver first: its handler runs before the
+			 * instruction (rare: play sends none while it seeks) */
+			tracee_cont(&t->t, sig);
+			t->running = 1;
+			return task_wait(rp, t, expect_sig);
+		}
+		if (step_over(rp, t, &g, &st))
+			return st;
+		if (tracee_getregs(&t->t, &g) == 0 && g.rip == point)
+			return st; /* back at it: a hit */
+	}
+	uint8_t saved;
+	if (rrk_sw_break(&t->t, point, &saved) < 0)
+		fail("cannot write a breakpoint into the replayed program at %#llx: %s",
+		     (unsigned long long)point, strerror(errno));
+	tracee_cont(&t->t, sig);
+	t->running = 1;
+	st = task_wait(rp, t, expect_sig);
+	if (!t->dead)
+		rrk_sw_unbreak(&t->t, point, saved);
+	if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP)
+		rrk_sw_hit(&t->t, point, &g);
+	return st;
+}
+
+struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+			    uint64_t point)
+{
+	if (point && !rrk_rp_dr_works(rp))
+		return run_to_int3(rp, t, sig, expect_sig, point);
+	tracee_cont(&t->t, sig);
+	t->running = 1;
+	return task_wait(rp, t, expect_sig);
+}
+
 struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 		       uint64_t point)
 {
 	if (rp->gdb)
 		return rrk_gdb_run(rp, t, sig, expect_sig, point);
-	tracee_cont(&t->t, sig);
-	t->running = 1;
-	return task_wait(rp, t, expect_sig);
+	return rrk_rp_run_bare(rp, t, sig, expect_sig, point);
 }
 
 static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
@@ -1319,14 +1399,16 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
 	if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 		return;
-	if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
+	int dr = rrk_rp_dr_works(rp);
+	if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
 		fail("cannot set a hardware breakpoint: %s", strerror(errno));
 	/* The point lies after the buffered calls flushed with it. When the
 	 * instruction keeps coming back before the task has used them up,
 	 * watch the buffer's count of records left instead (a stop per
-	 * record) until it reaches zero, then the instruction again. */
+	 * record) until it reaches zero, then the instruction again (with
+	 * debug registers only: an int3 cannot watch data). */
 	uint64_t left_at = point_sysbuf(ev), budget = 0, left = 0;
-	if (left_at && !rp->gdb && tracee_read(&t->t, left_at, &left, sizeof left) == 0)
+	if (left_at && !rp->gdb && dr && tracee_read(&t->t, left_at, &left, sizeof left) == 0)
 		budget = left + 64;
 	else
 		left_at = 0;
@@ -1360,10 +1442,12 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			}
 			continue;
 		}
-		rrk_rp_debugregs(rp, t, 0);
+		if (dr)
+			rrk_rp_debugregs(rp, t, 0);
 		unexpected(rp, &st);
 	}
-	rrk_rp_debugregs(rp, t, 0);
+	if (dr)
+		rrk_rp_debugregs(rp, t, 0);
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "replay: execution point after %llu hits and %llu records watched, %.3f s\n",
 			(unsigned long long)hits, (unsigned long long)watched, (double)(rrk_now_ns() - t0) / 1e9);

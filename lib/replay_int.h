@@ -147,6 +147,11 @@ struct replayer {
 	struct gdb_session *gdb;
 	uint64_t user_dr[3];
 	uint64_t user_dr7;
+	/* Whether debug registers trap here: 0 not probed yet (the probe
+	 * forks, so only the first replay that needs them pays), 1 they
+	 * do, -1 they do not (or RRK_NO_DEBUGREGS): int3 and single steps
+	 * instead. */
+	int dr_state;
 };
 
 /* Makes t run clone(flags, 0, 0, ctid, 0) at a syscall instruction of
@@ -194,6 +199,8 @@ void rrk_rp_reap(struct replayer *rp);
 void rrk_rp_drop_output(struct replayer *rp);
 /* Takes the first stop of tasks just created (they stay stopped there). */
 void rrk_rp_settle(struct replayer *rp);
+/* Whether execution points and watchpoints may use debug registers. */
+int rrk_rp_dr_works(struct replayer *rp);
 /* Sets t's debug registers: the debugger's plus an execute breakpoint at
  * point (0: none) in slot 3. */
 int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point);
@@ -201,6 +208,10 @@ int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point);
  * breakpoints, watchpoints and single steps stop in the debugger first. */
 struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 		       uint64_t point);
+/* The same without the debugger: toward point (0: none), whose debug
+ * register the caller set, or with an int3 where they do not trap. */
+struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
+			    uint64_t point);
 
 /* Debugger hooks, called by the engine when rp->gdb is set. */
 struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,

@@ -130,6 +130,9 @@ static int page_ok;
 
 enum { SYS_mmap_ = 9, SYS_munmap_ = 11, SYS_mprotect_ = 10 };
 
+/* Just after the busy flag is cleared in rrk_sb_hook (a label there). */
+extern const char rrk_sb_idle[] HIDDEN;
+
 static struct rrk_sb_hdr *thread_buffer(void)
 {
 	if (tls_state == 1)
@@ -144,7 +147,7 @@ static struct rrk_sb_hdr *thread_buffer(void)
 	h->version = RRK_SB_VERSION;
 	h->size = RRK_SB_SIZE - RRK_SB_HDR_SIZE;
 	h->desched_fd = -1;
-	if (sys6(RRK_SYS_SBINIT, p, RRK_SB_SIZE, RRK_SB_VERSION, 0, 0, 0) != 0) {
+	if (sys6(RRK_SYS_SBINIT, p, RRK_SB_SIZE, RRK_SB_VERSION, (long)rrk_sb_idle, 0, 0) != 0) {
 		sys6(SYS_munmap_, p, RRK_SB_SIZE, 0, 0, 0, 0);
 		return NULL;
 	}
@@ -595,6 +598,9 @@ HIDDEN long rrk_sb_hook(const long *a)
 		h->busy = 1;
 		long ret = buffered(h, nr, args, e);
 		h->busy = 0;
+		/* where rec puts a breakpoint to let a thread finish its
+		 * buffered call, when debug registers cannot watch busy */
+		__asm__ volatile(".globl rrk_sb_idle\n\t.hidden rrk_sb_idle\nrrk_sb_idle:" ::: "memory");
 		if (ret != NOT_BUFFERED)
 			return ret;
 	}

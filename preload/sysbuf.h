@@ -25,8 +25,9 @@
 #define RRK_SB_TRACED 256 /* an ordinary (traced) syscall instruction */
 
 /* The special syscall a thread's library makes once to register its
- * buffer: rrk_sbinit(header, total size, version). rec answers it (0 or
- * -errno) without running it; play returns what rec answered. */
+ * buffer: rrk_sbinit(header, total size, version, idle), where idle is
+ * the library's instruction just after it clears busy. rec answers it
+ * (0 or -errno) without running it; play returns what rec answered. */
 #define RRK_SYS_SBINIT 1000
 
 /* A thread's buffer: this header, then records. */

@@ -136,13 +136,3 @@ interrupted_trace_ok() {
 	run timeout 20 bin/tracecat "$T"
 	[[ "$output" == *"signal SIGINT"* ]]
 }
-
-# skip_without_debugregs: skips the test where debug register
-# breakpoints set through ptrace do not trigger (some VMs accept them and
-# never stop), as rec --check finds.
-skip_without_debugregs() {
-	local caps
-	caps=$(timeout 20 "$ROOT/bin/rec" --check 2>/dev/null) || true
-	grep -qx 'debug register breakpoints: works' <<<"$caps" ||
-		skip "SKIP: debug registers do not trigger on this machine"
-}

@@ -116,3 +116,16 @@ lines_in_forms() {
 	check RRK_NO_DEBUGREGS=0
 	[[ "$output" != *"forced off"* ]]
 }
+
+@test "play --check: the same nine lines as rec --check; with a trace, one error line and status 125" {
+	check
+	local want=("${lines[@]}")
+	run --separate-stderr env -u RRK_FORCE_PATCH -u RRK_NO_DEBUGREGS timeout 20 "$ROOT/bin/play" --check
+	[ "$status" -eq 0 ]
+	lines_in_forms
+	[ "${lines[*]}" = "${want[*]}" ]
+	run --separate-stderr timeout 20 "$ROOT/bin/play" --check some.trace
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	[ "$stderr" = "play: --check takes no trace and no other option; see play --help" ]
+}

@@ -197,3 +197,42 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	[[ "$output" != *"at=point"* ]]
 	[ "$(sort "$OUT2" | tr '\n' ' ')" = "a 400000 b 400000 " ]
 }
+
+@test "execution points replay alike with debug registers and with int3 breakpoints (RRK_NO_DEBUGREGS)" {
+	# (under make check's third pass rec itself runs without them too)
+	for prog in alarm_loop spin_wait rep_signal; do
+		record "$P/$prog"
+		[ "$rec_status" -eq 0 ]
+		run bin/tracecat "$T"
+		[[ "$output" == *"at=point ip=0x"* ]]
+		for nodr in 0 1; do
+			RRK_NO_DEBUGREGS=$nodr replay -q
+			show_run
+			[ "$play_status" -eq 0 ]
+			RRK_NO_DEBUGREGS=$nodr replay
+			[ "$play_status" -eq 0 ]
+			cmp "$OUT1" "$OUT2"
+		done
+	done
+}
+
+@test "the four-thread spin lock trace replays identically 20 times, half of them with int3 breakpoints" {
+	record "$P/spinlock"
+	[ "$rec_status" -eq 0 ]
+	local i
+	for i in $(seq 1 20); do
+		RRK_NO_DEBUGREGS=$((i % 2)) replay
+		[ "$play_status" -eq 0 ] || { show_run; false; }
+		cmp "$OUT1" "$OUT2"
+	done
+	grep -q 'counter 1000000' "$OUT2"
+}
+
+@test "xz -T2 compresses a tar in two threads: records and replays identically" {
+	# rec lets a thread finish a rep movs/stos or a buffered call before
+	# it names an execution point: a debug register breakpoint or
+	# watchpoint, or an int3 where they do not trigger
+	tar cf - /usr/include/linux 2>/dev/null | head -c 1500000 >"$BATS_TEST_TMPDIR/in.tar"
+	record_replay 0 xz -T2 -1 -c "$BATS_TEST_TMPDIR/in.tar"
+	xz -dc <"$OUT2" | cmp - "$BATS_TEST_TMPDIR/in.tar"
+}

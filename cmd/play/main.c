@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "replay.h"
 #include "trace.h"
 #include "util.h"
@@ -13,6 +14,7 @@
 static const char usage[] =
 	"usage: play [-q] [--goto N] [TRACE|-]\n"
 	"       play --gdb[=:PORT|=-] [--goto N] TRACE [-- GDB-ARGS...]\n"
+	"       play --check\n"
 	"Replay a trace made by rec, re-emitting the program's output.\n"
 	"Reads standard input when TRACE is - or missing.\n"
 	"Exit status: the recorded program's, or 125 when the trace is bad or\n"
@@ -28,6 +30,10 @@ static const char usage[] =
 	"               output of events N and after, and starts at the last\n"
 	"               keyframe before N when the trace has one; under --gdb,\n"
 	"               gdb starts just before event N\n"
+	"  --check      say which of the machine's mechanisms play will use (the\n"
+	"               instruction traps, debug registers) and what it does\n"
+	"               instead of each missing one, as rec --check does; exit\n"
+	"               status 0 when replaying is possible here\n"
 	"  -h, --help   show this help\n"
 	"  --version    show the version\n";
 
@@ -59,6 +65,13 @@ int main(int argc, char **argv)
 			o.goto_event = strtoull(v, &end, 10);
 			if (*end || !o.goto_event)
 				rrk_die("--goto %s: not an event number; see play --help", v);
+		}
+		else if (!strcmp(a, "--check")) {
+			if (argc != 2)
+				rrk_die("--check takes no trace and no other option; see play --help");
+			struct rrk_caps caps;
+			rrk_probe(&caps);
+			return rrk_print_caps(&caps);
 		}
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
