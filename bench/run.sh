@@ -18,6 +18,10 @@
 #   BENCH_GDB_ITERS=N   loop iterations for the gdb comparison (4 instructions
 #                       each; default 250000 = 1,000,000 instructions)
 #   BENCH_GDB_RUNS=N    gdb record full runs (default 1: ~2 min each here)
+#   BENCH_POINT_PASSES=N loop passes before the execution point of the
+#                       "points" comparison (default 1000000)
+#   BENCH_POINT_RUNS=N  replays each way in that comparison (default 1:
+#                       about a minute each here)
 #   BENCH_GDB_TIMEOUT=S give up on one gdb record full run after S seconds
 #                       (default 900)
 #   BENCH_TIMEOUT=S     give up on any other measured command after S seconds
@@ -34,16 +38,18 @@ runs=${BENCH_RUNS:-9}
 uncapped=${BENCH_UNCAPPED:-0}
 only=${BENCH_ONLY:-}
 gdb_iters=${BENCH_GDB_ITERS:-250000}
+point_passes=${BENCH_POINT_PASSES:-1000000}
+point_runs=${BENCH_POINT_RUNS:-1}
 gdb_runs=${BENCH_GDB_RUNS:-1}
 gdb_timeout=${BENCH_GDB_TIMEOUT:-900}
 cmd_timeout=${BENCH_TIMEOUT:-300}
 toolbin=${BENCH_BIN:-bin}
 doc=${BENCH_DOC:-doc/performance.md}
 
-for v in "$runs" "$gdb_iters" "$gdb_runs" "$gdb_timeout" "$cmd_timeout"; do
+for v in "$runs" "$gdb_iters" "$gdb_runs" "$gdb_timeout" "$cmd_timeout" "$point_passes" "$point_runs"; do
 	case $v in
 	'' | *[!0-9]* | 0)
-		echo "bench: BENCH_RUNS, BENCH_GDB_ITERS, BENCH_GDB_RUNS, BENCH_GDB_TIMEOUT and BENCH_TIMEOUT must be positive integers" >&2
+		echo "bench: BENCH_RUNS, BENCH_GDB_ITERS, BENCH_GDB_RUNS, BENCH_GDB_TIMEOUT, BENCH_TIMEOUT, BENCH_POINT_PASSES and BENCH_POINT_RUNS must be positive integers" >&2
 		exit 2
 		;;
 	esac
@@ -498,6 +504,37 @@ EOF
 	[ -n "$g_full_cell" ] || g_full_cell="fail"
 fi
 
+# --- execution points: debug registers versus int3 ---------------------------
+
+# One recording of a SIGALRM landing in a loop after about point_passes
+# passes since the timer was set; it replays with the point found by a
+# debug register breakpoint, then by play's int3 (RRK_NO_DEBUGREGS=1).
+pt_done=0 pt_passes="" pt_dr="" pt_sw="" pt_rec=""
+if selected points; then
+	pt_done=1
+	row=points
+	pt_cmd=(bench/bin/point_loop "$point_passes")
+	say "bench: points: ${pt_cmd[*]}, recorded once, replayed $point_runs time(s) each way"
+	time_cmd "$rec" -o "$tmp/pt.trace" -- "${pt_cmd[@]}"
+	if [ "$status" = 0 ]; then
+		pt_rec=$elapsed
+		pt_passes=$(sed -n 's/^passes \([0-9]*\).*/\1/p' "$log" | head -n 1)
+		t_dr="" t_sw=""
+		for ((i = 1; i <= point_runs; i++)); do
+			time_cmd env RRK_NO_DEBUGREGS=0 "$play" -q "$tmp/pt.trace"
+			if [ "$status" = 0 ]; then t_dr+=" $elapsed"; else failed "play (debug registers)"; fi
+			time_cmd env RRK_NO_DEBUGREGS=1 "$play" -q "$tmp/pt.trace"
+			if [ "$status" = 0 ]; then t_sw+=" $elapsed"; else failed "play (int3)"; fi
+			say "bench:   run $i: debug registers ${t_dr##* }s, int3 ${t_sw##* }s"
+		done
+		[ -n "$t_dr" ] && pt_dr=$(med_of "$t_dr")
+		[ -n "$t_sw" ] && pt_sw=$(med_of "$t_sw")
+	else
+		failed "rec point_loop"
+	fi
+	rm -f "$tmp/pt.trace"
+fi
+
 # --- output ------------------------------------------------------------------
 
 fmt3() { if [ -n "$1" ]; then awk -v x="$1" 'BEGIN { printf "%.3f", x }'; else printf 'fail'; fi; }
@@ -551,6 +588,14 @@ md_table() {
 	done
 }
 
+per_hit() { if [ -n "$1" ] && [ -n "$pt_passes" ]; then awk -v t="$1" -v n="$pt_passes" 'BEGIN { printf "%.1f", t / n * 1e6 }'; else printf '?'; fi; }
+
+point_lines() {
+	printf 'point after %s passes of a loop: rec %s s; play with debug registers %s s (%s us a pass), with int3 %s s (%s us a pass); median of %s\n' \
+		"${pt_passes:-?}" "$(fmt3 "$pt_rec")" "$(fmt3 "$pt_dr")" "$(per_hit "$pt_dr")" \
+		"$(fmt3 "$pt_sw")" "$(per_hit "$pt_sw")" "$point_runs"
+}
+
 gdb_lines() {
 	printf 'loop: bench/bin/loop %s, whose spin() runs %s instructions (%s logged by gdb)\n' \
 		"$gdb_iters" "$gdb_insns" "${gdb_logged:-?}"
@@ -579,6 +624,11 @@ if [ "$gdb_done" = 1 ]; then
 	echo
 	echo "gdb record full versus rec:"
 	gdb_lines
+fi
+if [ "$pt_done" = 1 ]; then
+	echo
+	echo "execution points, debug registers versus int3:"
+	point_lines
 fi
 echo
 
@@ -707,6 +757,28 @@ EOF
 	if [ "$gdb_done" = 1 ]; then
 		echo '```'
 		gdb_lines
+		echo '```'
+	else
+		echo "(not measured in this run)"
+	fi
+	cat <<'EOF'
+
+## Execution points: debug registers versus int3
+
+`bench/progs/point_loop.c` sets a timer and loops without system calls
+until its SIGALRM comes, after about BENCH_POINT_PASSES passes (default
+1,000,000): the signal lands at an execution point whose instruction ran
+once per pass since the task's last event. It is recorded once and
+replayed with `RRK_NO_DEBUGREGS=0` (a debug register breakpoint at the
+point's instruction, where they work) and `RRK_NO_DEBUGREGS=1` (play's
+int3 there, as on machines whose debug registers do not trigger); each
+pass costs one breakpoint stop, and a miss with int3 also the step over
+it (doc/design.md, "Without debug registers").
+
+EOF
+	if [ "$pt_done" = 1 ]; then
+		echo '```'
+		point_lines
 		echo '```'
 	else
 		echo "(not measured in this run)"

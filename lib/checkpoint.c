@@ -20,7 +20,7 @@
 #include "util.h"
 
 /* An address of "0f 05" in an executable mapping of t. */
-static uint64_t syscall_insn(struct tracee *t)
+uint64_t gdb_syscall_insn(struct tracee *t)
 {
 	struct mapping *m;
 	long n = rrk_read_maps(t->tid, &m);
@@ -50,7 +50,7 @@ pid_t rrk_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const st
 	struct rrk_regs saved, r;
 	if (tracee_getregs(t, &saved) < 0)
 		return -1;
-	uint64_t insn = syscall_insn(t);
+	uint64_t insn = gdb_syscall_insn(t);
 	if (!insn)
 		return -1;
 	r = saved;

@@ -106,6 +106,17 @@ struct gdb_watch {
 	int used;
 	int type;      /* 1 execute, 2 write, 3 read, 4 access */
 	uint64_t addr, len;
+	uint64_t start;/* the watchpoint gdb set, of which this is a piece */
+};
+/* A watchpoint as gdb gave it, emulated without debug registers. */
+struct gdb_ewatch {
+	int type;      /* as above; 1 is an int3 in bps */
+	uint64_t addr, len;
+};
+/* Pages protected for emulated watchpoints, and their own protection. */
+struct gdb_prot {
+	uint64_t start, len;
+	int prot, own;
 };
 enum job_kind {
 	JOB_NONE,
@@ -162,6 +173,18 @@ struct gdb_session {
 	char final_reason[64];/* the stop reason when stepping back ends */
 	struct mark watch_hit;
 	uint64_t cp_serial;
+	/* watchpoints without debug registers (gdb_watch.c) */
+	struct gdb_ewatch *ewatch;
+	size_t newatch;
+	struct gdb_prot *prot;/* the pages to protect in prot_tid's process */
+	size_t nprot;
+	pid_t prot_tid;
+	int prot_on;          /* they are protected now */
+	int prot_planned;     /* planned already, toward event prot_event */
+	uint64_t prot_event;
+	int prot_step;        /* protected for a single step */
+	uint64_t prot_insn;   /* a syscall instruction of prot_insn_tid's */
+	pid_t prot_insn_tid;
 };
 
 /* gdb_server.c */
@@ -172,6 +195,23 @@ void gdb_console(struct gdb_session *s, const char *msg);
 uint64_t gdb_when(struct gdb_session *s);
 void gdb_bp_add(struct gdb_session *s, uint64_t addr, int user);
 void gdb_bp_del(struct gdb_session *s, uint64_t addr, int user);
+/* gdb_watch.c: watchpoints and hardware breakpoints without debug
+ * registers. Whether debug registers trap here (probed once). */
+int gdb_debugregs_usable(struct gdb_session *s);
+/* Z1-Z4 and z1-z4 for what debug registers do not take: 0 or -1. */
+int gdb_ewatch_add(struct gdb_session *s, int type, uint64_t addr, uint64_t len);
+void gdb_ewatch_del(struct gdb_session *s, int type, uint64_t addr, uint64_t len);
+/* Before t resumes (not with a signal): protects the watched pages. A
+ * real syscall t is entering runs first; when it stops elsewhere, returns
+ * 1 with that stop in *st (then t is not to be resumed). */
+int gdb_watch_arm(struct gdb_session *s, struct ptask *t, int stepping, struct stop *st);
+/* After t stopped: the pages' own protection back. A fault of ours
+ * becomes the trap of a single step past its instruction, with reason
+ * set ("watch:ADDR;" ...) when that touched a watched range. */
+struct stop gdb_watch_disarm(struct gdb_session *s, struct ptask *t, struct stop st, char *reason,
+			     size_t len);
+/* checkpoint.c: an address of "0f 05" in t's executable mappings, or 0. */
+uint64_t gdb_syscall_insn(struct tracee *t);
 /* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */
 /* Appends s to out[k..max) escaped for an XML attribute; returns the new k. */
 size_t gdb_xml_attr(char *out, size_t max, size_t k, const char *s);

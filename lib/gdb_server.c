@@ -114,7 +114,7 @@ static int watch_set(struct gdb_session *s, int type, uint64_t addr, uint64_t le
 			sz = 1;
 		if (n == 3)
 			return -1;
-		pieces[n++] = (struct gdb_watch){ 1, type, a, sz };
+		pieces[n++] = (struct gdb_watch){ 1, type, a, sz, addr };
 		a += sz;
 		if (type == 1)
 			break;
@@ -140,6 +140,17 @@ static void watch_del(struct gdb_session *s, int type, uint64_t addr, uint64_t l
 			s->w[i].used = 0;
 }
 
+/* In debug registers where they trap and there is room, else emulated
+ * (gdb_watch.c): never an OK for a watchpoint that cannot fire. */
+static int watch_insert(struct gdb_session *s, int type, uint64_t addr, uint64_t len)
+{
+	if (addr >= 0xffff800000000000ull)
+		return -1; /* the kernel's */
+	if (gdb_debugregs_usable(s) && watch_set(s, type, addr, len) == 0)
+		return 0;
+	return gdb_ewatch_add(s, type, addr, len);
+}
+
 /* Debug register values for the watchpoints. */
 static void watch_apply(struct gdb_session *s)
 {
@@ -158,15 +169,10 @@ static void watch_apply(struct gdb_session *s)
 	s->rp->user_dr7 = dr7;
 }
 
-/* The watchpoint a trap in slot i belongs to: its first piece. */
+/* The watchpoint a trap in slot i belongs to (not a neighbour's). */
 static uint64_t watch_start(struct gdb_session *s, int i)
 {
-	uint64_t a = s->w[i].addr;
-	for (int k = 0; k < 3; k++)
-		if (s->w[k].used == 1 && s->w[k].type == s->w[i].type && s->w[k].addr <= a &&
-		    s->w[k].addr > a - 32)
-			return s->w[k].addr;
-	return a;
+	return s->w[i].start;
 }
 
 /* ---- the engine's hooks ---- */
@@ -331,6 +337,9 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		else
 			rp->user_dr7 = 0;
 		rrk_rp_debugregs(rp, t, sw_point ? 0 : point);
+		struct stop early;
+		if (use_bps && !sig && gdb_watch_arm(s, t, stepping || over, &early))
+			return early;
 		if (stepping || over) {
 			tracee_singlestep(&t->t, sig);
 		} else {
@@ -342,6 +351,8 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 		t->running = 1;
 		struct stop st = rrk_rp_wait(rp, t, expect_sig);
 		bps_remove(s, t);
+		char ewatch_reason[64];
+		st = gdb_watch_disarm(s, t, st, ewatch_reason, sizeof ewatch_reason);
 		int aimed_bp = aimed && bp_find(s, s->target.regs.rip, 0);
 		if (aimed)
 			gdb_bp_del(s, s->target.regs.rip, 0);
@@ -397,6 +408,10 @@ struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expec
 					snprintf(reason, sizeof reason, "%s:%llx;", kinds[s->w[i].type],
 						 (unsigned long long)watch_start(s, i));
 			}
+		if (use_bps && ewatch_reason[0]) {
+			user = 1;
+			snprintf(reason, sizeof reason, "%s", ewatch_reason);
+		}
 		if (!is_step && !is_int3 && !is_point && !user)
 			return st; /* a SIGTRAP of the program's own: an event */
 		if (over && !user && !is_point && !(stepping && is_step))
@@ -1086,9 +1101,10 @@ int gdb_command_loop(struct gdb_session *s)
 				else
 					gdb_bp_del(s, addr, 1);
 			} else if (p[0] == 'Z') {
-				ok = watch_set(s, type, addr, type == 1 ? 1 : kind) == 0;
+				ok = watch_insert(s, type, addr, type == 1 ? 1 : kind) == 0;
 			} else {
 				watch_del(s, type, addr, type == 1 ? 1 : kind);
+				gdb_ewatch_del(s, type, addr, type == 1 ? 1 : kind);
 			}
 			gdb_puts(&s->c, ok ? "OK" : "E01");
 		} else if (!strcmp(p, "vCont?")) {

@@ -57,4 +57,10 @@ const struct rrk_scan *rrk_scan_add(struct rrk_scans *c, const uint8_t digest[32
 				    size_t size, unsigned mask);
 void rrk_scans_free(struct rrk_scans *c);
 
+/* When the instruction at code[0, n) always goes on to the one after
+ * it (no branch, call, return, system call, interrupt or trap), its
+ * length, and in *rip_relative whether it addresses memory relative to
+ * its own address; else 0 (also when it does not decode). */
+size_t rrk_insn_next(const uint8_t *code, size_t n, int *rip_relative);
+
 #endif

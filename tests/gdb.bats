@@ -111,6 +111,176 @@ check_watch() {
 	check_watch
 }
 
+# The lines that say where gdb stopped and why, without addresses.
+watch_stops() {
+	grep -E '^(Breakpoint [0-9]+,|Hardware (watch|read|access)|Old value|New value|Value =|[0-9]+\s|\$[0-9]+ =|No more)| at tests/progs/' "$1" |
+		sed -E 's/0x[0-9a-f]+/ADDR/g'
+}
+
+# watch_both TRACE: runs $S with debug registers (where they trap) and
+# with RRK_NO_DEBUGREGS=1 (page protection); both must stop at the lines
+# in $BATS_TEST_TMPDIR/want.
+watch_both() {
+	local mode
+	for mode in 0 1; do
+		RRK_NO_DEBUGREGS=$mode gdb_batch "$1" "$S"
+		watch_stops "$GOUT" >"$BATS_TEST_TMPDIR/got.$mode"
+		diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got.$mode"
+		program_lines "$GERR" >"$BATS_TEST_TMPDIR/gdb-driven"
+		cmp "$OUT1" "$BATS_TEST_TMPDIR/gdb-driven"
+	done
+}
+
+@test "gdb: watch -l on a list node's field at the end: reverse-continue finds the late write, continue hits it again" {
+	record "$P/gdb_list"
+	[ "$rec_status" -eq 0 ]
+	printf 'break done\ncontinue\nwatch -l node->key\nreverse-continue\nprint n->key\ncontinue\ncontinue\n' >"$S"
+	cat >"$BATS_TEST_TMPDIR/want" <<'W'
+Breakpoint 1, done (node=ADDR) at tests/progs/gdb_list.c:37
+37		printf("done: key=%d\n", node->key);
+Hardware watchpoint 2: -location node->key
+Hardware watchpoint 2: -location node->key
+Old value = 100
+New value = 8
+ADDR in relabel (n=ADDR, key=100) at tests/progs/gdb_list.c:32
+32		n->key = key;
+$1 = 8
+Hardware watchpoint 2: -location node->key
+Old value = 8
+New value = 100
+relabel (n=ADDR, key=100) at tests/progs/gdb_list.c:33
+33	}
+Breakpoint 1, done (node=ADDR) at tests/progs/gdb_list.c:37
+37		printf("done: key=%d\n", node->key);
+W
+	watch_both "$T"
+}
+
+@test "gdb: more watchpoints than debug registers, one of 16 bytes, rwatch, awatch and hbreak, forward and back" {
+	record "$P/gdb_watch_many"
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+hbreak done
+watch a
+watch b
+watch c
+watch d
+watch e
+watch -l pr
+continue
+continue
+continue
+continue
+continue
+continue
+continue
+reverse-continue
+reverse-continue
+delete
+rwatch pr.lo
+awatch seen
+continue
+continue
+continue
+continue
+delete
+hbreak done
+continue
+reverse-continue
+G
+	cat >"$BATS_TEST_TMPDIR/want" <<'W'
+Hardware watchpoint 2: a
+Hardware watchpoint 3: b
+Hardware watchpoint 4: c
+Hardware watchpoint 5: d
+Hardware watchpoint 6: e
+Hardware watchpoint 7: -location pr
+Hardware watchpoint 2: a
+Old value = 0
+New value = 1
+main () at tests/progs/gdb_watch_many.c:27
+27			b = 2 * i;
+Hardware watchpoint 3: b
+Old value = 0
+New value = 2
+main () at tests/progs/gdb_watch_many.c:28
+28			c = 3 * i;
+Hardware watchpoint 4: c
+Old value = 0
+New value = 3
+main () at tests/progs/gdb_watch_many.c:29
+29			d = 4 * i;
+Hardware watchpoint 5: d
+Old value = 0
+New value = 4
+main () at tests/progs/gdb_watch_many.c:30
+30			e = 5 * i;
+Hardware watchpoint 6: e
+Old value = 0
+New value = 5
+main () at tests/progs/gdb_watch_many.c:31
+31			pr.hi = -i;
+Hardware watchpoint 7: -location pr
+Old value = {lo = 0, hi = 0}
+New value = {lo = 0, hi = -1}
+main () at tests/progs/gdb_watch_many.c:32
+32			seen += e + pr.lo;
+Hardware watchpoint 2: a
+Old value = 1
+New value = 2
+main () at tests/progs/gdb_watch_many.c:27
+27			b = 2 * i;
+Hardware watchpoint 2: a
+Old value = 2
+New value = 1
+ADDR in main () at tests/progs/gdb_watch_many.c:26
+26			a = i;
+Hardware watchpoint 7: -location pr
+Old value = {lo = 0, hi = -1}
+New value = {lo = 0, hi = 0}
+ADDR in main () at tests/progs/gdb_watch_many.c:31
+31			pr.hi = -i;
+Hardware read watchpoint 8: pr.lo
+Hardware access (read/write) watchpoint 9: seen
+Hardware read watchpoint 8: pr.lo
+Value = 0
+ADDR in main () at tests/progs/gdb_watch_many.c:32
+32			seen += e + pr.lo;
+Hardware access (read/write) watchpoint 9: seen
+Value = 0
+ADDR in main () at tests/progs/gdb_watch_many.c:32
+32			seen += e + pr.lo;
+Hardware access (read/write) watchpoint 9: seen
+Old value = 0
+New value = 5
+main () at tests/progs/gdb_watch_many.c:33
+33			printf("round %ld: a=%ld e=%ld hi=%ld\n", i, a, e, pr.hi);
+Hardware read watchpoint 8: pr.lo
+Value = 0
+ADDR in main () at tests/progs/gdb_watch_many.c:32
+32			seen += e + pr.lo;
+Breakpoint 10, done () at tests/progs/gdb_watch_many.c:18
+18		printf("done: seen=%ld\n", seen);
+No more reverse-execution history.
+W
+	watch_both "$T"
+}
+
+@test "gdb: rwatch on a field that the C library's memcpy reads with a wider access" {
+	record "$P/gdb_watch_many"
+	printf 'break done\ncontinue\nrwatch pr.hi\ncontinue\ncontinue\ncontinue\n' >"$S"
+	local mode
+	for mode in 0 1; do
+		RRK_NO_DEBUGREGS=$mode gdb_batch "$T" "$S"
+		grep -E '^(Hardware read|Value =|No more)|^__mem|^[a-z_]+ \(' "$GOUT" |
+			sed -E 's/ at .*//' >"$BATS_TEST_TMPDIR/got.$mode"
+	done
+	diff "$BATS_TEST_TMPDIR/got.0" "$BATS_TEST_TMPDIR/got.1"
+	# the copy reads pr whole (from pr.lo): a hit in memcpy, then the end
+	grep -A1 '^Value = -2$' "$BATS_TEST_TMPDIR/got.1" | grep -q '^__mem'
+	tail -n 1 "$BATS_TEST_TMPDIR/got.1" | grep -q '^No more reverse-execution history'
+}
+
 @test "gdb: from the end of the program, reverse-continue lands on the last hit" {
 	record "$P/gdb_basic"
 	cat >"$S" <<'G'
@@ -506,7 +676,7 @@ G
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^FAIL' <<<"$output")" -eq 0 ]
-	[ "$(grep -c '^ok ' <<<"$output")" -eq 34 ]
+	[ "$(grep -c '^ok ' <<<"$output")" -eq 35 ]
 	grep -q '^status: 0$' <<<"$output"
 }
 
