@@ -771,9 +771,10 @@ until its SIGALRM comes, after about BENCH_POINT_PASSES passes (default
 once per pass since the task's last event. It is recorded once and
 replayed with `RRK_NO_DEBUGREGS=0` (a debug register breakpoint at the
 point's instruction, where they work) and `RRK_NO_DEBUGREGS=1` (play's
-int3 there, as on machines whose debug registers do not trigger); each
-pass costs one breakpoint stop, and a miss with int3 also the step over
-it (doc/design.md, "Without debug registers").
+int3 there, as on machines whose debug registers do not trigger). After
+eight misses play moves the register comparison into the program, so
+the passes cost no stops (doc/design.md, "Without a stop per pass");
+`RRK_NO_PFILTER=1` shows the cost of a stop per pass.
 
 EOF
 	if [ "$pt_done" = 1 ]; then

@@ -141,26 +141,16 @@ static long inject_mprotect(struct tracee *t, enum inject_from from, uint64_t in
 {
 	if (from == FROM_OTHER)
 		return tracee_inject(t, insn, SYS_mprotect, a, len, (uint64_t)prot, 0, 0, 0, done);
+	if (from == FROM_SIGNAL)
+		return tracee_inject_at_signal(t, insn, SYS_mprotect, a, len, (uint64_t)prot, 0, 0, 0, done);
 	struct rrk_regs r = *r0;
 	r.orig_rax = r.rax = SYS_mprotect;
 	r.rdi = a;
 	r.rsi = len;
 	r.rdx = (uint64_t)prot;
-	if (from == FROM_SIGNAL) {
-		/* (play's seccomp filter stops every syscall: never past it) */
-		struct stop st;
-		r.rip = insn;
-		if (tracee_setregs(t, &r) < 0 || tracee_cont(t, 0) < 0)
-			return -1;
-		while (tracee_wait(t, &st) < 0)
-			if (errno != EINTR)
-				return -1;
-		if (st.kind != STOP_SECCOMP)
-			return -1;
-	} else if (tracee_setregs(t, &r) < 0) {
+	if (tracee_setregs(t, &r) < 0)
 		return -1;
-	}
-	return finish_syscall(t, r.rip + (from == FROM_SIGNAL ? 2 : 0), done);
+	return finish_syscall(t, r.rip, done);
 }
 
 /* Gives every range in s->prot its own protection (own) or the watching

@@ -28,6 +28,7 @@
 #include "keyframe.h"
 #include "maps.h"
 #include "point.h"
+#include "pointfilter.h"
 #include "probe.h"
 #include "systable.h"
 #include "trace.h"
@@ -1224,7 +1225,7 @@ int rrk_rp_dr_works(struct replayer *rp)
 static int step_over(struct replayer *rp, struct ptask *t, const struct rrk_regs *g, struct stop *st)
 {
 	uint8_t code[16], saved;
-	int riprel;
+	unsigned riprel;
 	size_t next = tracee_read(&t->t, g->rip, code, sizeof code) == 0 ? rrk_insn_next(code, sizeof code, &riprel) : 0;
 	if (next && rrk_sw_break(&t->t, g->rip + next, &saved) == 0) {
 		tracee_cont(&t->t, 0);
@@ -1253,12 +1254,19 @@ static int step_over(struct replayer *rp, struct ptask *t, const struct rrk_regs
  * code, len of them), then an absolute jump to point + len, and keeps
  * the bytes it replaced in saved[32]. Returns 0, or -1 when t has no
  * entry page (no syscall buffer library) or it cannot be written. */
+/* Whether t's process has the syscall buffer library's entry page, as
+ * play writes it. */
+static int has_entry_page(struct ptask *t)
+{
+	uint8_t page[RRK_SB_IMAGE_LEN], want[RRK_SB_IMAGE_LEN];
+	rrk_sb_page_image(1, want);
+	return tracee_read(&t->t, RRK_SB_PAGE, page, sizeof page) == 0 && !memcmp(page, want, sizeof page);
+}
+
 static int displace(struct ptask *t, uint64_t point, const uint8_t *code, size_t len, uint8_t saved[32])
 {
-	uint8_t page[RRK_SB_IMAGE_LEN], want[RRK_SB_IMAGE_LEN], out[32];
-	rrk_sb_page_image(1, want);
-	if (tracee_read(&t->t, RRK_SB_PAGE, page, sizeof page) < 0 || memcmp(page, want, sizeof page) ||
-	    tracee_read(&t->t, DISPLACED, saved, 32) < 0)
+	uint8_t out[32];
+	if (!has_entry_page(t) || tracee_read(&t->t, DISPLACED, saved, 32) < 0)
 		return -1;
 	uint64_t back = point + len;
 	memcpy(out, code, len);
@@ -1280,7 +1288,7 @@ static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, in
 	struct rrk_regs g;
 	struct stop st;
 	uint8_t code[16], saved_page[32];
-	int riprel = 1;
+	unsigned riprel = 1;
 	size_t len = 0;
 	if (tracee_getregs(&t->t, &g) == 0 && g.rip == point && !sig &&
 	    tracee_read(&t->t, point, code, sizeof code) == 0 &&
@@ -1436,10 +1444,67 @@ static int watch_left(struct ptask *t, uint64_t addr)
 	return (int)ptrace(PTRACE_POKEUSER, t->t.tid, (void *)dr7, (void *)ctl);
 }
 
+/* Misses at a point's instruction before play puts the register check
+ * into the program (a few: most points are found at once, and arming
+ * costs about five stops). */
+#define PFILTER_AFTER 8
+
+/* reach_point once t, at the point's instruction and a signal stop, has
+ * the filter armed: runs it (the copy of the instruction first) until
+ * the filter traps with equal registers and the whole state matches. */
+static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_ev *ev,
+			const struct rrk_point *p, const struct point_range *rg, size_t n,
+			struct rrk_pfilter *pf, uint64_t *hits)
+{
+	uint64_t insn = RRK_SB_PAGE + RRK_SB_TRACED;
+	struct rrk_regs g;
+	for (;;) {
+		if (tracee_getregs(&t->t, &g) < 0)
+			fail("cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
+		g.rip = pf->resume;
+		tracee_setregs(&t->t, &g);
+		tracee_cont(&t->t, 0);
+		t->running = 1;
+		struct stop st = task_wait(rp, t, SIGTRAP);
+		int at = st.kind != STOP_EXITED && tracee_getregs(&t->t, &g) == 0;
+		if (at && st.kind == STOP_SIGNAL && st.sig == SIGTRAP && g.rip == pf->trap) {
+			(*hits)++;
+			g.rip = pf->point;
+			tracee_setregs(&t->t, &g);
+			rrk_pfilter_jump(&t->t, pf, 0);
+			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n)) {
+				if (rrk_pfilter_disarm(&t->t, insn, pf) < 0)
+					fail("task %d did not cooperate at its execution point", (int)t->t.tid);
+				return 1;
+			}
+			rrk_pfilter_jump(&t->t, pf, 1);
+			continue;
+		}
+		if (at && st.kind == STOP_SIGNAL && st.sig == SIGTRAP && rrk_pfilter_stray(pf, g.rip)) {
+			/* a branch into the covered instructions: there, without
+			 * the filter; the breakpoints take over again */
+			g.rip--;
+			tracee_setregs(&t->t, &g);
+			if (rrk_pfilter_disarm(&t->t, insn, pf) < 0)
+				fail("task %d did not cooperate at its execution point", (int)t->t.tid);
+			return 0;
+		}
+		/* (a fault of the copied instruction: as at the instruction) */
+		if (at && g.rip >= pf->page && g.rip < pf->page + 4096) {
+			g.rip = rrk_pfilter_where(pf, g.rip);
+			tracee_setregs(&t->t, &g);
+		}
+		rrk_pfilter_jump(&t->t, pf, 0);
+		unexpected(rp, &st);
+	}
+}
+
 /* Runs the current task to the event's execution point: a hardware
- * breakpoint at its ip, and on each hit a comparison of registers, FPU
- * state and (only when those match) the memory digest. The first state
- * that matches is equivalent to the recorded one (doc/design.md). */
+ * breakpoint at its ip (or an int3), and on each hit a comparison of
+ * registers, FPU state and (only when those match) the memory digest.
+ * The first state that matches is equivalent to the recorded one
+ * (doc/design.md). After a few misses, the comparison of the general
+ * registers moves into the program (lib/pointfilter.c). */
 static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 {
 	struct ptask *t = rp->cur_t;
@@ -1499,6 +1564,21 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				fprintf(stderr, "replay: %llu hits, %.3f s\n", (unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
 			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 				break;
+			struct rrk_pfilter pf;
+			if (hits == PFILTER_AFTER && !rp->gdb && !rrk_no_pfilter() && has_entry_page(t) &&
+			    rrk_pfilter_arm(&t->t, RRK_SB_PAGE + RRK_SB_TRACED, ev->hdr.regs.rip, &ev->hdr.regs,
+					    &pf) == 0) {
+				if (dr)
+					rrk_rp_debugregs(rp, t, 0);
+				if (getenv("RRK_DEBUG"))
+					fprintf(stderr, "replay: register check in the program at %#llx\n",
+						(unsigned long long)pf.entry);
+				if (run_filtered(rp, t, ev, p, rg, n, &pf, &hits))
+					break;
+				if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
+					fail("cannot set a hardware breakpoint: %s", strerror(errno));
+				continue;
+			}
 			if (left_at && hits == budget && tracee_read(&t->t, left_at, &left, sizeof left) == 0 &&
 			    left > 0) {
 				watching = 1;

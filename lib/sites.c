@@ -352,7 +352,7 @@ void rrk_scans_free(struct rrk_scans *c)
 	c->n = 0;
 }
 
-size_t rrk_insn_next(const uint8_t *code, size_t n, int *rip_relative)
+size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction ins;
@@ -360,8 +360,8 @@ size_t rrk_insn_next(const uint8_t *code, size_t n, int *rip_relative)
 	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)))
 		return 0;
 	/* mod 00, r/m 101: [rip + disp32] in 64-bit mode */
-	*rip_relative = (ins.attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins.raw.modrm.mod == 0 &&
-			ins.raw.modrm.rm == 5;
+	*rip_disp = (ins.attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins.raw.modrm.mod == 0 &&
+				    ins.raw.modrm.rm == 5 ? ins.raw.disp.offset : 0;
 	switch (ins.mnemonic) {
 	/* what may go elsewhere than the next instruction, or never
 	 * finish there without the kernel */

@@ -59,8 +59,10 @@ void rrk_scans_free(struct rrk_scans *c);
 
 /* When the instruction at code[0, n) always goes on to the one after
  * it (no branch, call, return, system call, interrupt or trap), its
- * length, and in *rip_relative whether it addresses memory relative to
- * its own address; else 0 (also when it does not decode). */
-size_t rrk_insn_next(const uint8_t *code, size_t n, int *rip_relative);
+ * length, and in *rip_disp where its displacement from rip is when it
+ * addresses memory relative to its own address (a 32-bit field at that
+ * offset in the instruction), else 0; returns 0 for any other
+ * instruction (also when it does not decode). */
+size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp);
 
 #endif

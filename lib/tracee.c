@@ -171,24 +171,65 @@ long tracee_read_str(struct tracee *t, uint64_t addr, char *buf, size_t max)
 	return got ? (long)got : -1;
 }
 
+/* t's registers, made to run syscall nr(a0..a5) at insn. */
+static int call_regs(struct tracee *t, struct rrk_regs *r, uint64_t insn, long nr, uint64_t a0,
+		     uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (tracee_getregs(t, r) < 0)
+		return -1;
+	r->rip = insn;
+	r->rax = (uint64_t)nr;
+	/* If t sits at a syscall entry, the kernel must skip that syscall. */
+	r->orig_rax = (uint64_t)-1;
+	r->rdi = a0;
+	r->rsi = a1;
+	r->rdx = a2;
+	r->r10 = a3;
+	r->r8 = a4;
+	r->r9 = a5;
+	return 0;
+}
+
+long tracee_inject_at_signal(struct tracee *t, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
+			     uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, int *ok)
+{
+	struct rrk_regs r;
+	struct stop st;
+	*ok = 0;
+	if (call_regs(t, &r, insn, nr, a0, a1, a2, a3, a4, a5) < 0 || tracee_setregs(t, &r) < 0 ||
+	    tracee_cont(t, 0) < 0)
+		return -1;
+	while (tracee_wait(t, &st) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (st.kind != STOP_SECCOMP)
+		return -1;
+	for (int guard = 0; guard < 4; guard++) {
+		if (tracee_syscall(t, 0) < 0)
+			return -1;
+		while (tracee_wait(t, &st) < 0)
+			if (errno != EINTR)
+				return -1;
+		if (st.kind != STOP_SYSCALL || tracee_getregs(t, &r) < 0)
+			return -1;
+		/* (newer kernels report an entry stop after the seccomp one) */
+		if (tracee_syscall_op(t) == SYSCALL_OP_EXIT && r.rip == insn + 2 &&
+		    r.orig_rax == (uint64_t)nr) {
+			*ok = 1;
+			return (long)r.rax;
+		}
+	}
+	return -1;
+}
+
 long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		   uint64_t a5, int *ok)
 {
 	struct rrk_regs r;
 	*ok = 0;
-	if (tracee_getregs(t, &r) < 0)
+	if (call_regs(t, &r, insn, nr, a0, a1, a2, a3, a4, a5) < 0)
 		return -1;
-	r.rip = insn;
-	r.rax = (uint64_t)nr;
-	/* If t sits at a syscall entry, the kernel must skip that syscall. */
-	r.orig_rax = (uint64_t)-1;
-	r.rdi = a0;
-	r.rsi = a1;
-	r.rdx = a2;
-	r.r10 = a3;
-	r.r8 = a4;
-	r.r9 = a5;
 	struct rrk_regs want = r;
 	/* From a syscall's seccomp or exit stop, whose result is settled,
 	 * and where the filter traps insn, the first stop can be the

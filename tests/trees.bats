@@ -198,7 +198,7 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	[ "$(sort "$OUT2" | tr '\n' ' ')" = "a 400000 b 400000 " ]
 }
 
-@test "execution points replay alike with debug registers and with int3 breakpoints (RRK_NO_DEBUGREGS)" {
+@test "execution points replay alike with debug registers or int3 breakpoints, with the register check in the program or not" {
 	# (under make check's third pass rec itself runs without them too)
 	for prog in alarm_loop spin_wait rep_signal; do
 		record "$P/$prog"
@@ -206,12 +206,11 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 		run bin/tracecat "$T"
 		[[ "$output" == *"at=point ip=0x"* ]]
 		for nodr in 0 1; do
-			RRK_NO_DEBUGREGS=$nodr replay -q
-			show_run
-			[ "$play_status" -eq 0 ]
-			RRK_NO_DEBUGREGS=$nodr replay
-			[ "$play_status" -eq 0 ]
-			cmp "$OUT1" "$OUT2"
+			for nopf in 0 1; do
+				RRK_NO_DEBUGREGS=$nodr RRK_NO_PFILTER=$nopf replay
+				[ "$play_status" -eq 0 ] || { show_run; false; }
+				cmp "$OUT1" "$OUT2"
+			done
 		done
 	done
 }

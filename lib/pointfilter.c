@@ -1,0 +1,326 @@
+#include "pointfilter.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "maps.h"
+#include "sites.h"
+#include "util.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* The jump's reach, less room for the page itself. */
+#define REACH ((1ll << 31) - 2 * 4096)
+
+int rrk_no_pfilter(void)
+{
+	const char *v = getenv("RRK_NO_PFILTER");
+	return v && *v && strcmp(v, "0");
+}
+
+/* The task's extended state (XSAVE area) as the kernel keeps it: a
+ * system call run in it can leave the header's in-use bits otherwise,
+ * and those reach the program's memory in its next signal frame. Kept
+ * and put back around the calls play runs in it. */
+struct xstate {
+	uint8_t buf[16384];
+	struct iovec iov;
+	int ok;
+};
+
+static void xstate_get(struct tracee *t, struct xstate *x)
+{
+	x->iov.iov_base = x->buf;
+	x->iov.iov_len = sizeof x->buf;
+	x->ok = ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_X86_XSTATE, &x->iov) == 0;
+}
+
+static void xstate_put(struct tracee *t, struct xstate *x)
+{
+	if (x->ok)
+		ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_X86_XSTATE, &x->iov);
+}
+
+static int64_t dist(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b);
+}
+
+struct span {
+	uint64_t start, end;
+};
+
+static int page_free(const struct span *m, long n, uint64_t page)
+{
+	if (page < 0x10000 || page >= 0x7ffffffff000ull)
+		return 0;
+	long lo = 0, hi = n; /* the first mapping ending after page */
+	while (lo < hi) {
+		long mid = (lo + hi) / 2;
+		if (m[mid].end <= page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == n || m[lo].start >= page + 4096;
+}
+
+/* Where the jump at point goes: an entry address E in a free page, at
+ * most ENTRY_MAX into it, whose displacement from point + 5 has 0xcc in
+ * each byte marked in cc (bit i: byte i), so that the displacement's
+ * bytes at the boundaries of the instructions the jump covers are int3s:
+ * a branch to one of them traps instead of running half a jump. Nearest
+ * first; 0 when there is none. */
+#define ENTRY_MAX 1024
+static uint64_t entry_near(pid_t tid, uint64_t point, unsigned cc)
+{
+	struct mapping *mp;
+	long n = rrk_read_maps(tid, &mp);
+	if (n < 0)
+		return 0;
+	struct span *m = rrk_xmalloc(((size_t)n + 1) * sizeof *m);
+	for (long i = 0; i < n; i++)
+		m[i] = (struct span){ mp[i].start, mp[i].end };
+	free(mp);
+	uint64_t from = point + 5, found = 0;
+	/* the top byte: fixed, or nearest to 0 first (both signs) */
+	for (int i3 = 0; i3 < 254 && !found; i3++) {
+		int b3 = cc & 8 ? 0xcc : (i3 & 1 ? 0x100 - (i3 + 1) / 2 : i3 / 2);
+		if ((cc & 8) && i3)
+			break;
+		if (b3 == 0x80 || b3 == 0x7f)
+			continue;
+		for (int b2 = cc & 4 ? 0xcc : 0; b2 < 256 && !found; b2 = cc & 4 ? 256 : b2 + 1)
+			for (int b1 = cc & 2 ? 0xcc : 0; b1 < 256 && !found; b1 = cc & 2 ? 256 : b1 + 1)
+				for (int b0 = cc & 1 ? 0xcc : 0; b0 < 256 && !found; b0 = cc & 1 ? 256 : b0 + 16) {
+					uint32_t rel = (uint32_t)b0 | (uint32_t)b1 << 8 | (uint32_t)b2 << 16 |
+						       (uint32_t)b3 << 24;
+					uint64_t e = from + (uint64_t)(int64_t)(int32_t)rel;
+					int64_t d = (int64_t)(int32_t)rel;
+					if (d > REACH || d < -REACH || (e & 4095) > ENTRY_MAX)
+						continue;
+					if (page_free(m, n, e & ~4095ull))
+						found = e;
+				}
+	}
+	free(m);
+	return found;
+}
+
+static size_t put(uint8_t *code, size_t k, const void *b, size_t n)
+{
+	memcpy(code + k, b, n);
+	return k + n;
+}
+
+static size_t put_rel32(uint8_t *code, size_t k, uint64_t from_end, uint64_t to)
+{
+	int32_t rel = (int32_t)(to - from_end);
+	return put(code, k, &rel, 4);
+}
+
+/* The filter, at base in its page: rsp saved and switched to the page's
+ * own top, flags saved there (the program's memory is never touched);
+ * each general register but rsp compared with its recorded value (kept
+ * in the page); all equal: flags and rsp back, int3; else flags and rsp
+ * back, the copies of the covered instructions (rip displacements
+ * moved), and a jump back after them. Returns the code's length; *trap
+ * and *resume are set. */
+static size_t build(uint8_t *code, uint64_t base, uint64_t point, const uint8_t *insn, size_t len,
+		    const unsigned *rip_disp, const size_t *starts, size_t ninsn, const struct rrk_regs *w,
+		    uint64_t *trap, uint64_t *resume)
+{
+	static const uint8_t pushf = 0x9c, popf = 0x9d, int3 = 0xcc;
+	static const uint8_t save_rsp[3] = { 0x48, 0x89, 0x25 };   /* mov %rsp, disp32(%rip) */
+	static const uint8_t load_rsp[3] = { 0x48, 0x8b, 0x25 };   /* mov disp32(%rip), %rsp */
+	static const uint8_t own_stack[3] = { 0x48, 0x8d, 0x25 };  /* lea disp32(%rip), %rsp */
+	/* register numbers as the instruction encodes them, and the values */
+	const int num[15] = { 0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	const uint64_t val[15] = { w->rax, w->rcx, w->rdx, w->rbx, w->rbp, w->rsi, w->rdi, w->r8,
+				   w->r9, w->r10, w->r11, w->r12, w->r13, w->r14, w->r15 };
+	uint64_t page = base & ~4095ull;
+	const size_t data = 2048 - (base & 4095); /* the values, at the page's 2048 */
+	uint64_t saved_rsp = page + 2048 + sizeof val, top = page + 4096;
+	size_t k = put(code, 0, save_rsp, 3);
+	k = put_rel32(code, k, base + k + 4, saved_rsp);
+	k = put(code, k, own_stack, 3);
+	k = put_rel32(code, k, base + k + 4, top);
+	k = put(code, k, &pushf, 1);
+	size_t jne_at[15];
+	for (int i = 0; i < 15; i++) {
+		/* cmp r64, [rip + disp32]: REX.W (+R), 3B, modrm 00 reg 101 */
+		uint8_t op[3] = { (uint8_t)(0x48 | (num[i] >= 8 ? 4 : 0)), 0x3b,
+				  (uint8_t)(((num[i] & 7) << 3) | 5) };
+		k = put(code, k, op, 3);
+		k = put_rel32(code, k, base + k + 4, base + data + 8 * (uint64_t)i);
+		static const uint8_t jne[2] = { 0x0f, 0x85 };
+		k = put(code, k, jne, 2);
+		jne_at[i] = k;
+		k += 4;
+	}
+	k = put(code, k, &popf, 1);
+	k = put(code, k, load_rsp, 3);
+	k = put_rel32(code, k, base + k + 4, saved_rsp);
+	k = put(code, k, &int3, 1);
+	*trap = base + k;
+	size_t miss = k;
+	for (int i = 0; i < 15; i++)
+		put_rel32(code, jne_at[i], base + jne_at[i] + 4, base + miss);
+	k = put(code, k, &popf, 1);
+	k = put(code, k, load_rsp, 3);
+	k = put_rel32(code, k, base + k + 4, saved_rsp);
+	*resume = base + k;
+	uint8_t copy[32];
+	memcpy(copy, insn, len);
+	for (size_t i = 0; i < ninsn; i++)
+		if (rip_disp[i]) {
+			int32_t d;
+			memcpy(&d, copy + starts[i] + rip_disp[i], 4);
+			d = (int32_t)((int64_t)d + dist(point, base + k));
+			memcpy(copy + starts[i] + rip_disp[i], &d, 4);
+		}
+	k = put(code, k, copy, len);
+	static const uint8_t jmp = 0xe9;
+	k = put(code, k, &jmp, 1);
+	k = put_rel32(code, k, base + k + 4, point + len);
+	memcpy(code + data, val, sizeof val);
+	return k;
+}
+
+int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struct rrk_regs *want,
+		    struct rrk_pfilter *f)
+{
+	uint8_t b[32];
+	unsigned rip_disp[5];
+	size_t starts[5], len = 0, ninsn = 0;
+	memset(f, 0, sizeof *f);
+	if (tracee_read(t, point, b, sizeof b) < 0)
+		return -1;
+	/* the instructions the 5-byte jump covers, each one that goes on
+	 * to the next (their copies run in a row) */
+	unsigned cc = 0;
+	while (len < 5) {
+		size_t l = rrk_insn_next(b + len, sizeof b - len, &rip_disp[ninsn]);
+		if (!l)
+			return -1;
+		if (len)
+			cc |= 1u << (len - 1); /* a boundary inside the jump */
+		starts[ninsn++] = len;
+		len += l;
+	}
+	uint64_t entry = entry_near(t->tid, point, cc), page = entry & ~4095ull;
+	if (!entry)
+		return -1;
+	/* the moved displacements must reach what they addressed */
+	for (size_t i = 0; i < ninsn; i++)
+		if (rip_disp[i]) {
+			int32_t d;
+			memcpy(&d, b + starts[i] + rip_disp[i], 4);
+			size_t end = i + 1 < ninsn ? starts[i + 1] : len;
+			int64_t target = (int64_t)(point + end) + d;
+			if (target - (int64_t)page > REACH - 8192 || target - (int64_t)page < -REACH + 8192)
+				return -1;
+		}
+	struct rrk_regs r0;
+	static struct xstate x;
+	int ok;
+	if (tracee_getregs(t, &r0) < 0)
+		return -1;
+	xstate_get(t, &x);
+	long got = tracee_inject_at_signal(t, insn, SYS_mmap, page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &ok);
+	tracee_setregs(t, &r0);
+	if (!ok || (uint64_t)got != page) {
+		if (ok && got >= 0) {
+			tracee_inject_at_signal(t, insn, SYS_munmap, (uint64_t)got, 4096, 0, 0, 0, 0, &ok);
+			tracee_setregs(t, &r0);
+		}
+		xstate_put(t, &x);
+		return -1;
+	}
+	xstate_put(t, &x);
+	static uint8_t code[4096];
+	memset(code, 0xcc, sizeof code);
+	size_t at = entry - page;
+	build(code + at, entry, point, b, len, rip_disp, starts, ninsn, want, &f->trap, &f->resume);
+	f->page = page;
+	f->entry = entry;
+	f->point = point;
+	f->len = len;
+	f->cc = cc;
+	memcpy(f->saved, b, sizeof f->saved);
+	if (tracee_write(t, page, code, sizeof code) < 0 || rrk_pfilter_jump(t, f, 1) < 0) {
+		rrk_pfilter_disarm(t, insn, f);
+		return -1;
+	}
+	return 0;
+}
+
+int rrk_pfilter_jump(struct tracee *t, const struct rrk_pfilter *f, int on)
+{
+	if (!on)
+		return tracee_write(t, f->point, f->saved, sizeof f->saved);
+	uint8_t jmp[5] = { 0xe9 };
+	int32_t rel = (int32_t)(f->entry - (f->point + 5));
+	memcpy(jmp + 1, &rel, 4);
+	return tracee_write(t, f->point, jmp, sizeof jmp);
+}
+
+int rrk_pfilter_stray(const struct rrk_pfilter *f, uint64_t rip)
+{
+	uint64_t b = rip - 1 - f->point;
+	return rip > f->point + 1 && b >= 1 && b <= 4 && (f->cc & (1u << (b - 1)));
+}
+
+/* t, at a syscall stop after an injected call, with r0 its registers at
+ * point: back to a signal stop there, the kind a breakpoint makes (a
+ * signal play then sends is delivered only from such a stop), by an int3
+ * run at point. */
+static int stop_at_point(struct tracee *t, const struct rrk_regs *r0)
+{
+	uint8_t saved;
+	static const uint8_t int3 = 0xcc;
+	struct stop st;
+	struct rrk_regs r = *r0;
+	if (tracee_read(t, r0->rip, &saved, 1) < 0 || tracee_write(t, r0->rip, &int3, 1) < 0)
+		return -1;
+	int rc = tracee_setregs(t, r0) == 0 && tracee_cont(t, 0) == 0 ? 0 : -1;
+	while (rc == 0 && tracee_wait(t, &st) < 0)
+		if (errno != EINTR)
+			rc = -1;
+	tracee_write(t, r0->rip, &saved, 1);
+	if (rc < 0 || st.kind != STOP_SIGNAL || tracee_getregs(t, &r) < 0 || r.rip != r0->rip + 1)
+		return -1;
+	return tracee_setregs(t, r0);
+}
+
+int rrk_pfilter_disarm(struct tracee *t, uint64_t insn, struct rrk_pfilter *f)
+{
+	if (!f->page)
+		return 0;
+	rrk_pfilter_jump(t, f, 0);
+	struct rrk_regs r0;
+	static struct xstate x;
+	int ok = 0;
+	if (tracee_getregs(t, &r0) == 0) {
+		xstate_get(t, &x);
+		tracee_inject_at_signal(t, insn, SYS_munmap, f->page, 4096, 0, 0, 0, 0, &ok);
+		tracee_setregs(t, &r0);
+		xstate_put(t, &x);
+	}
+	f->page = 0;
+	return ok && stop_at_point(t, &r0) == 0 ? 0 : -1;
+}
+
+uint64_t rrk_pfilter_where(const struct rrk_pfilter *f, uint64_t rip)
+{
+	return rip > f->resume ? f->point + f->len : f->point;
+}
