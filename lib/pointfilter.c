@@ -134,8 +134,16 @@ static size_t put_rel32(uint8_t *code, size_t k, uint64_t from_end, uint64_t to)
  * back, the copies of the covered instructions (rip displacements
  * moved), and a jump back after them. Returns the code's length; *trap
  * and *resume are set. */
+/* The instructions the jump at the point covers. */
+struct covered {
+	size_t start, end;  /* offsets from the point */
+	unsigned rip_disp;  /* where a rip displacement is in it, or 0 */
+	int jump;           /* -2: none; -1: jmp; else a jcc's condition */
+	uint64_t target;    /* the jump's */
+};
+
 static size_t build(uint8_t *code, uint64_t base, uint64_t point, const uint8_t *insn, size_t len,
-		    const unsigned *rip_disp, const size_t *starts, size_t ninsn, const struct rrk_regs *w,
+		    const struct covered *cv, size_t ninsn, const struct rrk_regs *w,
 		    uint64_t *trap, uint64_t *resume)
 {
 	static const uint8_t pushf = 0x9c, popf = 0x9d, int3 = 0xcc;
@@ -178,16 +186,27 @@ static size_t build(uint8_t *code, uint64_t base, uint64_t point, const uint8_t 
 	k = put(code, k, load_rsp, 3);
 	k = put_rel32(code, k, base + k + 4, saved_rsp);
 	*resume = base + k;
-	uint8_t copy[32];
-	memcpy(copy, insn, len);
-	for (size_t i = 0; i < ninsn; i++)
-		if (rip_disp[i]) {
-			int32_t d;
-			memcpy(&d, copy + starts[i] + rip_disp[i], 4);
-			d = (int32_t)((int64_t)d + dist(point, base + k));
-			memcpy(copy + starts[i] + rip_disp[i], &d, 4);
+	for (size_t i = 0; i < ninsn; i++) {
+		const struct covered *c = &cv[i];
+		if (c->jump >= -1) {
+			/* a jump, as a rel32 one to the same target */
+			uint8_t op[2] = { 0x0f, (uint8_t)(0x80 | c->jump) };
+			static const uint8_t jmp32 = 0xe9;
+			k = c->jump == -1 ? put(code, k, &jmp32, 1) : put(code, k, op, 2);
+			k = put_rel32(code, k, base + k + 4, c->target);
+			continue;
 		}
-	k = put(code, k, copy, len);
+		uint8_t copy[16];
+		size_t l = c->end - c->start;
+		memcpy(copy, insn + c->start, l);
+		if (c->rip_disp) {
+			int32_t d;
+			memcpy(&d, copy + c->rip_disp, 4);
+			d = (int32_t)((int64_t)d + dist(point + c->end, base + k + l));
+			memcpy(copy + c->rip_disp, &d, 4);
+		}
+		k = put(code, k, copy, l);
+	}
 	static const uint8_t jmp = 0xe9;
 	k = put(code, k, &jmp, 1);
 	k = put_rel32(code, k, base + k + 4, point + len);
@@ -199,36 +218,49 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 		    struct rrk_pfilter *f)
 {
 	uint8_t b[32];
-	unsigned rip_disp[5];
-	size_t starts[5], len = 0, ninsn = 0;
+	struct covered cv[5];
+	size_t len = 0, ninsn = 0;
 	memset(f, 0, sizeof *f);
 	if (tracee_read(t, point, b, sizeof b) < 0)
 		return -1;
-	/* the instructions the 5-byte jump covers, each one that goes on
-	 * to the next (their copies run in a row) */
+	/* the instructions the 5-byte jump covers: each one that goes on
+	 * to the next, or a relative jmp or jcc (copied to the same target) */
 	unsigned cc = 0;
 	while (len < 5) {
-		size_t l = rrk_insn_next(b + len, sizeof b - len, &rip_disp[ninsn]);
+		struct covered *c = &cv[ninsn];
+		int64_t rel = 0;
+		c->jump = -2;
+		size_t l = rrk_insn_next(b + len, sizeof b - len, &c->rip_disp);
+		if (!l) {
+			c->rip_disp = 0;
+			l = rrk_insn_jump(b + len, sizeof b - len, &rel, &c->jump);
+		}
 		if (!l)
 			return -1;
 		if (len)
 			cc |= 1u << (len - 1); /* a boundary inside the jump */
-		starts[ninsn++] = len;
+		c->start = len;
+		c->end = len + l;
+		c->target = point + c->end + (uint64_t)rel;
+		ninsn++;
 		len += l;
 	}
 	uint64_t entry = entry_near(t->tid, point, cc), page = entry & ~4095ull;
 	if (!entry)
 		return -1;
-	/* the moved displacements must reach what they addressed */
-	for (size_t i = 0; i < ninsn; i++)
-		if (rip_disp[i]) {
+	/* the moved displacements must still reach what they addressed */
+	for (size_t i = 0; i < ninsn; i++) {
+		int64_t target = (int64_t)cv[i].target;
+		if (cv[i].rip_disp) {
 			int32_t d;
-			memcpy(&d, b + starts[i] + rip_disp[i], 4);
-			size_t end = i + 1 < ninsn ? starts[i + 1] : len;
-			int64_t target = (int64_t)(point + end) + d;
-			if (target - (int64_t)page > REACH - 8192 || target - (int64_t)page < -REACH + 8192)
-				return -1;
+			memcpy(&d, b + cv[i].start + cv[i].rip_disp, 4);
+			target = (int64_t)(point + cv[i].end) + d;
+		} else if (cv[i].jump < -1) {
+			continue;
 		}
+		if (target - (int64_t)page > REACH - 8192 || target - (int64_t)page < -REACH + 8192)
+			return -1;
+	}
 	struct rrk_regs r0;
 	static struct xstate x;
 	int ok;
@@ -250,7 +282,7 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 	static uint8_t code[4096];
 	memset(code, 0xcc, sizeof code);
 	size_t at = entry - page;
-	build(code + at, entry, point, b, len, rip_disp, starts, ninsn, want, &f->trap, &f->resume);
+	build(code + at, entry, point, b, len, cv, ninsn, want, &f->trap, &f->resume);
 	f->page = page;
 	f->entry = entry;
 	f->point = point;

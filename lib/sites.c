@@ -385,3 +385,32 @@ size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
 		return ins.length;
 	}
 }
+
+size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction ins;
+	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)) ||
+	    !ins.raw.imm[0].is_relative || (ins.raw.imm[0].size != 8 && ins.raw.imm[0].size != 32))
+		return 0;
+	size_t len = ins.length, isz = ins.raw.imm[0].size / 8;
+	if (len < 1 + isz)
+		return 0;
+	uint8_t op = code[len - 1 - isz];
+	*rel = ins.raw.imm[0].value.s;
+	if (ins.mnemonic == ZYDIS_MNEMONIC_JMP && (op == 0xeb || op == 0xe9)) {
+		*cond = -1;
+		return len;
+	}
+	/* jcc rel8 (70-7f) or rel32 (0f 80-8f); not jrcxz, loop */
+	if (isz == 1 && op >= 0x70 && op <= 0x7f) {
+		*cond = op & 15;
+		return len;
+	}
+	if (isz == 4 && len >= 6 && code[len - 6] == 0x0f && op >= 0x80 && op <= 0x8f) {
+		*cond = op & 15;
+		return len;
+	}
+	return 0;
+}

@@ -65,4 +65,10 @@ void rrk_scans_free(struct rrk_scans *c);
  * instruction (also when it does not decode). */
 size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp);
 
+/* When the instruction at code[0, n) is a relative jmp or a jcc (not
+ * jrcxz or loop), its length, its displacement from its end in *rel,
+ * and its condition (the low 4 bits of its opcode) in *cond, -1 for jmp;
+ * else 0. */
+size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond);
+
 #endif
