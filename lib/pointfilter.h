@@ -21,21 +21,31 @@ struct rrk_pfilter {
 	uint8_t saved[5];  /* the bytes the jump replaced */
 	uint64_t trap;     /* rip after the filter's int3 (registers equal) */
 	uint64_t resume;   /* the copy of the point's instruction */
+	uint64_t copies_end; /* the jump back after the copies */
+	uint64_t copy[5];  /* [b]: the copy of the covered instruction at point + b */
+	const char *why;   /* why arming failed */
+	uint64_t strays;   /* branches into the covered instructions */
 };
 
 /* Arms the filter for t, stopped by a signal (a breakpoint's SIGTRAP) at
- * point with want the recorded registers: maps a page within reach of a
+ * point with want the recorded registers: maps two pages within reach of a
  * 32-bit jump by a system call run at insn ("0f 05" in t), writes the
  * filter there and the jump at point, over the instruction there and as
  * many after it as the jump's 5 bytes cover. The jump's displacement is
  * chosen so that its bytes where those later instructions start are
  * 0xcc: a branch to one of them traps (rrk_pfilter_stray) rather than
- * running half a jump. t is left at point, registers as they were.
- * Returns 0, or -1 with nothing changed when one of those instructions
- * cannot run elsewhere (a branch, a call, a system call...) or no page
- * could be mapped. */
+ * running half a jump. differ: the registers that differed from want
+ * at each miss so far (rrk_pfilter_differ). t is left at point,
+ * registers as they were. Returns 0, or -1 with nothing changed when
+ * one of those instructions cannot run elsewhere (a call, a system
+ * call, an indirect jump...) or no pages could be mapped. */
 int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struct rrk_regs *want,
-		    struct rrk_pfilter *f);
+		    unsigned differ, struct rrk_pfilter *f);
+/* Bit i set for each general register (rax, rcx, rdx, rbx, rbp, rsi,
+ * rdi, r8..r15) whose value in now is not the one in want. Play ANDs
+ * them over the misses before arming: the filter checks first, cheaply,
+ * a register that differed at each of them. */
+unsigned rrk_pfilter_differ(const struct rrk_regs *now, const struct rrk_regs *want);
 /* The jump at the point in (on) or out: out while the state at the
  * point is compared (the digest may cover the code) and once done. */
 int rrk_pfilter_jump(struct tracee *t, const struct rrk_pfilter *f, int on);
@@ -45,8 +55,9 @@ int rrk_pfilter_jump(struct tracee *t, const struct rrk_pfilter *f, int on);
 int rrk_pfilter_disarm(struct tracee *t, uint64_t insn, struct rrk_pfilter *f);
 /* Whether t, stopped by SIGTRAP at rip, came to one of the instructions
  * the jump covers other than the first by a branch (and hit the int3
- * there: it stands at rip - 1). */
-int rrk_pfilter_stray(const struct rrk_pfilter *f, uint64_t rip);
+ * there: it stands at rip - 1): where the copy of that instruction is,
+ * for t to go on from there; else 0. */
+uint64_t rrk_pfilter_stray(const struct rrk_pfilter *f, uint64_t rip);
 /* Whether RRK_NO_PFILTER asks play to keep the stop per pass (for
  * comparisons and tests). */
 int rrk_no_pfilter(void);

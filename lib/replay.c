@@ -1456,12 +1456,13 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 			const struct rrk_point *p, const struct point_range *rg, size_t n,
 			struct rrk_pfilter *pf, uint64_t *hits)
 {
-	uint64_t insn = RRK_SB_PAGE + RRK_SB_TRACED;
+	uint64_t insn = RRK_SB_PAGE + RRK_SB_TRACED, go = pf->resume, copy;
 	struct rrk_regs g;
 	for (;;) {
 		if (tracee_getregs(&t->t, &g) < 0)
 			fail("cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
-		g.rip = pf->resume;
+		g.rip = go;
+		go = pf->resume;
 		tracee_setregs(&t->t, &g);
 		tracee_cont(&t->t, 0);
 		t->running = 1;
@@ -1480,14 +1481,13 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 			rrk_pfilter_jump(&t->t, pf, 1);
 			continue;
 		}
-		if (at && st.kind == STOP_SIGNAL && st.sig == SIGTRAP && rrk_pfilter_stray(pf, g.rip)) {
-			/* a branch into the covered instructions: there, without
-			 * the filter; the breakpoints take over again */
-			g.rip--;
-			tracee_setregs(&t->t, &g);
-			if (rrk_pfilter_disarm(&t->t, insn, pf) < 0)
-				fail("task %d did not cooperate at its execution point", (int)t->t.tid);
-			return 0;
+		if (at && st.kind == STOP_SIGNAL && st.sig == SIGTRAP && (copy = rrk_pfilter_stray(pf, g.rip))) {
+			/* a branch into the covered instructions: on from the
+			 * copy of the one it went to (a stop per such branch,
+			 * not per pass) */
+			go = copy;
+			pf->strays++;
+			continue;
 		}
 		/* (a fault of the copied instruction: as at the instruction) */
 		if (at && g.rip >= pf->page && g.rip < pf->page + 4096) {
@@ -1543,6 +1543,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 	else
 		left_at = 0;
 	uint64_t hits = 0, watched = 0, t0 = rrk_now_ns();
+	unsigned differ = ~0u;
 	int watching = 0;
 	for (;;) {
 		struct stop st = rrk_rp_run(rp, t, 0, SIGTRAP, ev->hdr.regs.rip);
@@ -1564,21 +1565,31 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				fprintf(stderr, "replay: %llu hits, %.3f s\n", (unsigned long long)hits, (double)(rrk_now_ns() - t0) / 1e9);
 			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 				break;
-			struct rrk_pfilter pf;
+			struct rrk_regs now;
+			if (hits <= PFILTER_AFTER && tracee_getregs(&t->t, &now) == 0)
+				differ &= rrk_pfilter_differ(&now, &ev->hdr.regs);
+			struct rrk_pfilter pf = { .why = NULL };
 			if (hits == PFILTER_AFTER && !rp->gdb && !rrk_no_pfilter() && has_entry_page(t) &&
 			    rrk_pfilter_arm(&t->t, RRK_SB_PAGE + RRK_SB_TRACED, ev->hdr.regs.rip, &ev->hdr.regs,
-					    &pf) == 0) {
+					    differ, &pf) == 0) {
 				if (dr)
 					rrk_rp_debugregs(rp, t, 0);
 				if (getenv("RRK_DEBUG"))
 					fprintf(stderr, "replay: register check in the program at %#llx\n",
 						(unsigned long long)pf.entry);
-				if (run_filtered(rp, t, ev, p, rg, n, &pf, &hits))
+				int found = run_filtered(rp, t, ev, p, rg, n, &pf, &hits);
+				if (getenv("RRK_DEBUG"))
+					fprintf(stderr, "replay: %llu branches into the covered instructions\n",
+						(unsigned long long)pf.strays);
+				if (found)
 					break;
 				if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
 					fail("cannot set a hardware breakpoint: %s", strerror(errno));
 				continue;
 			}
+			if (hits == PFILTER_AFTER && getenv("RRK_DEBUG"))
+				fprintf(stderr, "replay: no register check at %#llx: %s\n",
+					(unsigned long long)ev->hdr.regs.rip, pf.why ? pf.why : "not here");
 			if (left_at && hits == budget && tracee_read(&t->t, left_at, &left, sizeof left) == 0 &&
 			    left > 0) {
 				watching = 1;

@@ -386,6 +386,33 @@ size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
 	}
 }
 
+size_t rrk_insn_leaves(const uint8_t *code, size_t n, unsigned *rip_disp, unsigned *call_modrm)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction ins;
+	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)) ||
+	    ins.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+		return 0;
+	*rip_disp = (ins.attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins.raw.modrm.mod == 0 &&
+				    ins.raw.modrm.rm == 5 ? ins.raw.disp.offset : 0;
+	/* near ret (c3, c2 iw); near jmp r/m64 (ff /4) */
+	if (ins.mnemonic == ZYDIS_MNEMONIC_RET && (ins.opcode == 0xc3 || ins.opcode == 0xc2))
+		return ins.length;
+	*call_modrm = 0;
+	if (ins.mnemonic == ZYDIS_MNEMONIC_JMP && ins.opcode == 0xff && ins.raw.modrm.reg == 4)
+		return ins.length;
+	/* near call r/m64 (ff /2), unless it addresses memory by rsp */
+	int by_rsp = ins.raw.modrm.mod != 3 && ins.raw.modrm.rm == 4 && ins.raw.sib.base == 4 && !ins.raw.rex.B;
+	if (ins.mnemonic == ZYDIS_MNEMONIC_CALL && ins.opcode == 0xff && ins.raw.modrm.reg == 2 && !by_rsp &&
+	    ins.raw.modrm.offset) {
+		*call_modrm = ins.raw.modrm.offset;
+		return ins.length;
+	}
+	*rip_disp = 0;
+	return 0;
+}
+
 size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond)
 {
 	ZydisDecoder dec;
@@ -401,6 +428,10 @@ size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond)
 	*rel = ins.raw.imm[0].value.s;
 	if (ins.mnemonic == ZYDIS_MNEMONIC_JMP && (op == 0xeb || op == 0xe9)) {
 		*cond = -1;
+		return len;
+	}
+	if (ins.mnemonic == ZYDIS_MNEMONIC_CALL && op == 0xe8 && isz == 4) {
+		*cond = -3;
 		return len;
 	}
 	/* jcc rel8 (70-7f) or rel32 (0f 80-8f); not jrcxz, loop */

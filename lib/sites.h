@@ -65,10 +65,18 @@ void rrk_scans_free(struct rrk_scans *c);
  * instruction (also when it does not decode). */
 size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp);
 
-/* When the instruction at code[0, n) is a relative jmp or a jcc (not
- * jrcxz or loop), its length, its displacement from its end in *rel,
- * and its condition (the low 4 bits of its opcode) in *cond, -1 for jmp;
- * else 0. */
+/* When the instruction at code[0, n) is a relative jmp, a jcc (not
+ * jrcxz or loop) or a call rel32, its length, its displacement from its
+ * end in *rel, and its condition (the low 4 bits of its opcode) in
+ * *cond, -1 for jmp, -3 for call; else 0. */
 size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond);
+
+/* When the instruction at code[0, n) is a near ret or an indirect near
+ * jmp, which do the same wherever they are (once a displacement from
+ * rip, reported as rrk_insn_next does, is moved), or an indirect near
+ * call that does not address memory by rsp (*call_modrm: where its
+ * ModRM byte is; the same bytes with ModRM.reg 4 are a jmp to the same
+ * place), its length; else 0. */
+size_t rrk_insn_leaves(const uint8_t *code, size_t n, unsigned *rip_disp, unsigned *call_modrm);
 
 #endif

@@ -215,6 +215,19 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	done
 }
 
+@test "execution points on calls, returns, indirect jumps and branch targets replay with the register check in the program" {
+	record "$P/call_loop"
+	[ "$rec_status" -eq 0 ]
+	run bin/tracecat "$T"
+	[[ "$output" == *"at=point ip=0x"* ]]
+	for nodr in 0 1; do
+		RRK_NO_DEBUGREGS=$nodr replay
+		[ "$play_status" -eq 0 ] || { show_run; false; }
+		cmp "$OUT1" "$OUT2"
+	done
+	grep -q '^ticks 25 ' "$OUT2"
+}
+
 @test "the four-thread spin lock trace replays identically 20 times, half of them with int3 breakpoints" {
 	record "$P/spinlock"
 	[ "$rec_status" -eq 0 ]
