@@ -109,30 +109,6 @@ enum inject_from {
 	FROM_OTHER,    /* a syscall's exit, or an event stop inside one */
 };
 
-/* Resumes t with PTRACE_SYSCALL until the exit of the syscall that
- * returns to next_rip; an entry stop may come first (after a seccomp
- * stop, newer kernels report the entry too). Returns its result. */
-static long finish_syscall(struct tracee *t, uint64_t next_rip, int *done)
-{
-	for (int guard = 0; guard < 4; guard++) {
-		struct stop st;
-		struct rrk_regs r;
-		if (tracee_syscall(t, 0) < 0)
-			return -1;
-		while (tracee_wait(t, &st) < 0)
-			if (errno != EINTR)
-				return -1;
-		if (st.kind != STOP_SYSCALL || tracee_getregs(t, &r) < 0)
-			return -1;
-		if (tracee_syscall_op(t) == SYSCALL_OP_EXIT && r.rip == next_rip &&
-		    r.orig_rax == SYS_mprotect) {
-			*done = 1;
-			return (long)r.rax;
-		}
-	}
-	return -1;
-}
-
 /* mprotect(a, len, prot) in t, in as few stops as play's seccomp filter
  * (which stops every syscall) allows: one from a seccomp stop, two from
  * a signal stop, three from elsewhere (tracee_inject). */
@@ -150,7 +126,7 @@ static long inject_mprotect(struct tracee *t, enum inject_from from, uint64_t in
 	r.rdx = (uint64_t)prot;
 	if (tracee_setregs(t, &r) < 0)
 		return -1;
-	return finish_syscall(t, r.rip, done);
+	return tracee_finish_syscall(t, r.rip, SYS_mprotect, done);
 }
 
 /* Gives every range in s->prot its own protection (own) or the watching

@@ -26,8 +26,7 @@
 
 int rrk_no_pfilter(void)
 {
-	const char *v = getenv("RRK_NO_PFILTER");
-	return v && *v && strcmp(v, "0");
+	return rrk_env_on("RRK_NO_PFILTER");
 }
 
 /* The task's extended state (XSAVE area) as the kernel keeps it: a
@@ -79,13 +78,40 @@ static int page_free(const struct span *m, long n, uint64_t page)
 	return lo == n || m[lo].start >= page + AREA;
 }
 
-/* Where the jump at point goes: an entry address E in a free page
- * (the next one free too), whose displacement from point + 5 has 0xcc in
- * each byte marked in cc (bit i: byte i), so that the displacement's
- * bytes at the boundaries of the instructions the jump covers are int3s:
- * a branch to one of them traps instead of running half a jump. Nearest
- * first; 0 when there is none. */
-static uint64_t entry_near(pid_t tid, uint64_t point, unsigned cc)
+/* Where the jump at point goes: an entry address E in a free page (the
+ * next one free too) whose displacement from point + 5 has, in each
+ * byte i marked in fixed, the value want[i]. Nearest first (the free top
+ * byte nearest to 0, both signs); 0 when there is none. */
+static uint64_t entry_near(const struct span *m, long n, uint64_t point, unsigned fixed, const uint8_t want[4])
+{
+	uint64_t from = point + 5;
+	for (int i3 = 0; i3 < 254; i3++) {
+		int b3 = fixed & 8 ? want[3] : (i3 & 1 ? 0x100 - (i3 + 1) / 2 : i3 / 2);
+		if ((fixed & 8) && i3)
+			break;
+		for (int b2 = fixed & 4 ? want[2] : 0; b2 < 256; b2 = fixed & 4 ? 256 : b2 + 1)
+			for (int b1 = fixed & 2 ? want[1] : 0; b1 < 256; b1 = fixed & 2 ? 256 : b1 + 1)
+				for (int b0 = fixed & 1 ? want[0] : 0; b0 < 256; b0 = fixed & 1 ? 256 : b0 + 16) {
+					uint32_t rel = (uint32_t)b0 | (uint32_t)b1 << 8 | (uint32_t)b2 << 16 |
+						       (uint32_t)b3 << 24;
+					int64_t d = (int64_t)(int32_t)rel;
+					uint64_t e = from + (uint64_t)d;
+					if (d <= REACH && d >= -REACH && page_free(m, n, e & ~4095ull))
+						return e;
+				}
+	}
+	return 0;
+}
+
+/* Where the jump at point goes when it covers instructions after the
+ * point's (a boundary inside it: cc bit i for the jump's byte i + 1).
+ * A branch to one of them would land inside the jump. Best, its
+ * displacement's bytes from the first boundary on are the bytes that
+ * were there: those instructions stay whole, and a branch to them runs
+ * them (*pun set). Else those bytes are 0xcc where an instruction
+ * starts: such a branch traps instead of running half a jump
+ * (rrk_pfilter_stray). 0 when neither finds free pages. */
+static uint64_t entry_for(pid_t tid, uint64_t point, unsigned cc, const uint8_t *code, int *pun)
 {
 	struct mapping *mp;
 	long n = rrk_read_maps(tid, &mp);
@@ -95,29 +121,21 @@ static uint64_t entry_near(pid_t tid, uint64_t point, unsigned cc)
 	for (long i = 0; i < n; i++)
 		m[i] = (struct span){ mp[i].start, mp[i].end };
 	free(mp);
-	uint64_t from = point + 5, found = 0;
-	/* the top byte: fixed, or nearest to 0 first (both signs) */
-	for (int i3 = 0; i3 < 254 && !found; i3++) {
-		int b3 = cc & 8 ? 0xcc : (i3 & 1 ? 0x100 - (i3 + 1) / 2 : i3 / 2);
-		if ((cc & 8) && i3)
-			break;
-		if (b3 == 0x80 || b3 == 0x7f)
-			continue;
-		for (int b2 = cc & 4 ? 0xcc : 0; b2 < 256 && !found; b2 = cc & 4 ? 256 : b2 + 1)
-			for (int b1 = cc & 2 ? 0xcc : 0; b1 < 256 && !found; b1 = cc & 2 ? 256 : b1 + 1)
-				for (int b0 = cc & 1 ? 0xcc : 0; b0 < 256 && !found; b0 = cc & 1 ? 256 : b0 + 16) {
-					uint32_t rel = (uint32_t)b0 | (uint32_t)b1 << 8 | (uint32_t)b2 << 16 |
-						       (uint32_t)b3 << 24;
-					uint64_t e = from + (uint64_t)(int64_t)(int32_t)rel;
-					int64_t d = (int64_t)(int32_t)rel;
-					if (d > REACH || d < -REACH)
-						continue;
-					if (page_free(m, n, e & ~4095ull))
-						found = e;
-				}
+	uint64_t e = 0;
+	*pun = 0;
+	if (cc && !rrk_env_on("RRK_PFILTER_INT3")) {
+		unsigned first = (unsigned)__builtin_ctz(cc), fixed = 0;
+		for (unsigned i = first; i < 4; i++)
+			fixed |= 1u << i;
+		e = entry_near(m, n, point, fixed, code + 1);
+		*pun = e != 0;
+	}
+	if (!e) {
+		static const uint8_t cc4[4] = { 0xcc, 0xcc, 0xcc, 0xcc };
+		e = entry_near(m, n, point, cc, cc4);
 	}
 	free(m);
-	return found;
+	return e;
 }
 
 static size_t put(uint8_t *code, size_t k, const void *b, size_t n)
@@ -360,7 +378,8 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 		ninsn++;
 		len += l;
 	}
-	uint64_t entry = entry_near(t->tid, point, cc), page = entry & ~4095ull;
+	int pun;
+	uint64_t entry = entry_for(t->tid, point, cc, b, &pun), page = entry & ~4095ull;
 	f->why = "no free pages within reach";
 	if (!entry)
 		return -1;
@@ -414,7 +433,7 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 	f->entry = entry;
 	f->point = point;
 	f->len = len;
-	f->cc = cc;
+	f->cc = pun ? 0 : cc; /* (punned: no int3 to run into) */
 	memcpy(f->saved, b, sizeof f->saved);
 	int rc = tracee_write(t, page, code, AREA);
 	free(code);

@@ -213,20 +213,14 @@ static int trap_child(void *arg)
 	return DONE | got;
 }
 
-static int env_on(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0");
-}
-
 static int force_patch(void)
 {
-	return env_on("RRK_FORCE_PATCH");
+	return rrk_env_on("RRK_FORCE_PATCH");
 }
 
 int rrk_no_debugregs(void)
 {
-	return env_on("RRK_NO_DEBUGREGS");
+	return rrk_env_on("RRK_NO_DEBUGREGS");
 }
 
 static void probe_traps(struct rrk_caps *c)

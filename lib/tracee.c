@@ -204,7 +204,15 @@ long tracee_inject_at_signal(struct tracee *t, uint64_t insn, long nr, uint64_t 
 			return -1;
 	if (st.kind != STOP_SECCOMP)
 		return -1;
+	return tracee_finish_syscall(t, insn + 2, nr, ok);
+}
+
+long tracee_finish_syscall(struct tracee *t, uint64_t next_rip, long nr, int *ok)
+{
+	*ok = 0;
 	for (int guard = 0; guard < 4; guard++) {
+		struct stop st;
+		struct rrk_regs r;
 		if (tracee_syscall(t, 0) < 0)
 			return -1;
 		while (tracee_wait(t, &st) < 0)
@@ -213,7 +221,7 @@ long tracee_inject_at_signal(struct tracee *t, uint64_t insn, long nr, uint64_t 
 		if (st.kind != STOP_SYSCALL || tracee_getregs(t, &r) < 0)
 			return -1;
 		/* (newer kernels report an entry stop after the seccomp one) */
-		if (tracee_syscall_op(t) == SYSCALL_OP_EXIT && r.rip == insn + 2 &&
+		if (tracee_syscall_op(t) == SYSCALL_OP_EXIT && r.rip == next_rip &&
 		    r.orig_rax == (uint64_t)nr) {
 			*ok = 1;
 			return (long)r.rax;

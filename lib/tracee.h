@@ -65,6 +65,11 @@ long tracee_inject_at_signal(struct tracee *t, uint64_t insn, long nr, uint64_t 
 long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		   uint64_t a5, int *ok);
+/* From a seccomp stop (or a syscall entry stop) of t: resumes it with
+ * PTRACE_SYSCALL until the exit of syscall nr returning to next_rip (an
+ * entry stop may come first: newer kernels report one after the seccomp
+ * stop). Returns its raw result, or sets *ok = 0. */
+long tracee_finish_syscall(struct tracee *t, uint64_t next_rip, long nr, int *ok);
 /* Which syscall stop t is in: SYSCALL_OP_ENTRY, _EXIT or _SECCOMP. */
 enum { SYSCALL_OP_ENTRY = 1, SYSCALL_OP_EXIT = 2, SYSCALL_OP_SECCOMP = 3 };
 int tracee_syscall_op(struct tracee *t);

@@ -221,3 +221,9 @@ void rrk_thread_avoid_cpu(pthread_t th, int cpu)
 	if (CPU_COUNT(&set) > 0)
 		pthread_setaffinity_np(th, sizeof set, &set);
 }
+
+int rrk_env_on(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0");
+}

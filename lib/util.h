@@ -25,6 +25,9 @@ int rrk_write_all(int fd, const void *buf, size_t len);
 long rrk_read_full(int fd, void *buf, size_t len);
 uint64_t rrk_now_ns(void); /* CLOCK_MONOTONIC */
 int rrk_is_zero(const void *p, size_t n); /* all n bytes are 0 */
+/* Whether environment variable name is set to something other than
+ * "" or "0" (the switches that force a fallback). */
+int rrk_env_on(const char *name);
 /* Pins the calling thread to one CPU (want when it may run there, else
  * the one it is on). Returns the CPU or -1. */
 int rrk_pin_cpu(int want);
