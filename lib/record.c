@@ -126,6 +126,7 @@ struct recorder {
 	int root_status;
 	struct blobs blobs;
 	uint64_t nevents;
+	uint64_t point_ns;    /* what naming the last execution point cost */
 	/* How rdtsc/rdtscp and cpuid stop the program (RRK_MECH_*), from the
 	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
 	struct rrk_hdr_traps mech;
@@ -1050,6 +1051,7 @@ static void record_sched(struct recorder *r)
 		flags = RRK_EVF_RUNS_ON; /* no point; its buffer stays as it is */
 	} else {
 		struct stop st;
+		uint64_t t0 = rrk_now_ns();
 		if (step_past_rep(r, &g, &st) < 0) {
 			stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec finished a string instruction",
 				       (int)t->t.tid, st.status);
@@ -1057,6 +1059,7 @@ static void record_sched(struct recorder *r)
 		}
 		flags = RRK_EVF_EXECPOINT;
 		att_point(r);
+		r->point_ns = rrk_now_ns() - t0;
 		t->post_valid = 0;
 	}
 	struct rrk_ev_sched b = { { 0, 0 } };
@@ -1098,7 +1101,13 @@ static void maybe_preempt(struct recorder *r)
 				sibling_waited = w;
 		}
 	}
+	/* By default a turn lasts at least 8 times what the last execution
+	 * point cost (its memory digest reads all writable memory: about
+	 * 0.1 s for 200 MB), so points take at most about a ninth of the
+	 * time; --timeslice is taken as given. */
 	uint64_t slice = (r->o->timeslice_ms ? r->o->timeslice_ms : 10) * 1000000ull;
+	if (!r->o->timeslice_ms && slice < 8 * r->point_ns)
+		slice = 8 * r->point_ns;
 	uint64_t proc_slice = slice > 200000000u ? slice : 200000000u;
 	if ((sibling && ran >= slice && sibling_waited >= slice) ||
 	    (other && ran >= proc_slice && other_waited >= slice) ||
