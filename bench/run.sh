@@ -13,7 +13,8 @@
 #                       their cap (see the runs column) unless
 #   BENCH_UNCAPPED=1    is set
 #   BENCH_ONLY=a,b      run only these rows (names as in the table; "gdb" for
-#                       the gdb comparison); doc/performance.md is then not
+#                       the gdb comparison, "gdb-reverse" for reverse stepping
+#                       under play --gdb); doc/performance.md is then not
 #                       rewritten (unless BENCH_DOC is set)
 #   BENCH_GDB_ITERS=N   loop iterations for the gdb comparison (4 instructions
 #                       each; default 250000 = 1,000,000 instructions)
@@ -535,6 +536,69 @@ if selected points; then
 	rm -f "$tmp/pt.trace"
 fi
 
+# --- play --gdb: reverse stepping in a long run without events --------------
+
+# From the end of tests/progs/compute_long (2 x 2e9 rounds of arithmetic,
+# no system call between its start-up and its printf), back to first(),
+# called once near its start, then one instruction, one line and one step
+# back (issue 15's acceptance). Each command's time is gdb's own (python
+# time around gdb.execute).
+# shellcheck disable=SC2016 # gdb's $pc, not the shell's
+rev_script='python
+import time
+def timed(cmd):
+    t0 = time.time()
+    gdb.execute(cmd)
+    print("TIME %s %.3f" % (cmd, time.time() - t0))
+end
+python timed("continue")
+break first
+python timed("reverse-continue")
+python timed("reverse-stepi")
+python timed("reverse-next")
+python timed("reverse-step")
+python print("LANDED %s" % gdb.selected_frame().name())'
+rev_cmds=(continue reverse-continue reverse-stepi reverse-next reverse-step)
+rev_runs=$((runs < 3 ? runs : 3))
+[ "$uncapped" = 1 ] && rev_runs=$runs
+rev_done=0
+declare -A rev_med=()
+if selected gdb-reverse; then
+	rev_done=1
+	row=gdb-reverse
+	printf '%s\n' "$rev_script" >"$tmp/rev.gdb"
+	say "bench: gdb-reverse: tests/progs/bin/compute_long under play --gdb, $rev_runs run(s) each with and without RRK_NO_DEBUGREGS=1"
+	time_cmd "$rec" -o "$tmp/rev.trace" -- tests/progs/bin/compute_long 2000000000
+	if [ "$status" != 0 ]; then
+		failed "rec compute_long"
+	else
+		for mode in dr nodr; do
+			declare -A rev_t=()
+			for ((i = 1; i <= rev_runs; i++)); do
+				nodr=""
+				[ "$mode" = nodr ] && nodr=1
+				time_cmd env ${nodr:+RRK_NO_DEBUGREGS=1} gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+					-ex "target remote | exec '$root/$toolbin/play' --gdb=- '$tmp/rev.trace' 2>/dev/null" \
+					-x "$tmp/rev.gdb"
+				if [ "$status" != 0 ] || ! grep -q '^LANDED .*strtoul' "$log"; then
+					failed "play --gdb ($mode)"
+					continue
+				fi
+				for c in "${rev_cmds[@]}"; do
+					rev_t[$c]+=" $(sed -n "s/^TIME $c \([0-9.]*\)\$/\1/p" "$log")"
+				done
+				say "bench:   $mode run $i: $(grep '^TIME' "$log" | sed 's/^TIME //' | tr '\n' ' ')"
+			done
+			for c in "${rev_cmds[@]}"; do
+				if [ -n "${rev_t[$c]:-}" ]; then
+					rev_med[$mode.$c]=$(med_of "${rev_t[$c]}")
+				fi
+			done
+			unset rev_t
+		done
+	fi
+fi
+
 # --- output ------------------------------------------------------------------
 
 fmt3() { if [ -n "$1" ]; then awk -v x="$1" 'BEGIN { printf "%.3f", x }'; else printf 'fail'; fi; }
@@ -565,6 +629,13 @@ machine_details() {
 }
 
 header=(workload runs "native s" rec "rec --no-syscallbuf" play "strace -f" "trace MB/s" "play/rec")
+
+rev_lines() {
+	printf '%-18s %10s %20s\n' command seconds 'RRK_NO_DEBUGREGS=1'
+	for c in "${rev_cmds[@]}"; do
+		printf '%-18s %10s %20s\n' "$c" "$(fmt3 "${rev_med[dr.$c]:-}")" "$(fmt3 "${rev_med[nodr.$c]:-}")"
+	done
+}
 
 text_table() {
 	local fmt='%-18s %4s %9s %7s %20s %7s %10s %11s %9s\n' k
@@ -629,6 +700,11 @@ if [ "$pt_done" = 1 ]; then
 	echo
 	echo "execution points, debug registers versus int3:"
 	point_lines
+fi
+if [ "$rev_done" = 1 ]; then
+	echo
+	echo "play --gdb, reverse execution in 5 s of computation without events (median of $rev_runs):"
+	rev_lines
 fi
 echo
 
@@ -780,6 +856,33 @@ EOF
 	if [ "$pt_done" = 1 ]; then
 		echo '```'
 		point_lines
+		echo '```'
+	else
+		echo "(not measured in this run)"
+	fi
+	cat <<'EOF'
+
+## Reverse execution under play --gdb
+
+`tests/progs/compute_long` computes for about 5 s with no system call
+between its start-up and its final printf, and calls `first()` once near
+its start. The trace (`rec -o TRACE -- tests/progs/bin/compute_long 2000000000`) is
+served by `play --gdb=- TRACE` to `gdb -batch` with this script, which
+prints the time of each command (median of the runs, each a new gdb and
+play; with and without `RRK_NO_DEBUGREGS=1`); a run counts only if the
+last command lands in `strtoul` (called by the line before, as gdb's
+`record full` lands on the live program). A position far into the
+computation (`middle()`, half way) is still single-stepped from the
+run's start by reverse-stepi: doc/design.md, "Debugging a replay".
+
+EOF
+	echo '```'
+	printf '%s\n' "$rev_script"
+	echo '```'
+	echo
+	if [ "$rev_done" = 1 ]; then
+		echo '```'
+		rev_lines
 		echo '```'
 	else
 		echo "(not measured in this run)"

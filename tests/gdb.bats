@@ -644,6 +644,44 @@ G
 	grep -q '^\$2 = 399$' "$GOUT"
 }
 
+# The reverse steps of issue 15's acceptance: from the end of a long
+# computation without events, back to a breakpoint near its start, then a
+# reverse-stepi, -next and -step (compute_long, 2 x 50 million rounds
+# here; make bench times the 5-second one, doc/performance.md).
+@test "gdb: from the end of a long computation, back to its start: reverse-stepi, -next, -step land as gdb's record full would" {
+	record "$P/compute_long" 50000000
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+python
+def where():
+    f = gdb.selected_frame()
+    print("AT %s %d" % (f.name(), gdb.find_pc_line(f.pc()).line))
+end
+continue
+break first
+reverse-continue
+python where()
+reverse-stepi
+python where()
+x/i $pc
+reverse-next
+python where()
+reverse-step
+python where()
+continue
+python where()
+G
+	gdb_batch "$T" "$S"
+	grep -q '^Breakpoint 1, first' "$GOUT"
+	# first's entry; the call in main; the start of that line; the end
+	# of strtoul, which the line before called (as record full on the
+	# live program lands, checked by hand); forward to first again
+	grep '^AT ' "$GOUT" | sed 's/^AT //' | tr '\n' ' ' |
+		grep -Eq '^first 13 main 32 main 32 [_A-Za-z]*strtoul[_a-z]* [0-9]+ first 13 $'
+	grep -q '^=> 0x[0-9a-f]* <main+[0-9]*>:.*call.*<first>' "$GOUT"
+	grep -q '^result=' "$GERR"
+}
+
 @test "gdb: ^C from gdb stops a running replay" {
 	# ^C is noticed between events; the buffered syscalls of gdb_long's
 	# rounds are not events (doc/design.md "The syscall buffer"). 2000
