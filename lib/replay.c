@@ -1569,7 +1569,10 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			if (hits <= PFILTER_AFTER && tracee_getregs(&t->t, &now) == 0)
 				differ &= rrk_pfilter_differ(&now, &ev->hdr.regs);
 			struct rrk_pfilter pf = { .why = NULL };
-			if (hits == PFILTER_AFTER && !rp->gdb && !rrk_no_pfilter() && has_entry_page(t) &&
+			/* tried after 8 misses, again at each power of two (what
+			 * failed may not fail at another pass: a page taken) */
+			int try_pf = hits >= PFILTER_AFTER && !(hits & (hits - 1));
+			if (try_pf && !rp->gdb && !rrk_no_pfilter() && has_entry_page(t) &&
 			    rrk_pfilter_arm(&t->t, RRK_SB_PAGE + RRK_SB_TRACED, ev->hdr.regs.rip, &ev->hdr.regs,
 					    differ, &pf) == 0) {
 				if (dr)
@@ -1587,7 +1590,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 					fail("cannot set a hardware breakpoint: %s", strerror(errno));
 				continue;
 			}
-			if (hits == PFILTER_AFTER && getenv("RRK_DEBUG"))
+			if (try_pf && getenv("RRK_DEBUG"))
 				fprintf(stderr, "replay: no register check at %#llx: %s\n",
 					(unsigned long long)ev->hdr.regs.rip, pf.why ? pf.why : "not here");
 			if (left_at && hits == budget && tracee_read(&t->t, left_at, &left, sizeof left) == 0 &&

@@ -226,7 +226,15 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	for nodr in 0 1; do
 		for int3 in 0 1; do
 			RRK_NO_DEBUGREGS=$nodr RRK_PFILTER_INT3=$int3 replay
-			[ "$play_status" -eq 0 ] || { show_run; false; }
+			if [ "$play_status" -ne 0 ]; then
+				# what each point cost, for whoever reads the failure
+				echo "RRK_NO_DEBUGREGS=$nodr RRK_PFILTER_INT3=$int3"
+				show_run
+				RRK_DEBUG=1 RRK_NO_DEBUGREGS=$nodr RRK_PFILTER_INT3=$int3 replay
+				grep -e 'no register check' -e 'branches into' -e 'execution point after' "$ERR2" |
+					sort | uniq -c | sort -rn | head -n 20
+				false
+			fi
 			cmp "$OUT1" "$OUT2"
 		done
 	done
