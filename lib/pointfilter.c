@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "maps.h"
+#include "point.h"
 #include "sites.h"
 #include "util.h"
 
@@ -52,19 +53,33 @@ static void xstate_put(struct tracee *t, struct xstate *x)
 		ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_X86_XSTATE, &x->iov);
 }
 
+/* Runs syscall nr(a0..a3, -1, 0) in t, from a signal stop, at insn
+ * (the last two: an anonymous mmap's fd and offset; munmap ignores
+ * them); t's registers and extended state are put back after it. */
+static long inject_kept(struct tracee *t, uint64_t insn, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+			uint64_t a3, int *ok)
+{
+	struct rrk_regs r0;
+	*ok = 0;
+	if (tracee_getregs(t, &r0) < 0)
+		return -1;
+	struct xstate *x = rrk_xmalloc(sizeof *x);
+	xstate_get(t, x);
+	long got = tracee_inject_at_signal(t, insn, nr, a0, a1, a2, a3, (uint64_t)-1, 0, ok);
+	tracee_setregs(t, &r0);
+	xstate_put(t, x);
+	free(x);
+	return got;
+}
+
 static int64_t dist(uint64_t a, uint64_t b)
 {
 	return (int64_t)(a - b);
 }
 
-struct span {
-	uint64_t start, end;
-};
-
-static int page_free(const struct span *m, long n, uint64_t page)
+/* Whether [page, page + AREA) is free among m[0..n) (sorted). */
+static int page_free(const struct mapping *m, long n, uint64_t page)
 {
-	if (page + AREA < page)
-		return 0;
 	if (page < 0x10000 || page >= 0x7ffffffff000ull)
 		return 0;
 	long lo = 0, hi = n; /* the first mapping ending after page */
@@ -82,7 +97,7 @@ static int page_free(const struct span *m, long n, uint64_t page)
  * next one free too) whose displacement from point + 5 has, in each
  * byte i marked in fixed, the value want[i]. Nearest first (the free top
  * byte nearest to 0, both signs); 0 when there is none. */
-static uint64_t entry_near(const struct span *m, long n, uint64_t point, unsigned fixed, const uint8_t want[4])
+static uint64_t entry_near(const struct mapping *m, long n, uint64_t point, unsigned fixed, const uint8_t want[4])
 {
 	uint64_t from = point + 5;
 	for (int i3 = 0; i3 < 254; i3++) {
@@ -113,14 +128,10 @@ static uint64_t entry_near(const struct span *m, long n, uint64_t point, unsigne
  * (rrk_pfilter_stray). 0 when neither finds free pages. */
 static uint64_t entry_for(pid_t tid, uint64_t point, unsigned cc, const uint8_t *code, int *pun)
 {
-	struct mapping *mp;
-	long n = rrk_read_maps(tid, &mp);
+	struct mapping *m;
+	long n = rrk_read_maps(tid, &m);
 	if (n < 0)
 		return 0;
-	struct span *m = rrk_xmalloc(((size_t)n + 1) * sizeof *m);
-	for (long i = 0; i < n; i++)
-		m[i] = (struct span){ mp[i].start, mp[i].end };
-	free(mp);
 	uint64_t e = 0;
 	*pun = 0;
 	if (cc && !rrk_env_on("RRK_PFILTER_INT3")) {
@@ -402,22 +413,13 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 	f->why = "the task did not cooperate";
 	if (tracee_getregs(t, &r0) < 0)
 		return -1;
-	struct xstate *x = rrk_xmalloc(sizeof *x);
-	xstate_get(t, x);
-	long got = tracee_inject_at_signal(t, insn, SYS_mmap, page, AREA, PROT_READ | PROT_WRITE | PROT_EXEC,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &ok);
-	tracee_setregs(t, &r0);
+	long got = inject_kept(t, insn, SYS_mmap, page, AREA, PROT_READ | PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ok);
 	if (!ok || (uint64_t)got != page) {
-		if (ok && got >= 0) {
-			tracee_inject_at_signal(t, insn, SYS_munmap, (uint64_t)got, AREA, 0, 0, 0, 0, &ok);
-			tracee_setregs(t, &r0);
-		}
-		xstate_put(t, x);
-		free(x);
+		if (ok && got >= 0)
+			inject_kept(t, insn, SYS_munmap, (uint64_t)got, AREA, 0, 0, &ok);
 		return -1;
 	}
-	xstate_put(t, x);
-	free(x);
 	uint8_t *code = rrk_xmalloc(AREA);
 	memset(code, 0xcc, AREA);
 	struct layout l = { .base = entry, .vals = page + DATA };
@@ -467,16 +469,15 @@ uint64_t rrk_pfilter_stray(const struct rrk_pfilter *f, uint64_t rip)
 static int stop_at_point(struct tracee *t, const struct rrk_regs *r0)
 {
 	uint8_t saved;
-	static const uint8_t int3 = 0xcc;
 	struct stop st;
 	struct rrk_regs r = *r0;
-	if (tracee_read(t, r0->rip, &saved, 1) < 0 || tracee_write(t, r0->rip, &int3, 1) < 0)
+	if (rrk_sw_break(t, r0->rip, &saved) < 0)
 		return -1;
 	int rc = tracee_setregs(t, r0) == 0 && tracee_cont(t, 0) == 0 ? 0 : -1;
 	while (rc == 0 && tracee_wait(t, &st) < 0)
 		if (errno != EINTR)
 			rc = -1;
-	tracee_write(t, r0->rip, &saved, 1);
+	rrk_sw_unbreak(t, r0->rip, saved);
 	if (rc < 0 || st.kind != STOP_SIGNAL || tracee_getregs(t, &r) < 0 || r.rip != r0->rip + 1)
 		return -1;
 	return tracee_setregs(t, r0);
@@ -489,14 +490,8 @@ int rrk_pfilter_disarm(struct tracee *t, uint64_t insn, struct rrk_pfilter *f)
 	rrk_pfilter_jump(t, f, 0);
 	struct rrk_regs r0;
 	int ok = 0;
-	if (tracee_getregs(t, &r0) == 0) {
-		struct xstate *x = rrk_xmalloc(sizeof *x);
-		xstate_get(t, x);
-		tracee_inject_at_signal(t, insn, SYS_munmap, f->page, AREA, 0, 0, 0, 0, &ok);
-		tracee_setregs(t, &r0);
-		xstate_put(t, x);
-		free(x);
-	}
+	if (tracee_getregs(t, &r0) == 0)
+		inject_kept(t, insn, SYS_munmap, f->page, AREA, 0, 0, &ok);
 	f->page = 0;
 	return ok && stop_at_point(t, &r0) == 0 ? 0 : -1;
 }

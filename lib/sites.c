@@ -352,16 +352,30 @@ void rrk_scans_free(struct rrk_scans *c)
 	c->n = 0;
 }
 
-size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
+/* The instruction at code[0, n) in 64-bit mode; 0 when it does not
+ * decode. */
+static int decode(const uint8_t *code, size_t n, ZydisDecodedInstruction *ins)
 {
 	ZydisDecoder dec;
+	return ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) &&
+	       ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, ins));
+}
+
+/* Where ins's displacement from rip is, or 0: mod 00, r/m 101 is
+ * [rip + disp32] in 64-bit mode. */
+static unsigned rip_disp_of(const ZydisDecodedInstruction *ins)
+{
+	return (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins->raw.modrm.mod == 0 && ins->raw.modrm.rm == 5
+		       ? ins->raw.disp.offset
+		       : 0;
+}
+
+size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
+{
 	ZydisDecodedInstruction ins;
-	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)))
+	if (!decode(code, n, &ins))
 		return 0;
-	/* mod 00, r/m 101: [rip + disp32] in 64-bit mode */
-	*rip_disp = (ins.attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins.raw.modrm.mod == 0 &&
-				    ins.raw.modrm.rm == 5 ? ins.raw.disp.offset : 0;
+	*rip_disp = rip_disp_of(&ins);
 	switch (ins.mnemonic) {
 	/* what may go elsewhere than the next instruction, or never
 	 * finish there without the kernel */
@@ -388,14 +402,10 @@ size_t rrk_insn_next(const uint8_t *code, size_t n, unsigned *rip_disp)
 
 size_t rrk_insn_leaves(const uint8_t *code, size_t n, unsigned *rip_disp, unsigned *call_modrm)
 {
-	ZydisDecoder dec;
 	ZydisDecodedInstruction ins;
-	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)) ||
-	    ins.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+	if (!decode(code, n, &ins) || ins.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
 		return 0;
-	*rip_disp = (ins.attributes & ZYDIS_ATTRIB_HAS_MODRM) && ins.raw.modrm.mod == 0 &&
-				    ins.raw.modrm.rm == 5 ? ins.raw.disp.offset : 0;
+	*rip_disp = rip_disp_of(&ins);
 	/* near ret (c3, c2 iw); near jmp r/m64 (ff /4) */
 	if (ins.mnemonic == ZYDIS_MNEMONIC_RET && (ins.opcode == 0xc3 || ins.opcode == 0xc2))
 		return ins.length;
@@ -415,11 +425,8 @@ size_t rrk_insn_leaves(const uint8_t *code, size_t n, unsigned *rip_disp, unsign
 
 size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond)
 {
-	ZydisDecoder dec;
 	ZydisDecodedInstruction ins;
-	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-	    !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, code, n, &ins)) ||
-	    !ins.raw.imm[0].is_relative || (ins.raw.imm[0].size != 8 && ins.raw.imm[0].size != 32))
+	if (!decode(code, n, &ins) || !ins.raw.imm[0].is_relative || (ins.raw.imm[0].size != 8 && ins.raw.imm[0].size != 32))
 		return 0;
 	size_t len = ins.length, isz = ins.raw.imm[0].size / 8;
 	if (len < 1 + isz)

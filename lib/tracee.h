@@ -57,14 +57,14 @@ long tracee_read_str(struct tracee *t, uint64_t addr, char *buf, size_t max);
  * "0f 05" in t). Registers are left as the syscall left them; callers that
  * need the old ones save them first. Returns the raw result or, if t did
  * not cooperate, sets *ok = 0. */
+long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
+		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		   uint64_t a5, int *ok);
 /* The same from a signal stop of t (no syscall under way), where a
  * seccomp filter stops every syscall (play's): a seccomp stop, then the
  * exit. */
 long tracee_inject_at_signal(struct tracee *t, uint64_t insn, long nr, uint64_t a0, uint64_t a1,
 			     uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, int *ok);
-long tracee_inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0,
-		   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		   uint64_t a5, int *ok);
 /* From a seccomp stop (or a syscall entry stop) of t: resumes it with
  * PTRACE_SYSCALL until the exit of syscall nr returning to next_rip (an
  * entry stop may come first: newer kernels report one after the seccomp
