@@ -3,10 +3,13 @@
 #include "trace.h"
 
 #include <cpuid.h>
+#include <pthread.h>
 #include <string.h>
 
+/* Computed once per process (pthread_once: a reader hashes in a thread). */
 static uint32_t crc_table[256];
-static int crc_kind; /* 0 unknown, 1 table, 2 instruction */
+static int crc_kind; /* 1 table, 2 instruction */
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -38,8 +41,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_insn(uint32_t crc, const u
 uint32_t rrk_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	if (!crc_kind)
-		crc_init();
+	pthread_once(&crc_once, crc_init);
 	crc = ~crc;
 	if (crc_kind == 2)
 		return ~crc_insn(crc, p, len);

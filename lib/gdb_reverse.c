@@ -60,7 +60,7 @@ void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, st
 	m->prev_stop = t->last_stop_ev;
 	m->step = -1;
 	tracee_getregs(&t->t, &m->regs);
-	if (kind != MK_EVSTOP && rrk_point_capture(&t->t, t->proc ? &t->proc->ps : NULL, &m->pt, &m->rg, &m->nrg) < 0)
+	if (kind != MK_EVSTOP && rrk_point_capture(&t->t, t->proc ? &t->proc->ps : NULL, NULL, 0, &m->pt, &m->rg, &m->nrg) < 0)
 		m->nrg = 0;
 }
 

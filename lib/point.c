@@ -20,11 +20,8 @@
  * holds more than a stack. */
 #define DEAD_STACK (256u << 10)
 
-const struct point_range *rrk_point_skip;
-size_t rrk_point_nskip;
-
-int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rrk_point *p,
-		      struct point_range **ranges, size_t *n)
+int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, const struct point_range *skips,
+		      size_t nskips, struct rrk_point *p, struct point_range **ranges, size_t *n)
 {
 	struct mapping *m;
 	struct rrk_regs ur;
@@ -38,7 +35,7 @@ int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rr
 	 * kernel and rrkit's own code (the library's frames around a
 	 * buffered call, whose page differs in replay) leave different
 	 * bytes there, and no program may read them (doc/design.md). */
-	struct point_range *skip = rrk_xmalloc((rrk_point_nskip + 1) * sizeof *skip);
+	struct point_range *skip = rrk_xmalloc((nskips + 1) * sizeof *skip);
 	size_t nskip = 0;
 	struct point_range dead = { 0, 0 };
 	for (long i = 0; i < nm; i++)
@@ -47,12 +44,12 @@ int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rr
 			dead.end = ur.rsp - 128;
 			dead.start = dead.end - m[i].start > DEAD_STACK ? dead.end - DEAD_STACK : m[i].start;
 		}
-	for (size_t j = 0; j < rrk_point_nskip; j++) {
-		if (dead.end > dead.start && dead.start < rrk_point_skip[j].start) {
+	for (size_t j = 0; j < nskips; j++) {
+		if (dead.end > dead.start && dead.start < skips[j].start) {
 			skip[nskip++] = dead;
 			dead.end = dead.start;
 		}
-		skip[nskip++] = rrk_point_skip[j];
+		skip[nskip++] = skips[j];
 	}
 	if (dead.end > dead.start)
 		skip[nskip++] = dead;

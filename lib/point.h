@@ -15,14 +15,12 @@ struct point_range {
 	uint64_t start, end;
 };
 
-/* Memory rrk_point_capture leaves out (sorted, disjoint): the syscall
- * buffers, whose contents differ between record and replay. */
-extern const struct point_range *rrk_point_skip;
-extern size_t rrk_point_nskip;
 /* Fills p and *ranges (malloc'd, *n of them) for the stopped task t of
- * process pid. Returns 0 or -1. */
-int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, struct rrk_point *p,
-		      struct point_range **ranges, size_t *n);
+ * process pid, leaving out the nskips ranges in skips (sorted, disjoint:
+ * rec's syscall buffers, whose contents differ between record and
+ * replay). Returns 0 or -1. */
+int rrk_point_capture(struct tracee *t, const struct rrk_patchset *ps, const struct point_range *skips,
+		      size_t nskips, struct rrk_point *p, struct point_range **ranges, size_t *n);
 /* Digest of t's memory over ranges, with the original bytes of the
  * instructions in ps (NULL: none) that rec or play rewrote to trap (play
  * may rewrite more than rec did); pages that cannot be read count as

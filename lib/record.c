@@ -190,11 +190,11 @@ struct recorder {
 	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
 	int fds_changed;  /* a traced syscall changed the fd table */
 	int preload_fd;   /* the syscall buffer library, or -1 */
+	struct sigaction saved_acts[6]; /* of saved_sigs, as rec was started */
 };
 
 static volatile sig_atomic_t got_alarm, got_int, got_term;
 static const int saved_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE };
-static struct sigaction saved_acts[6];
 
 static void on_alarm(int s) { (void)s; got_alarm = 1; }
 static void on_int(int s) { (void)s; got_int++; }
@@ -904,11 +904,7 @@ static void att_point(struct recorder *r)
 		}
 		skip[k] = (struct point_range){ a, a + RRK_SB_SIZE };
 	}
-	rrk_point_skip = skip;
-	rrk_point_nskip = ns;
-	int prc = rrk_point_capture(&r->cur->t, pspace_of(r, r->cur->pid), &pt, &rg, &n);
-	rrk_point_skip = NULL;
-	rrk_point_nskip = 0;
+	int prc = rrk_point_capture(&r->cur->t, pspace_of(r, r->cur->pid), skip, ns, &pt, &rg, &n);
 	free(skip);
 	if (prc < 0)
 		rrk_die("cannot read the state of task %d: %s", (int)r->cur->t.tid, strerror(errno));
@@ -2372,7 +2368,7 @@ static void preload_env(int fd)
 	setenv("LD_PRELOAD", v, 1);
 }
 
-static void child(const struct rec_options *o, int go, int report, int preload, int trap_tsc)
+static void child(const struct recorder *r, const struct rec_options *o, int go, int report, int preload, int trap_tsc)
 {
 	/* Wait until rec has seized us; then only execve may run after the
 	 * filter is installed: everything before the program's own first
@@ -2385,7 +2381,7 @@ static void child(const struct rec_options *o, int go, int report, int preload, 
 		_exit(125);
 	/* The program gets the dispositions rec was started with. */
 	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
-		sigaction(saved_sigs[i], &saved_acts[i], NULL);
+		sigaction(saved_sigs[i], &r->saved_acts[i], NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -2418,7 +2414,7 @@ int rrk_record(const struct rec_options *o)
 	memset(r, 0, sizeof *r);
 	r->o = o;
 	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
-		sigaction(saved_sigs[i], NULL, &saved_acts[i]);
+		sigaction(saved_sigs[i], NULL, &r->saved_acts[i]);
 	/* A closed trace pipe is a write error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	/* The CPU's traps where they work; rewritten instructions elsewhere. */
@@ -2467,7 +2463,7 @@ int rrk_record(const struct rec_options *o)
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child(o, go[0], report[1], r->preload_fd, r->mech.rdtsc == RRK_MECH_FAULT);
+		child(r, o, go[0], report[1], r->preload_fd, r->mech.rdtsc == RRK_MECH_FAULT);
 	}
 	close(go[0]);
 	close(report[1]);

@@ -37,8 +37,6 @@
 
 extern const unsigned char rrk_stub_elf[], rrk_stub_elf_end[];
 
-static struct replayer *g_rp; /* for fail(): kill the tracee first */
-
 static void kill_tasks(struct replayer *rp)
 {
 	for (struct ptask *t = rp->tasks; t; t = t->next)
@@ -55,16 +53,16 @@ static void task_gone(struct ptask *t)
 	t->t.memfd = -1;
 }
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+/* A failure: the program's tasks die first, never left behind. */
+static void fail(struct replayer *rp, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void fail(struct replayer *rp, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	if (g_rp)
-		kill_tasks(g_rp);
+	kill_tasks(rp);
 	rrk_die("%s", buf);
 }
 
@@ -74,11 +72,11 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 {
 	struct rrk_blob h;
 	if (rec->size < sizeof h)
-		fail("%s: corrupt blob record", rp->o->trace_name);
+		fail(rp, "%s: corrupt blob record", rp->o->trace_name);
 	memcpy(&h, rec->data, sizeof h);
 	uint64_t n = rec->size - sizeof h;
 	if (h.total > (1ull << 36) || h.offset > h.total || n > h.total - h.offset)
-		fail("%s: corrupt blob record (offset %llu size %llu of %llu)", rp->o->trace_name,
+		fail(rp, "%s: corrupt blob record (offset %llu size %llu of %llu)", rp->o->trace_name,
 		     (unsigned long long)h.offset, (unsigned long long)n, (unsigned long long)h.total);
 	struct blob *b = NULL;
 	for (size_t i = 0; i < rp->nblobs; i++)
@@ -95,7 +93,7 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 		b->memfd = -1;
 	}
 	if (b->total != h.total)
-		fail("%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
+		fail(rp, "%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
 	if (b->filled == b->total && n)
 		return; /* read again after a checkpoint was restored */
 	memcpy(b->data + h.offset, rec->data + sizeof h, n);
@@ -116,7 +114,7 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 		memcpy(&len, rec->data + off + 4, 4);
 		off += 8;
 		if (len > rec->size - off)
-			fail("%s: corrupt header record", rp->o->trace_name);
+			fail(rp, "%s: corrupt header record", rp->o->trace_name);
 		const uint8_t *v = rec->data + off;
 		if (tag == RRK_H_CPU && len == 4)
 			memcpy(&rp->cpu, v, 4);
@@ -137,7 +135,7 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 	if (!rp->mech.cpuid && (rp->hflags & RRK_HF_CPUID_TRAPPED))
 		rp->mech.cpuid = RRK_MECH_FAULT;
 	if (rp->mech.rdtsc > RRK_MECH_PATCH || rp->mech.cpuid > RRK_MECH_PATCH || rp->cpu_level > RRK_CPU_BASELINE)
-		fail("%s: the header names a way of recording rdtsc or cpuid, or a CPU level, this play does not know; use a newer play",
+		fail(rp, "%s: the header names a way of recording rdtsc or cpuid, or a CPU level, this play does not know; use a newer play",
 		     rp->o->trace_name);
 }
 
@@ -291,15 +289,16 @@ static void diverge(struct replayer *rp, const char *what, const struct rrk_regs
 		if (system(cmd)) {}
 	}
 	kill_tasks(rp);
-	rrk_warn("divergence at event %llu (%s, tid %u): %s; the replay does not match the recording",
-		 (unsigned long long)ev->hdr.number, ev_name(ev, name, sizeof name),
-		 ev->hdr.tid, what);
+	char detail[2200] = "";
 	if (want && got) {
 		regs_line(want, l1, sizeof l1);
 		regs_line(got, l2, sizeof l2);
-		fprintf(stderr, "  expected: %s\n  actual:   %s\n", l1, l2);
+		snprintf(detail, sizeof detail, "  expected: %s\n  actual:   %s\n", l1, l2);
 	}
-	exit(125);
+	/* through the die path: rec's keyframer survives it */
+	rrk_fail_with(125, want && got ? detail : NULL,
+		      "divergence at event %llu (%s, tid %u): %s; the replay does not match the recording",
+		      (unsigned long long)ev->hdr.number, ev_name(ev, name, sizeof name), ev->hdr.tid, what);
 }
 
 static void check_regs(struct replayer *rp, const struct rrk_regs *want,
@@ -356,7 +355,7 @@ static long inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uin
 	int ok;
 	long r = tracee_inject(&rp->cur_t->t, insn, nr, a0, a1, a2, a3, a4, a5, &ok);
 	if (!ok)
-		fail("the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
+		fail(rp, "the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
 	return r;
 }
 
@@ -412,7 +411,7 @@ static void put_out(struct replayer *rp, int fd, const uint8_t *d, size_t n)
 	if (rc == -EPIPE)
 		rp->out_closed = 1;
 	else if (rc < 0)
-		fail("writing the program's output: %s", strerror(-rc));
+		fail(rp, "writing the program's output: %s", strerror(-rc));
 }
 
 /* Output leaves in the order the writes entered the kernel: a write
@@ -620,7 +619,7 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	if ((uint64_t)got == addr)
 		return;
 	if (fd >= 0) /* a failed MAP_FIXED may have unmapped the range */
-		fail("cannot map recorded file contents at 0x%llx: %s", (unsigned long long)addr,
+		fail(rp, "cannot map recorded file contents at 0x%llx: %s", (unsigned long long)addr,
 		     strerror((int)-got));
 	bl->memfd = -2; /* (the tracee cannot open it: copy from now on) */
 	mem_write(rp, addr, bl->data + offset, n);
@@ -648,7 +647,7 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
 		uint8_t cur[16], trap[16];
 		if (!rrk_patch_opcode_ok(s.kind, s.orig, s.len) ||
 		    tracee_read(&rp->cur_t->t, s.addr, cur, s.len) < 0 || memcmp(cur, s.orig, s.len))
-			fail("%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
+			fail(rp, "%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
 			     rp->o->trace_name, (unsigned long long)evno, (unsigned long long)s.addr);
 		rrk_patch_bytes(trap);
 		mem_write(rp, s.addr, trap, s.len);
@@ -685,7 +684,7 @@ static void self_patch(struct replayer *rp, uint64_t lo, uint64_t hi)
 				sc = rrk_scan_add(&rp->scans, f->digest, bl->data, bl->total, rp->self_patch);
 			if (rrk_ps_rewrite(&p->ps, &rp->cur_t->t, sc->sites, sc->n, lo, end,
 					   f->offset + (lo - f->start), NULL, NULL) < 0)
-				fail("cannot rewrite instructions in the replayed program: %s", strerror(errno));
+				fail(rp, "cannot rewrite instructions in the replayed program: %s", strerror(errno));
 		}
 		lo = end;
 	}
@@ -714,7 +713,7 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 		struct rrk_map mp;
 		memcpy(&mp, a->data, sizeof mp);
 		if (mp.end <= mp.start || (mp.start & 4095) || (mp.end & 4095))
-			fail("%s: corrupt mapping in event %llu", rp->o->trace_name,
+			fail(rp, "%s: corrupt mapping in event %llu", rp->o->trace_name,
 			     (unsigned long long)evno);
 		uint64_t start = mp.start;
 		if (mp.flags & RRK_MAP_STACK) {
@@ -731,17 +730,17 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 				start = mp.start;
 		}
 		if (start < text_hi && mp.end > text_lo)
-			fail("the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
+			fail(rp, "the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
 			     (unsigned long long)start, (unsigned long long)mp.end);
 		long r = inject(rp, insn, SYS_mmap, start, mp.end - start, mp.prot,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0);
 		if ((uint64_t)r != start)
-			fail("cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
+			fail(rp, "cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
 			     strerror((int)-r));
 		if (mp.flags & RRK_MAP_FILE) {
 			struct blob *bl = rrk_rp_blob(rp, mp.digest);
 			if (!bl)
-				fail("%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
+				fail(rp, "%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
 				     (unsigned long long)evno);
 			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset, &ob);
 			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
@@ -761,7 +760,7 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 	if (rp->mech.cpuid == RRK_MECH_FAULT && !(rp->self_patch & RRK_SITE_BIT(RRK_SITE_CPUID))) {
 		long r = inject(rp, insn, SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0, 0, 0, 0, 0);
 		if (r)
-			fail("cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
+			fail(rp, "cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
 	}
 }
 
@@ -809,14 +808,14 @@ uint64_t rrk_rp_strip_stub(struct replayer *rp, uint64_t *text_lo, uint64_t *tex
 {
 	struct rrk_regs stub;
 	if (tracee_open_mem(&rp->cur_t->t) < 0)
-		fail("cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
+		fail(rp, "cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
 	tracee_getregs(&rp->cur_t->t, &stub);
 	uint64_t insn = stub.rip;
 	*text_lo = *text_hi = 0;
 	struct mapping *maps;
 	long nm = rrk_read_maps(rp->cur_t->t.tid, &maps);
 	if (nm < 0)
-		fail("cannot read the replay stub's memory map");
+		fail(rp, "cannot read the replay stub's memory map");
 	for (long i = 0; i < nm; i++) {
 		if (insn >= maps[i].start && insn < maps[i].end) {
 			*text_lo = maps[i].start;
@@ -903,7 +902,7 @@ static void exec_stub(struct replayer *rp, struct rrk_regs *g)
 		st = wait_stop(rp);
 	}
 	if (st.kind != STOP_EXEC)
-		fail("cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
+		fail(rp, "cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
 }
 
 /* ---- syscalls ---- */
@@ -1035,7 +1034,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 	if (mp && (mp->flags & RRK_MAP_FILE)) {
 		struct blob *bl = rrk_rp_blob(rp, mp->digest);
 		if (!bl)
-			fail("%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
+			fail(rp, "%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
 		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], bl, mp->offset, NULL);
 		const struct rrk_attach *ma = NULL;
@@ -1121,7 +1120,7 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			fail("waiting for the replayed program: %s", strerror(errno));
+			fail(rp, "waiting for the replayed program: %s", strerror(errno));
 		}
 		struct ptask *x = task_by_live(rp, w);
 		if (!x) /* a new task whose parent's clone stop is still to come */
@@ -1297,7 +1296,7 @@ static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, in
 		uint8_t saved;
 		g.rip = DISPLACED;
 		if (tracee_setregs(&t->t, &g) < 0 || rrk_sw_break(&t->t, point, &saved) < 0)
-			fail("cannot write a breakpoint into the replayed program at %#llx: %s",
+			fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
 			     (unsigned long long)point, strerror(errno));
 		tracee_cont(&t->t, 0);
 		t->running = 1;
@@ -1332,7 +1331,7 @@ static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, in
 	}
 	uint8_t saved;
 	if (rrk_sw_break(&t->t, point, &saved) < 0)
-		fail("cannot write a breakpoint into the replayed program at %#llx: %s",
+		fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
 		     (unsigned long long)point, strerror(errno));
 	tracee_cont(&t->t, sig);
 	t->running = 1;
@@ -1460,7 +1459,7 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 	struct rrk_regs g;
 	for (;;) {
 		if (tracee_getregs(&t->t, &g) < 0)
-			fail("cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
+			fail(rp, "cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
 		g.rip = go;
 		go = pf->resume;
 		tracee_setregs(&t->t, &g);
@@ -1475,7 +1474,7 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 			rrk_pfilter_jump(&t->t, pf, 0);
 			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n)) {
 				if (rrk_pfilter_disarm(&t->t, insn, pf) < 0)
-					fail("task %d did not cooperate at its execution point", (int)t->t.tid);
+					fail(rp, "task %d did not cooperate at its execution point", (int)t->t.tid);
 				return 1;
 			}
 			rrk_pfilter_jump(&t->t, pf, 1);
@@ -1522,7 +1521,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		rg = (const void *)(a->data + sizeof *p);
 	}
 	if (!p)
-		fail("%s: event %llu has no execution point", rp->o->trace_name,
+		fail(rp, "%s: event %llu has no execution point", rp->o->trace_name,
 		     (unsigned long long)ev->hdr.number);
 	collect_vfork(rp, t);
 	if (t->has_pending)
@@ -1531,7 +1530,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		return;
 	int dr = rrk_rp_dr_works(rp);
 	if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-		fail("cannot set a hardware breakpoint: %s", strerror(errno));
+		fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 	/* The point lies after the buffered calls flushed with it. When the
 	 * instruction keeps coming back before the task has used them up,
 	 * watch the buffer's count of records left instead (a stop per
@@ -1555,7 +1554,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				 * the watchpoint's length */
 				ptrace(PTRACE_POKEUSER, t->t.tid, (void *)offsetof(struct user, u_debugreg[7]), 0);
 				if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-					fail("cannot set a hardware breakpoint: %s", strerror(errno));
+					fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 			}
 			continue;
 		}
@@ -1587,7 +1586,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				if (found)
 					break;
 				if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-					fail("cannot set a hardware breakpoint: %s", strerror(errno));
+					fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 				continue;
 			}
 			if (try_pf && getenv("RRK_DEBUG"))
@@ -1597,7 +1596,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			    left > 0) {
 				watching = 1;
 				if (watch_left(t, left_at) < 0)
-					fail("cannot set a hardware watchpoint: %s", strerror(errno));
+					fail(rp, "cannot set a hardware watchpoint: %s", strerror(errno));
 			}
 			continue;
 		}
@@ -1797,7 +1796,7 @@ static void check_cpu(struct replayer *rp)
 	if (rp->mech.cpuid != RRK_MECH_NONE) {
 		char why[256];
 		if (rrk_cpu_check(rp->leaves, rp->nleaves, rp->cpu_level, why, sizeof why) < 0)
-			fail("cannot replay %s on this CPU: %s; record with rec --cpu-features=baseline for a trace that replays on any x86-64 CPU",
+			fail(rp, "cannot replay %s on this CPU: %s; record with rec --cpu-features=baseline for a trace that replays on any x86-64 CPU",
 			     rp->o->trace_name, why);
 		return;
 	}
@@ -1824,9 +1823,9 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 {
 	int mfd = memfd_create("rrkit-stub", MFD_CLOEXEC);
 	if (mfd < 0)
-		fail("cannot create the replay stub: memfd_create: %s", strerror(errno));
+		fail(rp, "cannot create the replay stub: memfd_create: %s", strerror(errno));
 	if (rrk_write_all(mfd, rrk_stub_elf, (size_t)(rrk_stub_elf_end - rrk_stub_elf)) < 0)
-		fail("cannot write the replay stub: %s", strerror(errno));
+		fail(rp, "cannot write the replay stub: %s", strerror(errno));
 	snprintf(rp->stub_path, sizeof rp->stub_path, "/proc/%d/fd/%d", (int)getpid(), mfd);
 	/* With cpuid recorded any CPU will do; without, the program runs
 	 * cpuid for real, and the APIC ids differ from CPU to CPU. */
@@ -1838,10 +1837,10 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 	check_cpu(rp);
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
-		fail("cannot start the replay: pipe: %s", strerror(errno));
+		fail(rp, "cannot start the replay: pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
-		fail("cannot start the replay: fork: %s", strerror(errno));
+		fail(rp, "cannot start the replay: fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(go[1]);
 		child(rp, go[0]);
@@ -1855,9 +1854,9 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 		   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT) < 0)
-		fail("cannot trace the replay: ptrace: %s", strerror(errno));
+		fail(rp, "cannot trace the replay: ptrace: %s", strerror(errno));
 	if (write(go[1], "g", 1) != 1)
-		fail("cannot start the replay");
+		fail(rp, "cannot start the replay");
 	close(go[1]);
 	t->running = 1;
 	for (;;) {
@@ -1865,7 +1864,7 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 		if (st.kind == STOP_EXEC)
 			break;
 		if (st.kind == STOP_EXITED)
-			fail("the replay stub could not start (status 0x%x)", st.status);
+			fail(rp, "the replay stub could not start (status 0x%x)", st.status);
 		tracee_cont(&t->t, 0);
 		t->running = 1;
 	}
@@ -1941,7 +1940,7 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 		return;
 	if (!(ev->hdr.flags & (RRK_EVF_AT_SYSCALL | RRK_EVF_EXECPOINT)) &&
 	    b->disposition == RRK_SIG_HANDLED)
-		fail("%s: event %llu: a signal handled in the middle of user code, without an execution point",
+		fail(rp, "%s: event %llu: a signal handled in the middle of user code, without an execution point",
 		     rp->o->trace_name, (unsigned long long)ev->hdr.number);
 	uint64_t none = 0;
 	ptrace(PTRACE_SETSIGMASK, rp->cur_t->t.tid, (void *)8, &none);
@@ -2065,10 +2064,10 @@ static void read_again(struct replayer *rp)
 {
 	rrk_reader_close(rp->rd);
 	if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0)
-		fail("cannot read %s again: %s", rp->o->trace_name, strerror(errno));
+		fail(rp, "cannot read %s again: %s", rp->o->trace_name, strerror(errno));
 	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
 	if (!rp->rd)
-		fail("cannot read %s again", rp->o->trace_name);
+		fail(rp, "cannot read %s again", rp->o->trace_name);
 	rrk_reader_hash_background(rp->rd);
 	rrk_reader_avoid_cpu(rp->rd, sched_getcpu()); /* play's, pinned by now */
 	rp->cur = 1;
@@ -2104,7 +2103,7 @@ static int jump(struct replayer *rp, uint64_t n, uint64_t first)
 		/* back to the very first record, keyframe or not */
 		read_again(rp);
 		if (advance(rp) || cur(rp)->hdr.number != first)
-			fail("%s changed while being replayed", rp->o->trace_name);
+			fail(rp, "%s changed while being replayed", rp->o->trace_name);
 	}
 	rrk_ev_free(&kf);
 	return have;
@@ -2113,7 +2112,6 @@ static int jump(struct replayer *rp, uint64_t n, uint64_t first)
 void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 {
 	rp->o = o;
-	g_rp = rp;
 	signal(SIGPIPE, SIG_IGN);
 	rp->rd = rrk_reader_open(o->trace_fd, o->trace_name);
 	if (!rp->rd)
@@ -2128,12 +2126,12 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	int st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF)
-			fail("%s: the trace holds no events (%s)", o->trace_name,
+			fail(rp, "%s: the trace holds no events (%s)", o->trace_name,
 			     rp->have_end && rp->end.how == RRK_END_ABORTED ? rp->end_reason : "empty recording");
-		fail("%s", rrk_reader_error(rp->rd));
+		fail(rp, "%s", rrk_reader_error(rp->rd));
 	}
 	if (!rp->have_header)
-		fail("%s: the trace has no header record", o->trace_name);
+		fail(rp, "%s: the trace has no header record", o->trace_name);
 	struct rrk_ev *ev = cur(rp);
 	uint64_t first = ev->hdr.number;
 	if (o->goto_event > first && !o->gdb && lseek(o->trace_fd, 0, SEEK_CUR) >= 0 &&
@@ -2146,7 +2144,7 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 		return;
 	}
 	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))
-		fail("%s: the first event is not the program's start", o->trace_name);
+		fail(rp, "%s: the first event is not the program's start", o->trace_name);
 	start(rp, ev->hdr.tid);
 	build_image(rp, ev);
 	rp->last = ev->hdr.number;
@@ -2158,7 +2156,7 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when)
 	for (;;) {
 		int st = advance(rp);
 		if (st)
-			fail("%s changed while being replayed", rp->o->trace_name);
+			fail(rp, "%s changed while being replayed", rp->o->trace_name);
 		if (cur(rp)->hdr.number >= when && cur(rp)->hdr.kind != RRK_EV_KEYFRAME)
 			break;
 	}
@@ -2183,11 +2181,11 @@ int rrk_rp_prepare(struct replayer *rp)
 		st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
-			fail("the recording stopped early (%s); replayed all %llu events it holds",
+			fail(rp, "the recording stopped early (%s); replayed all %llu events it holds",
 			     rp->end_reason, (unsigned long long)rp->last);
 		if (st == RRK_EOF)
 			return 1;
-		fail("%s; replayed up to event %llu", rrk_reader_error(rp->rd),
+		fail(rp, "%s; replayed up to event %llu", rrk_reader_error(rp->rd),
 		     (unsigned long long)rp->last);
 	}
 	struct rrk_ev *ev = cur(rp);
@@ -2201,7 +2199,7 @@ int rrk_rp_prepare(struct replayer *rp)
 	}
 	rp->cur_t = task_by_rec(rp, ev->hdr.tid);
 	if (!rp->cur_t)
-		fail("%s: event %llu belongs to task %u, which does not exist at that point",
+		fail(rp, "%s: event %llu belongs to task %u, which does not exist at that point",
 		     o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
 	struct ptask *ct = rp->cur_t;
 	if (ct->restart_pending) {
@@ -2245,11 +2243,11 @@ static void fill_sysbuf(struct replayer *rp, const struct rrk_ev *ev, struct pta
 			continue;
 		}
 		if (h.version != RRK_SB_VERSION)
-			fail("%s: event %llu: syscall buffer protocol %u is not %d; use a play of the same version as the rec",
+			fail(rp, "%s: event %llu: syscall buffer protocol %u is not %d; use a play of the same version as the rec",
 			     rp->o->trace_name, (unsigned long long)ev->hdr.number, h.version, RRK_SB_VERSION);
 		if (!h.addr || (h.addr & 4095) || h.offset > RRK_SB_SIZE || len > RRK_SB_SIZE - RRK_SB_HDR_SIZE - h.offset ||
 		    rrk_sb_walk(a->data + sizeof h, len, NULL, NULL) != (long)h.count)
-			fail("%s: event %llu: corrupt syscall buffer record", rp->o->trace_name,
+			fail(rp, "%s: event %llu: corrupt syscall buffer record", rp->o->trace_name,
 			     (unsigned long long)ev->hdr.number);
 		uint64_t fields[2] = { h.offset, h.count }; /* used, left */
 		if (tracee_write(&t->t, h.addr + RRK_SB_HDR_SIZE + h.offset, a->data + sizeof h, len) < 0 ||
@@ -2332,7 +2330,7 @@ int rrk_rp_process(struct replayer *rp)
 		replay_signal(rp, ev, &stp);
 		break;
 	default:
-		fail("%s: event %llu has unknown kind %u", o->trace_name,
+		fail(rp, "%s: event %llu has unknown kind %u", o->trace_name,
 		     (unsigned long long)ev->hdr.number, ev->hdr.kind);
 	}
 	fill_sysbuf(rp, ev, ct, 1);

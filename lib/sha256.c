@@ -4,6 +4,7 @@
 
 #include <cpuid.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -100,15 +101,22 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void compress_ni(uint32_t h[8
 	_mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(s1, t, 8));   /* HGFE */
 }
 
+/* Whether the CPU has the SHA extensions: asked once per process
+ * (pthread_once: a reader hashes in a thread). */
+static int ni_known;
+static pthread_once_t ni_once = PTHREAD_ONCE_INIT;
+
+static void ni_probe(void)
+{
+	unsigned a, b, c, d;
+	ni_known = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9)) &&
+		   __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+
 static int have_ni(void)
 {
-	static int known = -1;
-	if (known < 0) {
-		unsigned a, b, c, d;
-		known = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9)) &&
-			__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
-	}
-	return known;
+	pthread_once(&ni_once, ni_probe);
+	return ni_known;
 }
 
 static void compress_blocks(uint32_t h[8], const uint8_t *p, size_t n)

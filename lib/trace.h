@@ -340,7 +340,8 @@ int rrk_writer_nudge(struct rrk_writer *w);
  * that does not exec at once. Returns 0 or -1 (the writer goes on in the
  * caller's thread). */
 int rrk_writer_background(struct rrk_writer *w, int avoid_cpu);
-/* Appends END (digest filled in), flushes, frees. Returns 0 or -1. */
+/* Appends END (digest filled in), flushes, frees. Returns 0, or -1 with
+ * w kept for rrk_writer_error. */
 int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 		     const char *reason);
 const char *rrk_writer_error(struct rrk_writer *w);

@@ -38,6 +38,7 @@ struct rrk_reader {
 	uint64_t nrecs;        /* records returned */
 	uint64_t last_event;   /* number of the last EVENT returned */
 	uint32_t attach_left;  /* attachment records still owed */
+	struct rrk_pool pool;  /* attachment buffers for reuse (events are read by one thread) */
 	ZSTD_DCtx *dctx;
 	struct rrk_sha256 digest; /* of the records before rec_begin (with bg: of whole frames) */
 	size_t rec_begin;         /* where the record last read starts in raw */
@@ -175,6 +176,7 @@ void rrk_reader_close(struct rrk_reader *r)
 		free(r->spare);
 	}
 	ZSTD_freeDCtx(r->dctx);
+	rrk_pool_free(&r->pool);
 	free(r->comp);
 	free(r->raw);
 	free(r->name);
@@ -623,12 +625,11 @@ void rrk_reader_tap(struct rrk_reader *r, void (*fn)(void *ctx, const struct rrk
 	r->tap_ctx = ctx;
 }
 
-static struct rrk_pool attach_pool; /* (events are read by one thread) */
-
-static void clear_attach(struct rrk_ev *ev)
+/* ev's attachment buffers go to the reader's pool, for the next event. */
+static void clear_attach(struct rrk_reader *r, struct rrk_ev *ev)
 {
 	for (size_t i = 0; i < ev->nattach; i++)
-		rrk_pool_put(&attach_pool, ev->attach[i].data);
+		rrk_pool_put(&r->pool, ev->attach[i].data);
 	ev->nattach = 0;
 }
 
@@ -636,7 +637,8 @@ void rrk_ev_free(struct rrk_ev *ev)
 {
 	if (!ev)
 		return;
-	clear_attach(ev);
+	for (size_t i = 0; i < ev->nattach; i++)
+		free(ev->attach[i].data);
 	free(ev->attach);
 	free(ev->body);
 	memset(ev, 0, sizeof *ev);
@@ -667,7 +669,7 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 {
 	struct rrk_record rec;
 	int s;
-	clear_attach(ev);
+	clear_attach(r, ev);
 	for (;;) {
 		s = rrk_read_record(r, &rec);
 		if (s)
@@ -724,7 +726,7 @@ attachments:;
 					return fail(r, RRK_IOERR, r->off, "out of memory");
 				ev->attach = a;
 			}
-			uint8_t *d = rrk_pool_get(&attach_pool, rec.size);
+			uint8_t *d = rrk_pool_get(&r->pool, rec.size);
 			memcpy(d, rec.data, rec.size);
 			ev->attach[ev->nattach].type = rec.type;
 			ev->attach[ev->nattach].size = rec.size;

@@ -66,7 +66,6 @@ struct rrk_writer {
 	pthread_cond_t cv;
 };
 
-static char close_err[512]; /* the error of the last failed rrk_writer_close */
 
 static void set_err(struct rrk_writer *w, const char *fmt, const char *what)
 {
@@ -393,8 +392,6 @@ int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 		    emit_frame(w) == 0)
 			rc = 0;
 	}
-	if (w->failed)
-		memcpy(close_err, w->err, sizeof close_err);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->raw);
 	free(w->comp);
@@ -411,13 +408,12 @@ int rrk_writer_close(struct rrk_writer *w, struct rrk_end *end,
 	return rc;
 }
 
-/* Also valid on the w of a failed rrk_writer_close. With NULL: the error of
- * the last failed close, or why rrk_writer_open returned NULL. */
+/* Also valid on the w of a failed rrk_writer_close. With NULL: why
+ * rrk_writer_open returned NULL. */
 const char *rrk_writer_error(struct rrk_writer *w)
 {
 	if (!w)
-		return close_err[0] ? close_err
-				    : "trace writer could not be created: out of memory";
+		return "trace writer could not be created: out of memory";
 	return w->failed ? w->err : "no error";
 }
 

@@ -26,22 +26,44 @@ static void vmsg(const char *fmt, va_list ap)
 	(void)rrk_write_all(2, buf, len);
 }
 
-void (*rrk_die_hook)(const char *msg);
+/* Process-wide, like the exit it stands in for. */
+static void (*die_hook)(void *ctx, const char *msg);
+static void *die_ctx;
+
+void rrk_set_die_hook(void (*fn)(void *ctx, const char *msg), void *ctx)
+{
+	die_hook = fn;
+	die_ctx = ctx;
+}
+
+static void vfail(int status, const char *detail, const char *fmt, va_list ap)
+	__attribute__((noreturn, format(printf, 3, 0)));
+static void vfail(int status, const char *detail, const char *fmt, va_list ap)
+{
+	if (die_hook) {
+		char buf[1024];
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		die_hook(die_ctx, buf); /* does not return */
+		exit(status);
+	}
+	vmsg(fmt, ap);
+	if (detail)
+		(void)rrk_write_all(2, detail, strlen(detail));
+	exit(status);
+}
 
 void rrk_die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	if (rrk_die_hook) {
-		char buf[1024];
-		vsnprintf(buf, sizeof buf, fmt, ap);
-		va_end(ap);
-		rrk_die_hook(buf); /* does not return */
-		exit(rrk_fail_status);
-	}
-	vmsg(fmt, ap);
-	va_end(ap);
-	exit(rrk_fail_status);
+	vfail(rrk_fail_status, NULL, fmt, ap);
+}
+
+void rrk_fail_with(int status, const char *detail, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(status, detail, fmt, ap);
 }
 
 void rrk_warn(const char *fmt, ...)

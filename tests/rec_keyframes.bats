@@ -125,3 +125,31 @@ record_keyframes() {
 	[ "$(grep -c '^rec: ' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
 	grep -q '^rec: writing trace to stdout: Broken pipe' "$BATS_TEST_TMPDIR/err"
 }
+
+@test "rec --keyframe-interval: a replay that diverges ends the keyframes, not the trace" {
+	# The program polls a byte of a file it maps shared, which the test
+	# changes: a write rec cannot record, so the keyframer's replay polls
+	# on past the recording and diverges. rec must keep every record.
+	local d=$BATS_TEST_TMPDIR
+	printf 0 >"$d/flag"
+	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" --keyframe-interval 10 -o "$T" -- "$P/shared_poll" "$d/flag" \
+		>"$OUT1" 2>"$ERR1" </dev/null &
+	local pid=$! i
+	for i in $(seq 200); do
+		grep -q waiting "$OUT1" && break
+		sleep 0.05
+	done
+	sleep 0.2
+	printf 1 >"$d/flag"
+	rec_status=0
+	wait "$pid" || rec_status=$?
+	cat "$ERR1"
+	[ "$rec_status" -eq 0 ]
+	grep -q '^changed: yes$' "$OUT1"
+	grep -q '^rec: note: no keyframes after event [0-9]*: replaying the recording failed (divergence at event ' "$ERR1"
+	run "$ROOT/bin/tracesum" "$T"
+	[ "$status" -eq 0 ]
+	run "$ROOT/bin/tracecat" "$T"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == *"exit status=0"* ]]
+}

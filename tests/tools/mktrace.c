@@ -168,7 +168,7 @@ static int generate(long nev, long flush, int level, long blob_size, int no_end,
 	end.how = RRK_END_EXITED;
 	end.code = 0;
 	if (rrk_writer_close(w, &end, NULL) < 0)
-		rrk_die("%s", rrk_writer_error(NULL));
+		rrk_die("%s", rrk_writer_error(w));
 	return 0;
 }
 
@@ -204,7 +204,7 @@ static int reframe(int level, long flush, int bad_digest)
 				continue;
 			}
 			if (rrk_writer_close(w, &end, reason) < 0)
-				rrk_die("%s", rrk_writer_error(NULL));
+				rrk_die("%s", rrk_writer_error(w));
 			w = NULL;
 			free(reason);
 			continue;
