@@ -151,8 +151,8 @@ install: all
 clean:
 	rm -rf build bin tests/progs/bin tests/tools/bin
 
-# Test tool: writes synthetic traces (tests/trace_io.bats).
-tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
+# Test tool: writes synthetic traces (tests/trace_io.bats, tests/golden.bats).
+tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a build/libzydis.a lib/*.h preload/sysbuf.h build/include/.stamp
 	@mkdir -p tests/tools/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
