@@ -82,9 +82,9 @@ build/stub_embed.o: lib/stub_embed.S build/stub.elf
 # preloaded into dynamically linked programs by rec, which carries it.
 PRELOAD_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-plt -mgeneral-regs-only -mno-red-zone -fvisibility=hidden
-build/rrk_preload.so: preload/preload.c preload/entry.S preload/sysbuf.h
+build/rrk_preload.so: preload/preload.c preload/entry.S preload/sysbuf.h lib/sysnr.h
 	@mkdir -p build
-	$(HOSTCC) $(PRELOAD_CFLAGS) -nostdlib -shared -Wl,-z,defs -Wl,--hash-style=both \
+	$(HOSTCC) $(PRELOAD_CFLAGS) -Ilib -nostdlib -shared -Wl,-z,defs -Wl,--hash-style=both \
 		preload/preload.c preload/entry.S -o $@
 
 build/preload_embed.o: lib/preload_embed.S build/rrk_preload.so

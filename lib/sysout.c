@@ -6,11 +6,8 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/syscall.h>
 
-#ifndef SYS_quotactl_fd
-#define SYS_quotactl_fd 443
-#endif
+#include "sysnr.h"
 
 struct out {
 	struct rrk_memrange *r;

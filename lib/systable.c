@@ -7,57 +7,8 @@
 #include "systable.h"
 
 #include <errno.h>
-#include <sys/syscall.h>
 
-/* Numbers newer than musl's headers. */
-#ifndef SYS_quotactl_fd
-#define SYS_quotactl_fd 443
-#endif
-#ifndef SYS_memfd_secret
-#define SYS_memfd_secret 447
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
-#ifndef SYS_futex_waitv
-#define SYS_futex_waitv 449
-#endif
-#ifndef SYS_set_mempolicy_home_node
-#define SYS_set_mempolicy_home_node 450
-#endif
-#ifndef SYS_cachestat
-#define SYS_cachestat 451
-#endif
-#ifndef SYS_fchmodat2
-#define SYS_fchmodat2 452
-#endif
-#ifndef SYS_map_shadow_stack
-#define SYS_map_shadow_stack 453
-#endif
-#ifndef SYS_futex_wake
-#define SYS_futex_wake 454
-#endif
-#ifndef SYS_futex_wait
-#define SYS_futex_wait 455
-#endif
-#ifndef SYS_futex_requeue
-#define SYS_futex_requeue 456
-#endif
-#ifndef SYS_statmount
-#define SYS_statmount 457
-#endif
-#ifndef SYS_listmount
-#define SYS_listmount 458
-#endif
-#ifndef SYS_lsm_get_self_attr
-#define SYS_lsm_get_self_attr 459
-#endif
-#ifndef SYS_lsm_set_self_attr
-#define SYS_lsm_set_self_attr 460
-#endif
-#ifndef SYS_lsm_list_modules
-#define SYS_lsm_list_modules 461
-#endif
+#include "sysnr.h"
 
 /* Table-writing shorthands. T(...) parenthesises a list so that it passes
  * through nested macro arguments; ENT turns it into a brace list. */

@@ -12,6 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The kernel's own headers: usable without a C library (sysbuf.h brings
+ * the SYS_* numbers, sysnr.h). */
+#include <asm/ioctls.h>
+#include <asm/stat.h>
+#include <asm/termbits.h>
+#include <asm/termios.h>
+#include <linux/errno.h>
+#include <linux/eventpoll.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/futex.h>
+#include <linux/limits.h>
+#include <linux/mman.h>
+#include <linux/poll.h>
+#include <linux/stat.h>
+#include <linux/time.h>
+#include <linux/time_types.h>
+#include <linux/uio.h>
+
 #include "sysbuf.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -128,8 +147,6 @@ static __thread struct rrk_sb_hdr *tls_sb __attribute__((tls_model("initial-exec
 static __thread int tls_state __attribute__((tls_model("initial-exec"))); /* 0 untried, 1 ok, 2 none */
 static int page_ok;
 
-enum { SYS_mmap_ = 9, SYS_munmap_ = 11, SYS_mprotect_ = 10 };
-
 /* Just after the busy flag is cleared in rrk_sb_hook (a label there). */
 extern const char rrk_sb_idle[] HIDDEN;
 
@@ -140,7 +157,7 @@ static struct rrk_sb_hdr *thread_buffer(void)
 	if (tls_state == 2 || !page_ok)
 		return NULL;
 	tls_state = 2;
-	long p = sys6(SYS_mmap_, 0, RRK_SB_SIZE, 3 /* RW */, 0x22 /* PRIVATE|ANON */, -1, 0);
+	long p = sys6(SYS_mmap, 0, RRK_SB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	struct rrk_sb_hdr *h = (void *)p;
@@ -148,7 +165,7 @@ static struct rrk_sb_hdr *thread_buffer(void)
 	h->size = RRK_SB_SIZE - RRK_SB_HDR_SIZE;
 	h->desched_fd = -1;
 	if (sys6(RRK_SYS_SBINIT, p, RRK_SB_SIZE, RRK_SB_VERSION, (long)rrk_sb_idle, 0, 0) != 0) {
-		sys6(SYS_munmap_, p, RRK_SB_SIZE, 0, 0, 0, 0);
+		sys6(SYS_munmap, p, RRK_SB_SIZE, 0, 0, 0, 0);
 		return NULL;
 	}
 	tls_sb = h;
@@ -184,46 +201,50 @@ struct sbent {
 	uint8_t kind, buf, len, block;
 	uint16_t size;
 };
-#define NSB 334
+/* Past the highest number buffered, statx, with one entry to spare. */
+#define NSB (SYS_statx + 2)
 static const struct sbent sbtab[NSB] = {
-	[0] = { K_READ, 1, 2, 2, 0 },       /* read */
-	[1] = { K_WRITE, 0, 0, 2, 0 },      /* write */
-	[3] = { K_RET, 0, 0, 0, 0 },        /* close */
-	[4] = { K_FIX, 1, 0, 0, 144 },      /* stat */
-	[5] = { K_FIX, 1, 0, 0, 144 },      /* fstat */
-	[6] = { K_FIX, 1, 0, 0, 144 },      /* lstat */
-	[7] = { K_POLL, 0, 0, 1, 0 },       /* poll */
-	[8] = { K_RET, 0, 0, 0, 0 },        /* lseek */
-	[16] = { K_IOCTL, 2, 0, 0, 0 },     /* ioctl */
-	[72] = { K_FCNTL, 0, 0, 0, 0 },     /* fcntl */
-	[17] = { K_BUF, 1, 2, 2, 0 },       /* pread64 */
-	[18] = { K_WRITE, 0, 0, 2, 0 },     /* pwrite64 */
-	[19] = { K_READV, 1, 2, 2, 0 },     /* readv */
-	[20] = { K_WRITE, 0, 0, 2, 0 },     /* writev */
-	[21] = { K_RET, 0, 0, 0, 0 },       /* access */
-	[39] = { K_RET, 0, 0, 0, 0 },       /* getpid */
-	[44] = { K_WRITE, 0, 0, 1, 0 },     /* sendto */
-	[45] = { K_RECVFROM, 1, 2, 1, 0 },  /* recvfrom */
-	[46] = { K_WRITE, 0, 0, 1, 0 },     /* sendmsg */
-	[47] = { K_RECVMSG, 0, 0, 1, 0 },   /* recvmsg */
-	[89] = { K_BUF, 1, 2, 0, 0 },       /* readlink */
-	[96] = { K_GTOD, 0, 0, 0, 0 },      /* gettimeofday */
-	[110] = { K_RET, 0, 0, 0, 0 },      /* getppid */
-	[186] = { K_RET, 0, 0, 0, 0 },      /* gettid */
-	[201] = { K_TIME, 0, 0, 0, 0 },     /* time */
-	[202] = { K_FUTEX, 0, 0, 1, 0 },    /* futex */
-	[217] = { K_BUF, 1, 2, 0, 0 },      /* getdents64 */
-	[228] = { K_FIX, 1, 0, 0, 16 },     /* clock_gettime */
-	[232] = { K_EPOLL, 1, 2, 1, 0 },    /* epoll_wait */
-	[257] = { K_OPENAT, 0, 0, 0, 0 },   /* openat (a FIFO would wait: rec's timer) */
-	[262] = { K_FIX, 2, 0, 0, 144 },    /* newfstatat */
-	[267] = { K_BUF, 2, 3, 0, 0 },      /* readlinkat */
-	[269] = { K_RET, 0, 0, 0, 0 },      /* faccessat */
-	[318] = { K_BUF, 0, 1, 0, 0 },      /* getrandom */
-	[332] = { K_FIX, 4, 0, 0, 256 },    /* statx */
+	[SYS_read] = { K_READ, 1, 2, 2, 0 },
+	[SYS_write] = { K_WRITE, 0, 0, 2, 0 },
+	[SYS_close] = { K_RET, 0, 0, 0, 0 },
+	[SYS_stat] = { K_FIX, 1, 0, 0, sizeof(struct stat) },
+	[SYS_fstat] = { K_FIX, 1, 0, 0, sizeof(struct stat) },
+	[SYS_lstat] = { K_FIX, 1, 0, 0, sizeof(struct stat) },
+	[SYS_poll] = { K_POLL, 0, 0, 1, 0 },
+	[SYS_lseek] = { K_RET, 0, 0, 0, 0 },
+	[SYS_ioctl] = { K_IOCTL, 2, 0, 0, 0 },
+	[SYS_fcntl] = { K_FCNTL, 0, 0, 0, 0 },
+	[SYS_pread64] = { K_BUF, 1, 2, 2, 0 },
+	[SYS_pwrite64] = { K_WRITE, 0, 0, 2, 0 },
+	[SYS_readv] = { K_READV, 1, 2, 2, 0 },
+	[SYS_writev] = { K_WRITE, 0, 0, 2, 0 },
+	[SYS_access] = { K_RET, 0, 0, 0, 0 },
+	[SYS_getpid] = { K_RET, 0, 0, 0, 0 },
+	[SYS_sendto] = { K_WRITE, 0, 0, 1, 0 },
+	[SYS_recvfrom] = { K_RECVFROM, 1, 2, 1, 0 },
+	[SYS_sendmsg] = { K_WRITE, 0, 0, 1, 0 },
+	[SYS_recvmsg] = { K_RECVMSG, 0, 0, 1, 0 },
+	[SYS_readlink] = { K_BUF, 1, 2, 0, 0 },
+	[SYS_gettimeofday] = { K_GTOD, 0, 0, 0, 0 },
+	[SYS_getppid] = { K_RET, 0, 0, 0, 0 },
+	[SYS_gettid] = { K_RET, 0, 0, 0, 0 },
+	[SYS_time] = { K_TIME, 0, 0, 0, 0 },
+	[SYS_futex] = { K_FUTEX, 0, 0, 1, 0 },
+	[SYS_getdents64] = { K_BUF, 1, 2, 0, 0 },
+	[SYS_clock_gettime] = { K_FIX, 1, 0, 0, sizeof(struct __kernel_timespec) },
+	[SYS_epoll_wait] = { K_EPOLL, 1, 2, 1, 0 },
+	[SYS_openat] = { K_OPENAT, 0, 0, 0, 0 }, /* (a FIFO would wait: rec's timer) */
+	[SYS_newfstatat] = { K_FIX, 2, 0, 0, sizeof(struct stat) },
+	[SYS_readlinkat] = { K_BUF, 2, 3, 0, 0 },
+	[SYS_faccessat] = { K_RET, 0, 0, 0, 0 },
+	[SYS_getrandom] = { K_BUF, 0, 1, 0, 0 },
+	[SYS_statx] = { K_FIX, 4, 0, 0, sizeof(struct statx) },
 };
 
 #define NOT_BUFFERED (-5000L)
+/* A futex call's operation: its bits below FUTEX_PRIVATE_FLAG (the
+ * kernel's FUTEX_CMD_MASK clears only that flag and FUTEX_CLOCK_REALTIME). */
+#define FUTEX_CMD(op) ((int)(op) & (FUTEX_PRIVATE_FLAG - 1))
 #define ALIGN8(n) (((n) + 7) & ~(uint64_t)7)
 
 struct iov {
@@ -261,14 +282,14 @@ static int learn_fd(struct rrk_sb_hdr *h, long fd)
 	if (fd < 0 || fd >= 1024)
 		return 0;
 	if (!bit(h->fd_known, fd)) {
-		uint8_t st[144];
+		uint8_t st[sizeof(struct stat)];
 		long a[6] = { fd, (long)st, 0, 0, 0, 0 };
-		if (buffered(h, 5 /* fstat */, a, &sbtab[5]) != 0)
+		if (buffered(h, SYS_fstat, a, &sbtab[SYS_fstat]) != 0)
 			return 0;
 		uint32_t mode;
-		memcpy(&mode, st + 24, sizeof mode);
-		set_bit(h->fd_regular, fd, (mode & 0170000) == 0100000);
-		set_bit(h->fd_pipe, fd, (mode & 0170000) == 0010000);
+		memcpy(&mode, st + offsetof(struct stat, st_mode), sizeof mode);
+		set_bit(h->fd_regular, fd, (mode & S_IFMT) == S_IFREG);
+		set_bit(h->fd_pipe, fd, (mode & S_IFMT) == S_IFIFO);
 		set_bit(h->fd_known, fd, 1);
 	}
 	return 1;
@@ -291,11 +312,11 @@ static long pipe_write(struct rrk_sb_hdr *h, const long *user, const struct sben
 	const char *p = (const char *)user[1];
 	unsigned long len = (unsigned long)user[2], done = 0;
 	while (done < len) {
-		unsigned long n = len - done < 4096 ? len - done : 4096;
+		unsigned long n = len - done < PIPE_BUF ? len - done : PIPE_BUF;
 		long a[6] = { user[0], (long)(p + done), (long)n, 0, 0, 0 };
-		long r = buffered(h, 1, a, e);
+		long r = buffered(h, SYS_write, a, e);
 		if (r == NOT_BUFFERED) /* no room left: an ordinary syscall */
-			r = sys6(1, a[0], a[1], a[2], 0, 0, 0);
+			r = sys6(SYS_write, a[0], a[1], a[2], 0, 0, 0);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (unsigned long)r;
@@ -311,7 +332,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 {
 	if (e->kind == K_WRITE && (bit(h->out_fds, user[0]) || user[0] >= 1024))
 		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
-	if (nr == 1 && (unsigned long)user[2] > 4096 && learn_fd(h, user[0]) && bit(h->fd_pipe, user[0]))
+	if (nr == SYS_write && (unsigned long)user[2] > PIPE_BUF && learn_fd(h, user[0]) && bit(h->fd_pipe, user[0]))
 		return pipe_write(h, user, e);
 	/* (first: the fstat it may make goes before this call's record) */
 	int regular = e->block == 2 && regular_fd(h, user[0]);
@@ -330,7 +351,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_RET:
 		break;
 	case K_WRITE:
-		if (nr == 1) {
+		if (nr == SYS_write) {
 			/* a one-entry iovec, for the no-wait attempt below */
 			struct iov *one = (void *)data;
 			one->base = (uint64_t)a[1];
@@ -365,41 +386,40 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		break;
 	case K_IOCTL: {
 		unsigned long req = (unsigned long)a[1];
-		want = req == 0x5401 ? 36 /* TCGETS: the kernel's termios */ : req == 0x5413 ? 8 /* TIOCGWINSZ */ :
-		       req == 0x541b ? 4 /* FIONREAD */ : 0;
+		want = req == TCGETS ? sizeof(struct termios) /* the kernel's */ :
+		       req == TIOCGWINSZ ? sizeof(struct winsize) : req == FIONREAD ? sizeof(int) : 0;
 		if (!want || !a[2])
 			return NOT_BUFFERED;
 		a[2] = (long)data;
 		break;
 	}
 	case K_GTOD:
-		want = 24;
+		want = sizeof(struct __kernel_old_timeval) + sizeof(struct timezone);
 		if (a[0])
 			a[0] = (long)data;
 		if (a[1])
-			a[1] = (long)(data + 16);
+			a[1] = (long)(data + sizeof(struct __kernel_old_timeval));
 		break;
 	case K_TIME:
 		a[0] = 0;
 		break;
 	case K_FCNTL: {
 		long cmd = a[1];
-		if (cmd != 1 /* F_GETFD */ && cmd != 2 /* F_SETFD */ && cmd != 3 /* F_GETFL */ &&
-		    cmd != 4 /* F_SETFL */ && cmd != 0 /* F_DUPFD */ && cmd != 1030 /* F_DUPFD_CLOEXEC */)
+		if (cmd != F_GETFD && cmd != F_SETFD && cmd != F_GETFL && cmd != F_SETFL && cmd != F_DUPFD &&
+		    cmd != F_DUPFD_CLOEXEC)
 			return NOT_BUFFERED;
-		if ((cmd == 0 || cmd == 1030) && bit(h->out_fds, a[0]))
+		if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && bit(h->out_fds, a[0]))
 			return NOT_BUFFERED; /* a new stdout: rec must know at once */
 		break;
 	}
 	case K_FUTEX: {
-		int op = (int)a[1] & 0x7f;
-		if (op != 0 /* WAIT */ && op != 1 /* WAKE */ && op != 9 /* WAIT_BITSET */ &&
-		    op != 10 /* WAKE_BITSET */)
+		int op = FUTEX_CMD(a[1]);
+		if (op != FUTEX_WAIT && op != FUTEX_WAKE && op != FUTEX_WAIT_BITSET && op != FUTEX_WAKE_BITSET)
 			return NOT_BUFFERED;
 		break;
 	}
 	case K_EPOLL:
-		want = (uint64_t)a[2] * 12;
+		want = (uint64_t)a[2] * sizeof(struct epoll_event);
 		if (a[2] <= 0 || (uint64_t)a[2] > 65536)
 			return NOT_BUFFERED;
 		a[1] = (long)data;
@@ -408,7 +428,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		/* one contiguous buffer after a one-entry iovec, both inside
 		 * the record: play fills them in before the call */
 		const struct iov *v = (const void *)a[1];
-		if (a[2] <= 0 || a[2] > 1024)
+		if (a[2] <= 0 || a[2] > UIO_MAXIOV)
 			return NOT_BUFFERED;
 		for (long i = 0; i < a[2]; i++)
 			want += v[i].len;
@@ -424,11 +444,11 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_POLL:
 		if ((uint64_t)a[1] > 4096)
 			return NOT_BUFFERED;
-		want = (uint64_t)a[1] * 8;
+		want = (uint64_t)a[1] * sizeof(struct pollfd);
 		break;
 	case K_RECVMSG: {
 		const struct msg *m = (const void *)a[1];
-		if (!m || m->iovlen > 1024)
+		if (!m || m->iovlen > UIO_MAXIOV)
 			return NOT_BUFFERED;
 		want = sizeof *m + m->namelen + m->controllen;
 		const struct iov *v = (const void *)m->iov;
@@ -456,21 +476,21 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		memcpy(&in, (const void *)a[1], sizeof in);
 	int may_block = e->block && !regular && !(e->kind == K_EPOLL && a[3] == 0) &&
 			!(e->kind == K_POLL && a[2] == 0) &&
-			!(e->kind == K_FUTEX && ((int)a[1] & 0x7f) != 0 && ((int)a[1] & 0x7f) != 9);
+			!(e->kind == K_FUTEX && FUTEX_CMD(a[1]) != FUTEX_WAIT && FUTEX_CMD(a[1]) != FUTEX_WAIT_BITSET);
 	h->redirected = 0;
-	long ret = -11; /* EAGAIN */
-	int retried = 0, nowait = may_block && (nr == 0 || (nr == 1 && a[2] <= 4096));
+	long ret = -EAGAIN;
+	int retried = 0, nowait = may_block && (nr == SYS_read || (nr == SYS_write && a[2] <= PIPE_BUF));
 	if (nowait) {
 		/* a pipe or socket: first without waiting (RWF_NOWAIT; a
 		 * write of at most PIPE_BUF bytes is then all or nothing), so
 		 * that the common case needs no desched event */
-		long nw[6] = { a[0], (long)data, 1, -1, -1, 8 /* RWF_NOWAIT */ };
+		long nw[6] = { a[0], (long)data, 1, -1, -1, RWF_NOWAIT };
 		h->attempt = 1;
-		ret = page_call(h, nr == 0 ? 327 /* preadv2 */ : 328 /* pwritev2 */, nw);
+		ret = page_call(h, nr == SYS_read ? SYS_preadv2 : SYS_pwritev2, nw);
 		h->attempt = 0;
-		if (ret == -95 /* EOPNOTSUPP */)
-			ret = -11;
-		retried = ret == -11; /* play answers the attempt EAGAIN again */
+		if (ret == -EOPNOTSUPP)
+			ret = -EAGAIN;
+		retried = ret == -EAGAIN; /* play answers the attempt EAGAIN again */
 	}
 	if (retried) {
 		/* it would wait: an ordinary syscall at once, rather than
@@ -487,7 +507,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	uint16_t flags = (h->redirected ? RRK_SBR_TRACED : 0) | (retried ? RRK_SBR_RETRIED : 0);
 	h->redirected = 0;
 	/* what the kernel wrote, back where the program asked */
-	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == 1) ? 16 : 0;
+	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == SYS_write) ? 16 : 0;
 	if (ret >= 0 && !flags) {
 		/* written in the program's memory by the kernel (rec) or from
 		 * the record (play); a traced call's came as memory writes */
@@ -537,16 +557,17 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		case K_GTOD:
 			got = want;
 			if (user[0])
-				memcpy((void *)user[0], data, 16);
+				memcpy((void *)user[0], data, sizeof(struct __kernel_old_timeval));
 			if (user[1])
-				memcpy((void *)user[1], data + 16, 8);
+				memcpy((void *)user[1], data + sizeof(struct __kernel_old_timeval),
+				       sizeof(struct timezone));
 			break;
 		case K_TIME:
 			if (user[0])
 				*(long *)user[0] = ret;
 			break;
 		case K_EPOLL:
-			got = (uint64_t)ret * 12;
+			got = (uint64_t)ret * sizeof(struct epoll_event);
 			memcpy((void *)user[1], data, got);
 			break;
 		case K_READV: {
@@ -568,9 +589,9 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 			break;
 		}
 	}
-	if (ret >= 0 && (nr == 3 /* close */ || nr == 257 /* openat */ ||
-			 (nr == 72 && (user[1] == 0 || user[1] == 1030))))
-		set_bit(h->fd_known, nr == 3 ? user[0] : ret, 0); /* a new file there */
+	if (ret >= 0 && (nr == SYS_close || nr == SYS_openat ||
+			 (nr == SYS_fcntl && (user[1] == F_DUPFD || user[1] == F_DUPFD_CLOEXEC))))
+		set_bit(h->fd_known, nr == SYS_close ? user[0] : ret, 0); /* a new file there */
 	rec->nr = (uint16_t)nr;
 	rec->flags = flags;
 	rec->ret = ret;
@@ -763,13 +784,14 @@ struct region {
 static int find_libc(struct region *r)
 {
 	static char buf[65536];
-	long fd = sys6(257, -100, (long)"/proc/self/maps", 0, 0, 0, 0);
+	long fd = sys6(SYS_openat, AT_FDCWD, (long)"/proc/self/maps", O_RDONLY, 0, 0, 0);
 	if (fd < 0)
 		return -1;
 	long n = 0, k;
-	while (n < (long)sizeof buf - 1 && (k = sys6(0, fd, (long)(buf + n), (long)sizeof buf - 1 - n, 0, 0, 0)) > 0)
+	while (n < (long)sizeof buf - 1 &&
+	       (k = sys6(SYS_read, fd, (long)(buf + n), (long)sizeof buf - 1 - n, 0, 0, 0)) > 0)
 		n += k;
-	sys6(3, fd, 0, 0, 0, 0, 0);
+	sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 	buf[n > 0 ? n : 0] = 0;
 	for (char *line = buf; *line;) {
 		char *end = line;
@@ -804,7 +826,8 @@ static void patch_libc(void)
 		return;
 	uint64_t tsize = 1u << 16;
 	/* the thunks within reach of a rel32 jump from the library */
-	long tp = sys6(SYS_mmap_, (long)(lc.lo - tsize - (1u << 20)), (long)tsize, 3, 0x22, -1, 0);
+	long tp = sys6(SYS_mmap, (long)(lc.lo - tsize - (1u << 20)), (long)tsize, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (tp < 0 && tp > -4096)
 		return;
 	struct thunks t;
@@ -818,11 +841,11 @@ static void patch_libc(void)
 			t.bitmap[i >> 5] |= 1u << (i & 31);
 	*t.entry = (uint64_t)&rrk_sb_entry;
 	if (!near(t.base, lc.lo) || !near(t.base, lc.hi)) {
-		sys6(SYS_munmap_, tp, (long)tsize, 0, 0, 0, 0);
+		sys6(SYS_munmap, tp, (long)tsize, 0, 0, 0, 0);
 		return;
 	}
-	if (sys6(SYS_mprotect_, (long)lc.lo, (long)(lc.hi - lc.lo), 7 /* RWX */, 0, 0, 0) != 0) {
-		sys6(SYS_munmap_, tp, (long)tsize, 0, 0, 0, 0);
+	if (sys6(SYS_mprotect, (long)lc.lo, (long)(lc.hi - lc.lo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0) {
+		sys6(SYS_munmap, tp, (long)tsize, 0, 0, 0, 0);
 		return;
 	}
 	uint8_t *lo = (uint8_t *)lc.lo, *hi = (uint8_t *)lc.hi;
@@ -842,19 +865,19 @@ static void patch_libc(void)
 		memcpy(s.at, jmp, (size_t)s.len);
 		p = s.at + s.len - 1;
 	}
-	sys6(SYS_mprotect_, (long)lc.lo, (long)(lc.hi - lc.lo), 5 /* RX */, 0, 0, 0);
-	sys6(SYS_mprotect_, tp, (long)tsize, 5, 0, 0, 0);
+	sys6(SYS_mprotect, (long)lc.lo, (long)(lc.hi - lc.lo), PROT_READ | PROT_EXEC, 0, 0, 0);
+	sys6(SYS_mprotect, tp, (long)tsize, PROT_READ | PROT_EXEC, 0, 0, 0);
 }
 
 __attribute__((constructor)) static void rrk_sb_start(void)
 {
 	/* The entry page, the same in every process; rec fills it in when
 	 * the first thread registers its buffer. */
-	long p = sys6(SYS_mmap_, (long)RRK_SB_PAGE, 4096, 5 /* RX */,
-		      0x100022 /* PRIVATE|ANON|FIXED_NOREPLACE */, -1, 0);
+	long p = sys6(SYS_mmap, (long)RRK_SB_PAGE, 4096, PROT_READ | PROT_EXEC,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != (long)RRK_SB_PAGE) {
 		if (!(p < 0 && p > -4096))
-			sys6(SYS_munmap_, p, 4096, 0, 0, 0, 0);
+			sys6(SYS_munmap, p, 4096, 0, 0, 0, 0);
 		return;
 	}
 	page_ok = 1;

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "sysnr.h" /* RRK_SYS_SBINIT: the call that registers a buffer */
+
 #define RRK_SB_VERSION 1
 
 /* The page of entry points, mapped by the library at this fixed address
@@ -23,12 +25,6 @@
 			   * bytes: rec copies the program's to the record, play the
 			   * record's to the program (what a call wrote in place) */
 #define RRK_SB_TRACED 256 /* an ordinary (traced) syscall instruction */
-
-/* The special syscall a thread's library makes once to register its
- * buffer: rrk_sbinit(header, total size, version, idle), where idle is
- * the library's instruction just after it clears busy. rec answers it
- * (0 or -errno) without running it; play returns what rec answered. */
-#define RRK_SYS_SBINIT 1000
 
 /* A thread's buffer: this header, then records. */
 #define RRK_SB_HDR_SIZE 1024
