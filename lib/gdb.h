@@ -1,7 +1,7 @@
 /* The gdb remote serial protocol server behind play --gdb: packets
  * (gdb_packet.c), registers (gdb_regs.c), the session and its commands
  * (gdb_server.c), positions and reverse execution (gdb_reverse.c),
- * checkpoints (checkpoint.c). doc/design.md, "Debugging a replay". */
+ * checkpoints over the engine's snapshots (snapshot.h). doc/design.md, "Debugging a replay". */
 #ifndef RRK_GDB_H
 #define RRK_GDB_H
 
@@ -12,6 +12,7 @@
 
 #include "point.h"
 #include "replay_int.h"
+#include "snapshot.h"
 
 /* ---- packets ---- */
 struct gdb_conn {
@@ -73,10 +74,9 @@ uint64_t mark_time(const struct mark *m);
 struct checkpoint {
 	int id;           /* the number monitor checkpoint showed; 0 automatic */
 	uint64_t when;    /* event about to be replayed */
-	pid_t pid;        /* a stopped copy of the program, never run */
-	struct rrk_regs regs;
-	struct ptask task;
-	struct proc proc;
+	struct rrk_snap *snap; /* the replay there (snapshot.h); NULL: none */
+	pid_t pid;        /* names it: its copy's pid, or for a keyframe a
+			   * negative number no other one has */
 	struct mark at;   /* for a checkpoint in the middle of a stretch */
 	int mid;
 	/* made while stepping task step_tid toward event `when`: step single
@@ -84,16 +84,7 @@ struct checkpoint {
 	int64_t step;
 	uint32_t step_tid;
 	uint64_t serial;
-	struct rrk_ev *kf;  /* instead of a copy: the keyframe the trace
-			     * starts with, built again */
 };
-/* Whether the replay can be copied now (one task, nothing pending). */
-int cp_possible(struct replayer *rp);
-/* Copies the replay's only task into a new checkpoint; 0 or -1. */
-int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when);
-/* Replaces the running replay with a fresh copy of cp. */
-void cp_restore(struct replayer *rp, const struct checkpoint *cp);
-void cp_drop(struct checkpoint *cp);
 
 /* ---- the session ---- */
 struct gdb_bp {
@@ -210,8 +201,6 @@ int gdb_watch_arm(struct gdb_session *s, struct ptask *t, int stepping, struct s
  * set ("watch:ADDR;" ...) when that touched a watched range. */
 struct stop gdb_watch_disarm(struct gdb_session *s, struct ptask *t, struct stop st, char *reason,
 			     size_t len);
-/* checkpoint.c: an address of "0f 05" in t's executable mappings, or 0. */
-uint64_t gdb_syscall_insn(struct tracee *t);
 /* gdb_svr4.c: the dynamic linker's list of loaded objects, as XML */
 /* Appends s to out[k..max) escaped for an XML attribute; returns the new k. */
 size_t gdb_xml_attr(char *out, size_t max, size_t k, const char *s);

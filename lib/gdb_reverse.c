@@ -66,6 +66,39 @@ void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, st
 
 /* ---- checkpoints ---- */
 
+/* A snapshot of the replay into cp (cleared first); 0 or -1. */
+static int cp_take(struct replayer *rp, struct checkpoint *cp, uint64_t when)
+{
+	struct rrk_snap *sn = rrk_snap_take(rp, when);
+	if (!sn)
+		return -1;
+	memset(cp, 0, sizeof *cp);
+	cp->step = -1;
+	cp->when = when;
+	cp->snap = sn;
+	cp->pid = rrk_snap_pid(sn);
+	return 0;
+}
+
+/* A checkpoint that builds keyframe kf again, named by key (< -1). */
+static void cp_keyframe(struct checkpoint *cp, const struct rrk_ev *kf, uint64_t when, pid_t key)
+{
+	memset(cp, 0, sizeof *cp);
+	cp->step = -1;
+	cp->when = when;
+	cp->snap = rrk_snap_keyframe(kf, when);
+	cp->pid = key;
+}
+
+static void cp_drop(struct checkpoint *cp)
+{
+	rrk_snap_drop(cp->snap);
+	cp->snap = NULL;
+	cp->pid = -1;
+	free(cp->at.rg);
+	cp->at.rg = NULL;
+}
+
 static struct checkpoint *cp_add(struct gdb_session *s)
 {
 	s->cps = rrk_xrealloc(s->cps, (s->ncps + 1) * sizeof *s->cps);
@@ -111,7 +144,7 @@ void gdb_auto_checkpoint(struct gdb_session *s)
 			s->cp_stamp = now;
 			return;
 		}
-	if (now - s->cp_stamp < CP_INTERVAL_NS || !cp_possible(s->rp))
+	if (now - s->cp_stamp < CP_INTERVAL_NS || !rrk_snap_possible(s->rp))
 		return;
 	struct checkpoint cp;
 	if (cp_take(s->rp, &cp, when) < 0)
@@ -135,7 +168,7 @@ static struct checkpoint *cp_before(struct gdb_session *s, uint64_t time, int st
 	struct checkpoint *best = NULL;
 	for (size_t i = 0; i < s->ncps; i++) {
 		struct checkpoint *cp = &s->cps[i];
-		if (cp->mid || (cp->pid <= 0 && !cp->kf))
+		if (cp->mid || !cp->snap)
 			continue;
 		if (strict ? cp_time(cp) < time : cp_time(cp) <= time)
 			if (!best || cp->when > best->when)
@@ -147,7 +180,7 @@ static struct checkpoint *cp_before(struct gdb_session *s, uint64_t time, int st
 static void restart_from(struct gdb_session *s, struct checkpoint *cp) __attribute__((noreturn));
 static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 {
-	cp_restore(s->rp, cp);
+	rrk_snap_restore(s->rp, cp->snap);
 	s->no_cp_at = cp->mid ? cp->when : 0;
 	s->cp_stamp = rrk_now_ns();
 	/* a checkpoint made while stepping resumes the count */
@@ -501,23 +534,15 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 		 * back to its start builds the keyframe again */
 		if (rrk_rp_cur(rp)->hdr.kind != RRK_EV_KEYFRAME)
 			rrk_die("cannot copy the replayed program for going backwards");
-		memset(cp0, 0, sizeof *cp0);
-		cp0->step = -1;
-		cp0->when = s->first + 1;
-		cp0->pid = -1;
-		cp0->kf = rrk_xcalloc(1, sizeof *cp0->kf);
-		rrk_ev_copy(cp0->kf, rrk_rp_cur(rp));
+		cp_keyframe(cp0, rrk_rp_cur(rp), s->first + 1, -1);
 	}
 	for (size_t i = 0; i < nkfs; i++) {
-		if (kfs[i].hdr.number <= s->first + 1) {
-			rrk_ev_free(&kfs[i]); /* the trace starts with it: cp0 */
-			continue;
+		if (kfs[i].hdr.number > s->first + 1) {
+			/* (the trace starts with it: cp0) */
+			struct checkpoint *cp = cp_add(s);
+			cp_keyframe(cp, &kfs[i], kfs[i].hdr.number, -2 - (pid_t)s->ncps);
 		}
-		struct checkpoint *cp = cp_add(s);
-		cp->when = kfs[i].hdr.number;
-		cp->pid = -2 - (pid_t)s->ncps; /* no copy: unique, never a pid */
-		cp->kf = rrk_xmalloc(sizeof *cp->kf);
-		*cp->kf = kfs[i];
+		rrk_ev_free(&kfs[i]);
 	}
 	free(kfs);
 }

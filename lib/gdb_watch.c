@@ -79,7 +79,7 @@ static uint64_t injection_insn(struct gdb_session *s, struct ptask *t)
 	if (s->prot_insn && s->prot_insn_tid == t->t.tid && tracee_read(&t->t, s->prot_insn, b, 2) == 0 &&
 	    b[0] == 0x0f && b[1] == 0x05)
 		return s->prot_insn;
-	s->prot_insn = gdb_syscall_insn(&t->t);
+	s->prot_insn = tracee_syscall_insn(&t->t);
 	s->prot_insn_tid = t->t.tid;
 	return s->prot_insn;
 }

@@ -433,7 +433,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 	/* More processes: copies of the stub, made before it is stripped. */
 	tracee_open_mem(&stub->t);
 	for (uint32_t i = 1; i < np; i++) {
-		pid_t pid = rrk_inject_clone(&stub->t, CLONE_PARENT | SIGCHLD, 0, &stub_regs);
+		pid_t pid = tracee_inject_clone(&stub->t, CLONE_PARENT | SIGCHLD, 0, &stub_regs);
 		if (pid < 0)
 			bad(rp, "cannot make its processes");
 		struct ptask *t = new_task(rp, pid, 0);
@@ -470,7 +470,7 @@ void rrk_kf_build(struct replayer *rp, const struct rrk_ev *ev)
 				continue;
 			uint64_t fl = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				      CLONE_SYSVSEM | (th->clear_tid ? CLONE_CHILD_CLEARTID : 0);
-			pid_t tid = rrk_inject_clone(&m->t, fl, th->clear_tid, &th->regs);
+			pid_t tid = tracee_inject_clone(&m->t, fl, th->clear_tid, &th->regs);
 			if (tid < 0)
 				bad(rp, "cannot make its threads");
 			struct ptask *t = new_task(rp, tid, th->tid);

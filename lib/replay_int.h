@@ -1,5 +1,6 @@
 /* The replay engine's state, shared by its parts: the engine (replay.c),
- * the gdb server (gdb_*.c) and checkpoints (checkpoint.c). */
+ * snapshots (snapshot.c), keyframes (keyframe.c), and for now the gdb
+ * server (gdb_*.c). */
 #ifndef RRK_REPLAY_INT_H
 #define RRK_REPLAY_INT_H
 
@@ -154,11 +155,6 @@ struct replayer {
 	int dr_state;
 };
 
-/* Makes t run clone(flags, 0, 0, ctid, 0) at a syscall instruction of
- * its executable mappings; the new task, stopped before it runs, gets
- * regs; t keeps its own. Returns the new tid or -1 (checkpoint.c). */
-pid_t rrk_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const struct rrk_regs *regs);
-
 /* Unmaps everything of the current task's stub process but the stub's
  * text, [*text_lo, *text_hi); returns the syscall instruction to run
  * syscalls at. */
@@ -193,7 +189,7 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when);
 int rrk_rp_prepare(struct replayer *rp);
 int rrk_rp_process(struct replayer *rp);
 void rrk_rp_kill(struct replayer *rp);
-/* Kills every task and collects their ends (checkpoint.c). */
+/* Kills every task and collects their ends (snapshot.c). */
 void rrk_rp_reap(struct replayer *rp);
 /* Forgets output still waiting for earlier writes (a restore). */
 void rrk_rp_drop_output(struct replayer *rp);

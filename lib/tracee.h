@@ -88,4 +88,11 @@ void rrk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 int rrk_regs_diff(const struct rrk_regs *want, const struct rrk_regs *got,
 		  char *buf, size_t len);
 
+/* inject.c: an address of "0f 05" in t's executable mappings, or 0. */
+uint64_t tracee_syscall_insn(struct tracee *t);
+/* Makes t run clone(flags, 0, 0, ctid, 0) at a syscall instruction of
+ * its executable mappings; the new task, stopped before it runs, gets
+ * regs; t keeps its own. Returns the new tid or -1. */
+pid_t tracee_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const struct rrk_regs *regs);
+
 #endif
