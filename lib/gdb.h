@@ -120,6 +120,7 @@ enum job_kind {
 struct gdb_session {
 	struct gdb_conn c;
 	struct replayer *rp;
+	const char *spec;     /* play --gdb's: "", ":PORT" or "-" */
 	struct gdb_bp *bps;
 	size_t nbps;
 	struct gdb_watch w[3];

@@ -523,8 +523,9 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 	if (o->goto_event > s->last_goto)
 		rrk_die("--goto %llu: the last event to go to is %llu (the program's exit); see tracecat",
 			(unsigned long long)o->goto_event, (unsigned long long)s->last_goto);
-	if (!strcmp(o->gdb, "-"))
+	if (!strcmp(s->spec, "-"))
 		opts.output_fd = 2; /* standard output speaks to gdb */
+	opts.goto_event = 0; /* the session goes there itself (gdb_session_start) */
 	rrk_rp_begin(rp, &opts);
 	s->first = rp->last; /* the position gdb starts at: after this event */
 	s->report_step = -1;

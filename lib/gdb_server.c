@@ -4,6 +4,7 @@
  * returns into the engine. Going backwards restores a checkpoint and
  * runs forward again (gdb_reverse.c). doc/design.md, "Debugging". */
 #include "gdb.h"
+#include "gdb_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -281,10 +282,10 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 	}
 }
 
-struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
-			uint64_t point)
+static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_sig, uint64_t point)
 {
-	struct gdb_session *s = rp->gdb;
+	struct gdb_session *s = ctx;
+	struct replayer *rp = s->rp;
 	struct rrk_ev *ev = rrk_rp_cur(rp);
 	for (;;) {
 		if (s->detached) {
@@ -447,24 +448,25 @@ static int final_event(struct replayer *rp, struct ptask *t, const struct rrk_ev
 	return b->nr == SYS_exit_group || (b->nr == SYS_exit && threads == 1);
 }
 
-void rrk_gdb_before_event(struct replayer *rp)
+static void gdb_obs_before(void *ctx, const struct rrk_ev *ev, struct ptask *t)
 {
-	struct gdb_session *s = rp->gdb;
+	struct gdb_session *s = ctx;
+	(void)ev;
 	if (s->detached)
 		return;
 	s->events++;
 	gdb_auto_checkpoint(s);
 	if (s->job == JOB_NONE && (s->events & 63) == 0 && gdb_poll_interrupt(&s->c)) {
 		s->at_boundary = 1; /* after the previous event */
-		gdb_report_stop(s, rp->cur_t, MK_AFTER, "signal:02");
+		gdb_report_stop(s, t, MK_AFTER, "signal:02");
 		s->at_boundary = 0;
 	}
 }
 
-void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
+static void gdb_obs_at_stop(void *ctx, const struct rrk_ev *ev, struct ptask *t)
 {
-	struct gdb_session *s = rp->gdb;
-	struct rrk_ev *ev = rrk_rp_cur(rp);
+	struct gdb_session *s = ctx;
+	struct replayer *rp = s->rp;
 	if (s->detached)
 		return;
 	if (s->job != JOB_NONE && s->target.kind == MK_EVSTOP && s->target.when == ev->hdr.number) {
@@ -483,9 +485,10 @@ void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t)
 	}
 }
 
-void rrk_gdb_after_event(struct replayer *rp, const struct rrk_ev *ev)
+static void gdb_obs_after(void *ctx, const struct rrk_ev *ev)
 {
-	struct gdb_session *s = rp->gdb;
+	struct gdb_session *s = ctx;
+	struct replayer *rp = s->rp;
 	struct ptask *t = rrk_rp_task(rp, ev->hdr.tid);
 	if (s->detached)
 		return;
@@ -1262,7 +1265,18 @@ static void launch_gdb(int port, char **extra)
 	atexit(wait_for_gdb);
 }
 
-int rrk_replay_gdb(const struct replay_options *o)
+/* The server watches the engine from above: it resumes the tasks (for
+ * breakpoints, watchpoints and steps), and needs every execution point's
+ * hit stopped at and the names of mapped files (for vFile). */
+static const struct rrk_rp_observer gdb_observer = {
+	.flags = RRK_OBS_FILES | RRK_OBS_EXACT,
+	.run = gdb_obs_run,
+	.before_event = gdb_obs_before,
+	.at_stop = gdb_obs_at_stop,
+	.after_event = gdb_obs_after,
+};
+
+int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_args)
 {
 	static struct replayer rps;
 	static struct gdb_session ss;
@@ -1271,21 +1285,22 @@ int rrk_replay_gdb(const struct replay_options *o)
 	pkt = rrk_xmalloc(GDB_PKT_MAX + 1);
 	reply = rrk_xmalloc(2 * GDB_PKT_MAX + 64);
 	s->rp = rp;
-	rp->gdb = s;
+	s->spec = spec;
+	rrk_rp_observe(rp, &gdb_observer, s);
 	int in = 0, out = 1;
-	if (!strcmp(o->gdb, "-") && o->trace_fd == 0)
+	if (!strcmp(spec, "-") && o->trace_fd == 0)
 		rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
-	if (o->gdb[0] && o->gdb[0] != ':' && strcmp(o->gdb, "-"))
-		rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", o->gdb);
+	if (spec[0] && spec[0] != ':' && strcmp(spec, "-"))
+		rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", spec);
 	gdb_session_prepare(s, o);
-	if (strcmp(o->gdb, "-")) {
+	if (strcmp(spec, "-")) {
 		int port = 0, got;
-		if (o->gdb[0] == ':')
-			port = atoi(o->gdb + 1);
+		if (spec[0] == ':')
+			port = atoi(spec + 1);
 		int lfd = listen_tcp(port, &got);
-		if (!o->gdb[0]) {
+		if (!spec[0]) {
 			signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
-			launch_gdb(got, o->gdb_args);
+			launch_gdb(got, gdb_args);
 			/* a gdb that cannot start or quits first never connects */
 			struct pollfd p[2] = { { lfd, POLLIN, 0 }, { gdb_alive, POLLIN, 0 } };
 			while (poll(p, 2, -1) < 0 && errno == EINTR)

@@ -211,7 +211,7 @@ static void note_files(struct replayer *rp, const struct rrk_ev *ev)
 static int fetch(struct replayer *rp, struct rrk_ev *ev)
 {
 	int st = rrk_read_event(rp->rd, ev, on_other, rp);
-	if (st == RRK_OK && rp->gdb)
+	if (st == RRK_OK && (rp->obs_flags & RRK_OBS_FILES))
 		note_files(rp, ev);
 	return st;
 }
@@ -1356,9 +1356,45 @@ struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int e
 struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 		       uint64_t point)
 {
-	if (rp->gdb)
-		return rrk_gdb_run(rp, t, sig, expect_sig, point);
+	if (rp->nobs && rp->run_obs >= 0)
+		return rp->obs[rp->run_obs]->run(rp->obs_ctx[rp->run_obs], t, sig, expect_sig, point);
 	return rrk_rp_run_bare(rp, t, sig, expect_sig, point);
+}
+
+void rrk_rp_observe(struct replayer *rp, const struct rrk_rp_observer *obs, void *ctx)
+{
+	if (rp->nobs == RRK_RP_MAX_OBS)
+		rrk_die("internal error: more than %d observers of a replay", RRK_RP_MAX_OBS);
+	if (!rp->nobs)
+		rp->run_obs = -1;
+	if (obs->run && rp->run_obs >= 0)
+		rrk_die("internal error: two observers resume the replay's tasks");
+	if (obs->run)
+		rp->run_obs = (int)rp->nobs;
+	rp->obs[rp->nobs] = obs;
+	rp->obs_ctx[rp->nobs++] = ctx;
+	rp->obs_flags |= obs->flags;
+}
+
+static void notify_before(struct replayer *rp, const struct rrk_ev *ev, struct ptask *t)
+{
+	for (size_t i = 0; i < rp->nobs; i++)
+		if (rp->obs[i]->before_event)
+			rp->obs[i]->before_event(rp->obs_ctx[i], ev, t);
+}
+
+static void notify_at_stop(struct replayer *rp, const struct rrk_ev *ev, struct ptask *t)
+{
+	for (size_t i = 0; i < rp->nobs; i++)
+		if (rp->obs[i]->at_stop)
+			rp->obs[i]->at_stop(rp->obs_ctx[i], ev, t);
+}
+
+static void notify_after(struct replayer *rp, const struct rrk_ev *ev)
+{
+	for (size_t i = 0; i < rp->nobs; i++)
+		if (rp->obs[i]->after_event)
+			rp->obs[i]->after_event(rp->obs_ctx[i], ev);
 }
 
 static struct stop next_stop(struct replayer *rp, struct ptask *t, int expect_sig)
@@ -1537,7 +1573,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 	 * record) until it reaches zero, then the instruction again (with
 	 * debug registers only: an int3 cannot watch data). */
 	uint64_t left_at = point_sysbuf(ev), budget = 0, left = 0;
-	if (left_at && !rp->gdb && dr && tracee_read(&t->t, left_at, &left, sizeof left) == 0)
+	if (left_at && !(rp->obs_flags & RRK_OBS_EXACT) && dr && tracee_read(&t->t, left_at, &left, sizeof left) == 0)
 		budget = left + 64;
 	else
 		left_at = 0;
@@ -1571,7 +1607,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			/* tried after 8 misses, again at each power of two (what
 			 * failed may not fail at another pass: a page taken) */
 			int try_pf = hits >= PFILTER_AFTER && !(hits & (hits - 1));
-			if (try_pf && !rp->gdb && !rrk_no_pfilter() && has_entry_page(t) &&
+			if (try_pf && !(rp->obs_flags & RRK_OBS_EXACT) && !rrk_no_pfilter() && has_entry_page(t) &&
 			    rrk_pfilter_arm(&t->t, RRK_SB_PAGE + RRK_SB_TRACED, ev->hdr.regs.rip, &ev->hdr.regs,
 					    differ, &pf) == 0) {
 				if (dr)
@@ -2134,7 +2170,7 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 		fail(rp, "%s: the trace has no header record", o->trace_name);
 	struct rrk_ev *ev = cur(rp);
 	uint64_t first = ev->hdr.number;
-	if (o->goto_event > first && !o->gdb && lseek(o->trace_fd, 0, SEEK_CUR) >= 0 &&
+	if (o->goto_event > first && lseek(o->trace_fd, 0, SEEK_CUR) >= 0 &&
 	    jump(rp, o->goto_event, first))
 		return;
 	ev = cur(rp);
@@ -2262,8 +2298,7 @@ int rrk_rp_process(struct replayer *rp)
 	struct rrk_ev *ev = cur(rp);
 	struct ptask *ct = rp->cur_t;
 	fill_sysbuf(rp, ev, ct, 0);
-	if (rp->gdb)
-		rrk_gdb_before_event(rp);
+	notify_before(rp, ev, ct);
 	if (ev->hdr.kind == RRK_EV_SCHED) {
 		/* the recorder switched tasks here: be at the same point */
 		if (ev->hdr.flags & RRK_EVF_EXECPOINT)
@@ -2273,8 +2308,7 @@ int rrk_rp_process(struct replayer *rp)
 		 * runs on from there at its next one */
 		if (!(ev->hdr.flags & RRK_EVF_RUNS_ON))
 			task_done(ct, ev, 0);
-		if (rp->gdb)
-			rrk_gdb_after_event(rp, ev);
+		notify_after(rp, ev);
 		return 0;
 	}
 	if (ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_EXECPOINT))
@@ -2289,8 +2323,7 @@ int rrk_rp_process(struct replayer *rp)
 			replay_syscall(rp, ev);
 		fill_sysbuf(rp, ev, ct, 1);
 		task_done(ct, ev, 0);
-		if (rp->gdb)
-			rrk_gdb_after_event(rp, ev);
+		notify_after(rp, ev);
 		return 0;
 	}
 	int expect = 0;
@@ -2301,9 +2334,9 @@ int rrk_rp_process(struct replayer *rp)
 	struct stop stp = next_stop(rp, rp->cur_t, expect);
 	if (rp->out_closed)
 		return 2;
-	if (rp->gdb && (stp.kind == STOP_SECCOMP || stp.kind == STOP_SIGNAL)) {
+	if (rp->nobs && (stp.kind == STOP_SECCOMP || stp.kind == STOP_SIGNAL)) {
 		rp->cur_t->at_syscall = stp.kind == STOP_SECCOMP;
-		rrk_gdb_at_event_stop(rp, rp->cur_t);
+		notify_at_stop(rp, ev, rp->cur_t);
 		rp->cur_t->at_syscall = 0;
 	}
 	switch (ev->hdr.kind) {
@@ -2337,8 +2370,7 @@ int rrk_rp_process(struct replayer *rp)
 	task_done(ct, ev, 1);
 	if (rp->out_closed)
 		return 2;
-	if (rp->gdb)
-		rrk_gdb_after_event(rp, ev);
+	notify_after(rp, ev);
 	return 0;
 }
 

@@ -11,10 +11,7 @@ struct replay_options {
 	const char *trace_name;
 	int quiet; /* do not re-emit the program's output */
 	int output_fd; /* where the program's output goes (0: its own 1 and 2) */
-	/* play --gdb */
-	const char *gdb;      /* "" launch gdb, ":PORT" serve, "-" stdin/stdout */
 	uint64_t goto_event;  /* start at this event (0: the beginning) */
-	char **gdb_args;      /* extra arguments for the launched gdb */
 	/* every record read, as it is read (rec --keyframe-interval) */
 	void (*tap)(void *ctx, const struct rrk_record *rec);
 	void *tap_ctx;
@@ -23,7 +20,5 @@ struct replay_options {
 /* Replays the trace. Returns the recorded exit status (128+N for signal
  * N), or 125 after one message when the trace is bad or replay diverges. */
 int rrk_replay(const struct replay_options *o);
-/* The same under a gdb remote-protocol server (gdb_server.c). */
-int rrk_replay_gdb(const struct replay_options *o);
 
 #endif

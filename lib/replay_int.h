@@ -95,8 +95,6 @@ struct ptask {
 	struct ptask *next;
 };
 
-struct gdb_session;
-
 /* Output of a write, waiting for the writes entered before it. */
 struct outslot {
 	uint32_t tid;
@@ -106,6 +104,29 @@ struct outslot {
 	int64_t result;  /* the write's result once known */
 	int done;
 };
+
+/* An observer of the replay: code above the engine (the gdb server) that
+ * the engine calls at fixed places, so that the engine never names it.
+ * Callbacks may leave by longjmp after rrk_snap_restore (gdb's reverse
+ * execution does): the engine keeps no state across a callback. */
+#define RRK_OBS_FILES 0x1 /* keep the names of mapped files (rp->files) */
+#define RRK_OBS_EXACT 0x2 /* stop at every hit of an execution point: no
+			   * register check in the program, no watch of the
+			   * syscall buffer's count */
+struct rrk_rp_observer {
+	unsigned flags;
+	/* Resumes t toward its next stop the engine must handle, as
+	 * rrk_rp_run_bare would (at most one observer has it). */
+	struct stop (*run)(void *ctx, struct ptask *t, int sig, int expect_sig, uint64_t point);
+	/* The current event is chosen, its buffer filled, nothing run yet. */
+	void (*before_event)(void *ctx, const struct rrk_ev *ev, struct ptask *t);
+	/* t stopped at the event's own stop (t->at_syscall set for a
+	 * system call's), before it is replayed. */
+	void (*at_stop)(void *ctx, const struct rrk_ev *ev, struct ptask *t);
+	/* The event is replayed. */
+	void (*after_event)(void *ctx, const struct rrk_ev *ev);
+};
+#define RRK_RP_MAX_OBS 4
 
 struct replayer {
 	const struct replay_options *o;
@@ -142,10 +163,14 @@ struct replayer {
 	int pending_cur;     /* the current event is not replayed yet */
 	struct outslot *outq;
 	size_t noutq;
-	/* Debugger state (NULL without --gdb). Hardware watchpoints and
-	 * breakpoints of the debugger use debug registers 0-2; play's
-	 * execution-point search uses 3. */
-	struct gdb_session *gdb;
+	/* Who watches the replay (rrk_rp_observe): the gdb server. */
+	const struct rrk_rp_observer *obs[RRK_RP_MAX_OBS];
+	void *obs_ctx[RRK_RP_MAX_OBS];
+	size_t nobs;
+	unsigned obs_flags;   /* RRK_OBS_*, of all of them */
+	int run_obs;          /* the one whose run resumes tasks, or -1 */
+	/* A debugger's hardware watchpoints and breakpoints use debug
+	 * registers 0-2; play's execution-point search uses 3. */
 	uint64_t user_dr[3];
 	uint64_t user_dr7;
 	/* Whether debug registers trap here: 0 not probed yet (the probe
@@ -200,8 +225,9 @@ int rrk_rp_dr_works(struct replayer *rp);
 /* Sets t's debug registers: the debugger's plus an execute breakpoint at
  * point (0: none) in slot 3. */
 int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point);
-/* Resumes t and takes its next stop that play must handle; under gdb,
- * breakpoints, watchpoints and single steps stop in the debugger first. */
+/* Resumes t and takes its next stop that play must handle; through the
+ * observer that resumes tasks, if any (under gdb, breakpoints,
+ * watchpoints and single steps stop in the debugger first). */
 struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 		       uint64_t point);
 /* The same without the debugger: toward point (0: none), whose debug
@@ -209,11 +235,7 @@ struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect
 struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 			    uint64_t point);
 
-/* Debugger hooks, called by the engine when rp->gdb is set. */
-struct stop rrk_gdb_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
-			uint64_t point);
-void rrk_gdb_before_event(struct replayer *rp); /* cur event chosen, not started */
-void rrk_gdb_at_event_stop(struct replayer *rp, struct ptask *t);
-void rrk_gdb_after_event(struct replayer *rp, const struct rrk_ev *ev);
+/* Registers obs with ctx (before rrk_rp_begin; at most RRK_RP_MAX_OBS). */
+void rrk_rp_observe(struct replayer *rp, const struct rrk_rp_observer *obs, void *ctx);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gdb_server.h"
 #include "probe.h"
 #include "replay.h"
 #include "trace.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 	struct replay_options o;
 	memset(&o, 0, sizeof o);
 	const char *path = NULL;
+	const char *gdb = NULL; /* --gdb: "", ":PORT" or "-" */
+	char **gdb_args = NULL;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -54,9 +57,9 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 			o.quiet = 1;
 		else if (!strcmp(a, "--gdb"))
-			o.gdb = "";
+			gdb = "";
 		else if (!strncmp(a, "--gdb=", 6))
-			o.gdb = a + 6;
+			gdb = a + 6;
 		else if (!strcmp(a, "--goto") || !strncmp(a, "--goto=", 7)) {
 			const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
 			char *end;
@@ -86,11 +89,11 @@ int main(int argc, char **argv)
 		else
 			path = a;
 	}
-	if (i < argc && o.gdb) {
+	if (i < argc && gdb) {
 		/* play --gdb TRACE -- GDB-ARGS */
 		if (!path)
 			path = argv[i++];
-		o.gdb_args = argv + i;
+		gdb_args = argv + i;
 	} else if (i < argc) {
 		if (path || i + 1 < argc)
 			rrk_die("more than one trace given; see play --help");
@@ -105,11 +108,11 @@ int main(int argc, char **argv)
 			rrk_die("cannot open %s: %s", path, strerror(errno));
 		o.trace_name = path;
 	}
-	if (o.gdb) {
+	if (gdb) {
 		if (!path || !strcmp(path, "-"))
-			if (!strcmp(o.gdb, "-"))
+			if (!strcmp(gdb, "-"))
 				rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
-		return rrk_replay_gdb(&o);
+		return rrk_replay_gdb(&o, gdb, gdb_args);
 	}
 	return rrk_replay(&o);
 }
