@@ -8,6 +8,10 @@
 
 #include "trace.h"
 
+/* arch_prctl codes: whether cpuid faults (GET), make it fault (SET, 0). */
+#define RRK_ARCH_GET_CPUID 0x1011
+#define RRK_ARCH_SET_CPUID 0x1012
+
 /* r holds the CPU's answer to cpuid(leaf, sub): reduces it to what the
  * program is shown at level (RRK_CPU_*). Every level hides rdrand,
  * rdseed and transactional memory, whose results cannot be recorded. */

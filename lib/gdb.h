@@ -6,6 +6,7 @@
 #define RRK_GDB_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,6 +14,11 @@
 #include "point.h"
 #include "replay_int.h"
 #include "snapshot.h"
+
+#ifndef TRAP_TRACE
+#define TRAP_TRACE 2  /* si_code of a single step's SIGTRAP */
+#endif
+#define SI_KERNEL_ 0x80 /* si_code of a signal the kernel raised (int3's SIGTRAP) */
 
 /* ---- packets ---- */
 struct gdb_conn {

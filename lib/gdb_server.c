@@ -26,11 +26,6 @@
 
 #include "util.h"
 
-#ifndef TRAP_TRACE
-#define TRAP_TRACE 2
-#endif
-#define SI_KERNEL_ 0x80
-
 static struct gdb_session *S;
 
 static char *pkt, *reply;

@@ -22,16 +22,12 @@
 #include "maps.h"
 #include "util.h"
 
-#define PAGE 4096ull
-#define PAGE_OF(a) ((a) & ~(PAGE - 1))
+#define PAGE_OF(a) ((a) & ~(RRK_PAGE - 1))
 /* the kernel's half of the address space: never the program's data */
 #define KERNEL_HALF 0xffff800000000000ull
 /* a watched range's pages are protected one by one: keep that bounded */
 #define EWATCH_MAX_LEN (1ull << 20)
 
-#ifndef TRAP_TRACE
-#define TRAP_TRACE 2
-#endif
 #ifndef SEGV_ACCERR
 #define SEGV_ACCERR 2
 #endif
@@ -204,7 +200,7 @@ static void plan_page(struct gdb_session *s, uint64_t page, int keep_mask, const
 		}
 	}
 	s->prot = rrk_xrealloc(s->prot, (s->nprot + 1) * sizeof *s->prot);
-	s->prot[s->nprot++] = (struct gdb_prot){ page, PAGE, in->prot & keep_mask, in->prot };
+	s->prot[s->nprot++] = (struct gdb_prot){ page, RRK_PAGE, in->prot & keep_mask, in->prot };
 }
 
 static int by_start(const void *a, const void *b)
@@ -227,7 +223,7 @@ static void plan(struct gdb_session *s, struct ptask *t)
 		if (w->type == 1)
 			continue;
 		int keep = w->type == 2 ? ~PROT_WRITE : 0;
-		for (uint64_t pg = PAGE_OF(w->addr); pg < w->addr + w->len; pg += PAGE)
+		for (uint64_t pg = PAGE_OF(w->addr); pg < w->addr + w->len; pg += RRK_PAGE)
 			plan_page(s, pg, keep, m, n);
 	}
 	free(m);
@@ -511,8 +507,8 @@ struct stop gdb_watch_disarm(struct gdb_session *s, struct ptask *t, struct stop
 	if (t->proc)
 		rrk_ps_unpatch(&t->proc->ps, g.rip, insn, ilen);
 	unsigned span = access_span(insn, ilen);
-	struct near nb = { PAGE_OF(a) - PAGE, PAGE_OF(a) + 2 * PAGE, NULL, 0 };
-	nb.bytes = rrk_xmalloc(s->newatch * 3 * PAGE + 1);
+	struct near nb = { PAGE_OF(a) - RRK_PAGE, PAGE_OF(a) + 2 * RRK_PAGE, NULL, 0 };
+	nb.bytes = rrk_xmalloc(s->newatch * 3 * RRK_PAGE + 1);
 	near_read(s, t, &nb, nb.bytes);
 	st = step_insn(s, t);
 	if (st.kind == STOP_SIGNAL && st.sig == SIGTRAP) {

@@ -21,7 +21,6 @@
 #include "maps.h"
 #include "util.h"
 
-#define PAGE 4096ull
 #define MEM_PIECE (4ull << 20)
 #define XSAVE_MAX 16384
 
@@ -65,7 +64,7 @@ static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct
 		int ok = tracee_read(&t->t, a, buf, len) == 0;
 		if (ok) /* the rewritten instructions as the program has them */
 			rrk_ps_unpatch(&t->proc->ps, a, buf, len);
-		for (uint64_t p = 0; p < len; p += PAGE) {
+		for (uint64_t p = 0; p < len; p += RRK_PAGE) {
 			const uint8_t *page = buf + p;
 			int same;
 			if (!ok) {
@@ -74,9 +73,9 @@ static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct
 				uint64_t fo = boff + (a + p - start);
 				uint64_t in_file = 0;
 				if (bl && fo < bl->total)
-					in_file = bl->total - fo < PAGE ? bl->total - fo : PAGE;
+					in_file = bl->total - fo < RRK_PAGE ? bl->total - fo : RRK_PAGE;
 				same = (!in_file || !memcmp(page, bl->data + fo, in_file)) &&
-				       rrk_is_zero(page + in_file, PAGE - in_file);
+				       rrk_is_zero(page + in_file, RRK_PAGE - in_file);
 			}
 			if (!same) {
 				if (!run_len || run + run_len != a + p || run_len >= MEM_PIECE) {
@@ -88,8 +87,8 @@ static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct
 					run_len = 0;
 					run_buf = rrk_xmalloc(MEM_PIECE);
 				}
-				memcpy(run_buf + run_len, page, PAGE);
-				run_len += PAGE;
+				memcpy(run_buf + run_len, page, RRK_PAGE);
+				run_len += RRK_PAGE;
 			}
 		}
 	}

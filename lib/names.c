@@ -163,11 +163,11 @@ static const char *const errnames[] = {
 const char *rrk_errno_name(int e)
 {
 	switch (e) {
-	case 512: return "ERESTARTSYS";
-	case 513: return "ERESTARTNOINTR";
-	case 514: return "ERESTARTNOHAND";
-	case 515: return "ENOIOCTLCMD";
-	case 516: return "ERESTART_RESTARTBLOCK";
+	case RRK_ERESTARTSYS: return "ERESTARTSYS";
+	case RRK_ERESTARTNOINTR: return "ERESTARTNOINTR";
+	case RRK_ERESTARTNOHAND: return "ERESTARTNOHAND";
+	case RRK_ENOIOCTLCMD: return "ENOIOCTLCMD";
+	case RRK_ERESTART_RESTARTBLOCK: return "ERESTART_RESTARTBLOCK";
 	}
 	if (e <= 0 || (size_t)e >= sizeof errnames / sizeof errnames[0])
 		return NULL;
@@ -259,12 +259,22 @@ int rrk_signal_number(const char *name)
 	return -1;
 }
 
+/* Each way of recording an instruction kind: its token (tracecat --json)
+ * and its text (tracecat --header, tracesum --stats). */
+static const struct {
+	const char *name, *text;
+} mechs[] = {
+	[RRK_MECH_NONE] = { "none", "not recorded (runs on the CPU)" },
+	[RRK_MECH_FAULT] = { "fault", "recorded: the CPU faults it" },
+	[RRK_MECH_PATCH] = { "patch", "recorded: rec rewrote each instruction to trap" },
+};
+
+const char *rrk_mech_name(uint32_t mech)
+{
+	return mech < sizeof mechs / sizeof mechs[0] ? mechs[mech].name : NULL;
+}
+
 const char *rrk_mech_text(uint32_t mech)
 {
-	static const char *const text[] = {
-		[RRK_MECH_NONE] = "not recorded (runs on the CPU)",
-		[RRK_MECH_FAULT] = "recorded: the CPU faults it",
-		[RRK_MECH_PATCH] = "recorded: rec rewrote each instruction to trap",
-	};
-	return mech < sizeof text / sizeof text[0] ? text[mech] : NULL;
+	return mech < sizeof mechs / sizeof mechs[0] ? mechs[mech].text : NULL;
 }

@@ -14,10 +14,6 @@
 #include "sites.h"
 #include "util.h"
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-
 /* The filter's mapping: code from the entry in the first page, data
  * and stack in the second. */
 #define AREA (2 * 4096)

@@ -19,10 +19,9 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include "cpufeat.h"
 #include "tracee.h"
 #include "util.h"
-
-#define ARCH_SET_CPUID_ 0x1012
 
 /* Exit status of a probe child: DONE says it got to the end (any other
  * status, or a signal, and its results count for nothing). */
@@ -208,7 +207,7 @@ static int trap_child(void *arg)
 		if (rdtscp_faults())
 			got |= GOT_RDTSCP;
 	}
-	if (sys4(SYS_arch_prctl, ARCH_SET_CPUID_, 0, 0, 0) == 0 && cpuid_faults())
+	if (sys4(SYS_arch_prctl, RRK_ARCH_SET_CPUID, 0, 0, 0) == 0 && cpuid_faults())
 		got |= GOT_CPUID;
 	return DONE | got;
 }

@@ -44,10 +44,6 @@
 #define AT_IGNORE_ 1
 #define AT_SYSINFO_EHDR_ 33
 #define AUDIT_ARCH_X86_64_ 0xc000003eu
-#define ARCH_GET_CPUID_ 0x1011
-#define ARCH_SET_CPUID_ 0x1012
-#define RESTART_LO 512
-#define RESTART_HI 516
 
 extern char **environ;
 
@@ -702,7 +698,7 @@ static void record_exec(struct recorder *r, int initial)
 		rrk_die("cannot open /proc/%d/mem: %s", (int)r->cur->t.tid, strerror(errno));
 	tracee_getregs(&r->cur->t, &after);
 	patch_auxv(r, after.rsp);
-	if (r->mech.cpuid == RRK_MECH_FAULT && inject_at(r, SYS_arch_prctl, ARCH_SET_CPUID_, 0) != 0)
+	if (r->mech.cpuid == RRK_MECH_FAULT && inject_at(r, SYS_arch_prctl, RRK_ARCH_SET_CPUID, 0) != 0)
 		rrk_die("cannot make cpuid fault in the new program");
 	if (!initial) {
 		body.nr = r->cur->entry.orig_rax;
@@ -1534,7 +1530,7 @@ static int sb_redirect(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 	int64_t rax = (int64_t)g->rax;
 	/* (epoll_wait and socket timeouts say EINTR rather than restart) */
 	if (!t->sb || g->rip != RRK_SB_PAGE + RRK_SB_ENTRY + 2 ||
-	    (rax != -EINTR && (rax > -RESTART_LO || rax < -RESTART_HI)))
+	    (rax != -EINTR && !rrk_is_restart(rax)))
 		return 0;
 	uint32_t one = 1;
 	if (tracee_write(&t->t, t->sb + RRK_SB_OFF_REDIRECTED, &one, sizeof one) < 0)
@@ -1739,8 +1735,8 @@ static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64
 		*res = -EINVAL;
 		return 1;
 	}
-	if (nr == SYS_arch_prctl && (a[0] == ARCH_SET_CPUID_ || a[0] == ARCH_GET_CPUID_)) {
-		*res = a[0] == ARCH_GET_CPUID_ ? 1 : 0;
+	if (nr == SYS_arch_prctl && (a[0] == RRK_ARCH_SET_CPUID || a[0] == RRK_ARCH_GET_CPUID)) {
+		*res = a[0] == RRK_ARCH_GET_CPUID ? 1 : 0;
 		return 1;
 	}
 	if (nr == SYS_ioctl) {
@@ -1917,7 +1913,7 @@ static void syscall_exit(struct recorder *r)
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	unsigned flags = 0;
 
-	if (res >= 0 || (res <= -RESTART_LO && res >= -RESTART_HI) || nr == SYS_wait4) {
+	if (res >= 0 || rrk_is_restart(res) || nr == SYS_wait4) {
 		struct rrk_memrange rg[64];
 		int n = rrk_syscall_outparams(nr, a, res, rg, 64, peek_cb, &r->cur->t);
 		for (int i = 0; i < n; i++)

@@ -248,18 +248,15 @@ static const char *ev_name(const struct rrk_ev *ev, char *buf, size_t len)
 		snprintf(buf, len, "syscall %s", n ? n : "?");
 		return buf;
 	}
-	case RRK_EV_RDTSC: return "rdtsc";
-	case RRK_EV_CPUID: return "cpuid";
 	case RRK_EV_SIGNAL: {
 		const struct rrk_ev_signal *b = (const void *)ev->body;
 		const char *n = rrk_signal_name((int)b->signo);
 		snprintf(buf, len, "signal %s", n ? n : "?");
 		return buf;
 	}
-	case RRK_EV_EXEC: return "exec";
-	case RRK_EV_EXIT: return "exit";
 	}
-	return "event";
+	const char *kind = rrk_event_kind_name(ev->hdr.kind);
+	return kind ? kind : "event";
 }
 
 static void regs_line(const struct rrk_regs *g, char *buf, size_t len)
@@ -758,7 +755,7 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 	}
 	/* cpuid faulting ends at exec: the new image gets it again */
 	if (rp->mech.cpuid == RRK_MECH_FAULT && !(rp->self_patch & RRK_SITE_BIT(RRK_SITE_CPUID))) {
-		long r = inject(rp, insn, SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0, 0, 0, 0, 0);
+		long r = inject(rp, insn, SYS_arch_prctl, RRK_ARCH_SET_CPUID, 0, 0, 0, 0, 0);
 		if (r)
 			fail(rp, "cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
 	}
@@ -940,9 +937,9 @@ static void emulate(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev
 	emit_output(rp, ev);
 	g->orig_rax = (uint64_t)-1;
 	g->rax = (uint64_t)b->result;
-	if (b->result <= -RESTART_LO && b->result >= -RESTART_HI) {
+	if (rrk_is_restart(b->result)) {
 		rp->cur_t->restart_pending = 1;
-		rp->cur_t->restart_nr = b->result == -ERESTART_RESTARTBLOCK_ ? SYS_restart_syscall : b->nr;
+		rp->cur_t->restart_nr = b->result == -RRK_ERESTART_RESTARTBLOCK ? SYS_restart_syscall : b->nr;
 	}
 	tracee_setregs(&rp->cur_t->t, g);
 	apply_mem(rp, ev);
@@ -1001,12 +998,12 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 		a[0] = (uint64_t)want;
 		if (!(a[3] & MAP_ANONYMOUS)) {
 			/* The file is in the trace, not on this host. */
-			a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | 0x100000 /* FIXED_NOREPLACE */)) |
+			a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | MAP_FIXED_NOREPLACE)) |
 			       MAP_PRIVATE | MAP_ANONYMOUS;
 			a[4] = (uint64_t)-1;
 			a[5] = 0;
 		}
-		a[3] = (a[3] & ~(uint64_t)0x100000) | MAP_FIXED;
+		a[3] = (a[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
 	} else if (b->nr == SYS_mremap) {
 		if ((uint64_t)want != a[0]) {
 			a[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;

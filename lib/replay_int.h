@@ -12,10 +12,6 @@
 #include "trace.h"
 #include "tracee.h"
 
-#define RESTART_LO 512
-#define RESTART_HI 516
-#define ERESTART_RESTARTBLOCK_ 516
-
 struct blob {
 	uint8_t digest[32];
 	uint64_t total, filled;

@@ -414,9 +414,7 @@ int rrk_special_outparams(uint64_t nr, const uint64_t args[6], int64_t result,
 
 static int restarted(int64_t result)
 {
-	return result == -EINTR || result == -RRK_ERESTARTSYS ||
-	       result == -RRK_ERESTARTNOINTR || result == -RRK_ERESTARTNOHAND ||
-	       result == -RRK_ERESTART_RESTARTBLOCK;
+	return result == -EINTR || rrk_is_restart(result);
 }
 
 int rrk_syscall_outparams(uint64_t nr, const uint64_t args[6], int64_t result,

@@ -105,6 +105,9 @@ const char *rrk_signal_name(int s);
 /* How an instruction kind was recorded (RRK_MECH_*), as tracecat and
  * tracesum say it; NULL for an unknown value. */
 const char *rrk_mech_text(uint32_t mech);
+/* The same as one word ("none", "fault", "patch"), for tracecat --json;
+ * NULL for an unknown value. */
+const char *rrk_mech_name(uint32_t mech);
 
 /* ioctl knowledge (lib/ioctltable.c). */
 struct rrk_ioctlent {
@@ -126,7 +129,15 @@ const struct rrk_ioctlent *rrk_ioctl_lookup(uint32_t request);
 #define RRK_ERESTARTSYS 512
 #define RRK_ERESTARTNOINTR 513
 #define RRK_ERESTARTNOHAND 514
+#define RRK_ENOIOCTLCMD 515
 #define RRK_ERESTART_RESTARTBLOCK 516
+/* Whether a syscall's result is one of the kernel's internal codes
+ * 512..516 (the restart codes and ENOIOCTLCMD), which record and replay
+ * take for a syscall interrupted by a signal that the kernel may restart. */
+static inline int rrk_is_restart(int64_t result)
+{
+	return result <= -RRK_ERESTARTSYS && result >= -RRK_ERESTART_RESTARTBLOCK;
+}
 
 /* A piece of tracee memory the kernel wrote. */
 struct rrk_memrange {

@@ -72,6 +72,9 @@ enum rrk_patch_kind {
 	RRK_PATCH_RDTSCP = 2,
 	RRK_PATCH_CPUID = 3,
 };
+/* "rdtsc", "rdtscp", "cpuid" for a patch kind (RRK_PATCH_*, which
+ * sites.h's RRK_SITE_* equal); NULL for another value (lib/kinds.c). */
+const char *rrk_site_kind_name(unsigned kind);
 struct rrk_patch_site {
 	uint64_t addr;
 	uint8_t kind;   /* RRK_PATCH_* */
@@ -146,18 +149,29 @@ struct rrk_regs {
 	uint64_t fs_base, gs_base, ds, es, fs, gs;
 };
 
+/* The event kinds, each once: X(NAME, number, name in messages and
+ * tracecat). SCHED: the recorder preempted the task here. */
+#define RRK_EVENT_KINDS(X)            \
+	X(SYSCALL, 1, "syscall")      \
+	X(RDTSC, 2, "rdtsc")          \
+	X(CPUID, 3, "cpuid")          \
+	X(SIGNAL, 4, "signal")        \
+	X(EXEC, 5, "exec")            \
+	X(EXIT, 6, "exit")            \
+	X(SCHED, 7, "sched")
+#define RRK_EV_ENUM_(name, num, text) RRK_EV_##name = num,
 enum rrk_event_kind {
-	RRK_EV_SYSCALL = 1,
-	RRK_EV_RDTSC = 2,
-	RRK_EV_CPUID = 3,
-	RRK_EV_SIGNAL = 4,
-	RRK_EV_EXEC = 5,
-	RRK_EV_EXIT = 6,
-	RRK_EV_SCHED = 7, /* the recorder preempted the task here */
+	RRK_EVENT_KINDS(RRK_EV_ENUM_)
 	/* Not on disk as an event: rrk_read_event returns a KEYFRAME record
 	 * as an rrk_ev of this kind (number: the event it precedes). */
 	RRK_EV_KEYFRAME = 100,
 };
+#undef RRK_EV_ENUM_
+/* One more than the highest kind on disk: kinds index [0, RRK_EV_NKINDS). */
+#define RRK_EV_NKINDS 8
+/* "syscall" for RRK_EV_SYSCALL, ..., "keyframe" for RRK_EV_KEYFRAME;
+ * NULL for an unknown kind (lib/kinds.c). */
+const char *rrk_event_kind_name(unsigned kind);
 
 /* EVENT payload: this common part, then the kind's body. */
 struct rrk_event {

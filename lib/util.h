@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The x86-64 page size. */
+#define RRK_PAGE 4096ull
+
 extern const char *rrk_prog;       /* set by each main: "rec", "play", ... */
 extern int rrk_fail_status;        /* exit status used by rrk_die */
 

@@ -7,6 +7,8 @@
 #   RRK_GOLDEN_UPDATE=1 bats tests/golden.bats
 # and commit them with it (git diff tests/golden/ shows what changed).
 
+load helpers
+
 setup() {
 	cd "$BATS_TEST_DIRNAME/.." || exit 1
 	MK=tests/tools/bin/mktrace
@@ -64,4 +66,9 @@ stats() {
 
 @test "tracesum --stats: expected output" {
 	same all-kinds.stats stats
+}
+
+@test "tracesum --stats: the event kinds add up to the events" {
+	bin/tracesum --stats "$T" >/dev/null
+	stats_add_up "$T"
 }

@@ -20,11 +20,44 @@ rrk_setup() {
 
 # record CMD [ARGS...]: bin/rec $REC_OPTS -o $T CMD > $OUT1 2> $ERR1; sets
 # rec_status. REC_OPTS: rec's options, split at spaces (none by default).
+# Fails when the trace's event kinds do not add up (stats_add_up).
 record() {
 	rec_status=0
 	# shellcheck disable=SC2086 # REC_OPTS is a list of options
 	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" ${REC_OPTS:-} -o "$T" -- "$@" >"$OUT1" 2>"$ERR1" </dev/null ||
 		rec_status=$?
+	stats_add_up "$T"
+}
+
+# stats_add_up TRACE: the "  KIND N" lines of `tracesum --stats TRACE`
+# (one per event kind) add up to its "events:" line, so that no kind goes
+# uncounted. A trace tracesum finds bad or incomplete (its status 2 or 3,
+# as when rec failed) has nothing to add up: the test's own checks say
+# whether that is right.
+stats_add_up() {
+	local stats st=0
+	[ -e "$1" ] || return 0
+	stats=$(timeout "$RRK_TIMEOUT" "$ROOT/bin/tracesum" --stats "$1" 2>/dev/null) || st=$?
+	case $st in
+	0) ;;
+	2 | 3) return 0 ;;
+	*)
+		echo "stats_add_up: tracesum --stats $1 exited with status $st"
+		return 1
+		;;
+	esac
+	printf '%s\n' "$stats" | awk '
+		/^events:/ { events = $2; seen = 1 }
+		/^keyframe count:/ { inkinds = 1; next }
+		inkinds && /^  [a-z]+ +[0-9]+$/ { sum += $2; next }
+		{ inkinds = 0 }
+		END {
+			if (!seen) { print "stats_add_up: no events: line"; exit 1 }
+			if (sum != events) {
+				print "stats_add_up: the event kinds add up to " sum ", not to the " events " events"
+				exit 1
+			}
+		}' || { printf '%s\n' "$stats" | sed -n '/^events:/,/^top syscalls:/p'; return 1; }
 }
 
 # replay [PLAY-OPTIONS...]: bin/play [OPTS] $T > $OUT2 2> $ERR2; sets play_status.

@@ -235,11 +235,11 @@ static void print_header(const uint8_t *p, uint32_t size)
 			if (!header || len < sizeof m)
 				break;
 			memcpy(&m, v, sizeof m);
-			static const char *mn[] = { "none", "fault", "patch" };
 			if (!rrk_mech_text(m.rdtsc) || !rrk_mech_text(m.cpuid))
 				break;
 			if (json)
-				oprintf(",\"rdtsc\":\"%s\",\"cpuid\":\"%s\"", mn[m.rdtsc], mn[m.cpuid]);
+				oprintf(",\"rdtsc\":\"%s\",\"cpuid\":\"%s\"", rrk_mech_name(m.rdtsc),
+					rrk_mech_name(m.cpuid));
 			else
 				oprintf("# rdtsc, rdtscp: %s\n# cpuid: %s\n", rrk_mech_text(m.rdtsc),
 					rrk_mech_text(m.cpuid));
@@ -342,20 +342,6 @@ static void on_other(void *ctx, const struct rrk_record *rec)
 }
 
 /* ---- events ---- */
-static const char *kind_name(unsigned k)
-{
-	switch (k) {
-	case RRK_EV_SYSCALL: return "syscall";
-	case RRK_EV_RDTSC: return "rdtsc";
-	case RRK_EV_CPUID: return "cpuid";
-	case RRK_EV_SIGNAL: return "signal";
-	case RRK_EV_EXEC: return "exec";
-	case RRK_EV_EXIT: return "exit";
-	case RRK_EV_SCHED: return "sched";
-	}
-	return "unknown";
-}
-
 static const char *stream_of(const struct rrk_ev *ev)
 {
 	if (ev->hdr.flags & RRK_EVF_STDOUT)
@@ -518,7 +504,6 @@ static void print_where(const struct rrk_ev *ev)
  * they are not events). */
 static void print_patches(const struct rrk_ev *ev)
 {
-	static const char *kn[] = { "?", "rdtsc", "rdtscp", "cpuid" };
 	for (size_t i = 0; i < ev->nattach; i++) {
 		const struct rrk_attach *a = &ev->attach[i];
 		if (a->type != RRK_REC_PATCH)
@@ -526,7 +511,9 @@ static void print_patches(const struct rrk_ev *ev)
 		for (size_t off = 0; off + sizeof(struct rrk_patch_site) <= a->size; off += sizeof(struct rrk_patch_site)) {
 			struct rrk_patch_site s;
 			memcpy(&s, a->data + off, sizeof s);
-			const char *k = kn[s.kind <= 3 ? s.kind : 0];
+			const char *k = rrk_site_kind_name(s.kind);
+			if (!k)
+				k = "?";
 			if (json)
 				oprintf("{\"kind\":\"patch\",\"event\":%llu,\"tid\":%u,\"addr\":%llu,\"insn\":\"%s\",\"len\":%u}\n",
 					(unsigned long long)ev->hdr.number, ev->hdr.tid,
@@ -594,7 +581,9 @@ static void print_event(const struct rrk_ev *ev)
 			rrk_sb_walk(a->data + sizeof(struct rrk_sysbuf), a->size - sizeof(struct rrk_sysbuf),
 				    print_buffered, (void *)ev);
 	}
-	const char *kind = kind_name(ev->hdr.kind);
+	const char *kind = rrk_event_kind_name(ev->hdr.kind);
+	if (!kind)
+		kind = "unknown";
 	const void *body = ev->body;
 	uint32_t bs = ev->hdr.body_size;
 	char sn[32];

@@ -197,7 +197,7 @@ struct stats {
 	uint32_t hflags, level;
 	int have_mech;
 	uint64_t patched; /* instructions rec rewrote, over the events */
-	uint64_t kinds[7];
+	uint64_t kinds[RRK_EV_NKINDS];
 	uint64_t events;
 	uint64_t first_event, last_event, keyframes;
 	uint64_t sys[NSYS + 1]; /* last: numbers outside the table */
@@ -316,7 +316,7 @@ static int do_stats(const char *name)
 			st->first_event = ev.hdr.number;
 		st->last_event = ev.hdr.number;
 		st->events++;
-		if (ev.hdr.kind < 7)
+		if (ev.hdr.kind < RRK_EV_NKINDS)
 			st->kinds[ev.hdr.kind]++;
 		for (size_t i = 0; i < ev.nattach; i++)
 			if (ev.attach[i].type == RRK_REC_PATCH)
@@ -370,9 +370,10 @@ static int do_stats(const char *name)
 			printf("event range:     %llu to %llu\n", (unsigned long long)st->first_event,
 			       (unsigned long long)st->last_event);
 		printf("keyframe count:  %llu\n", (unsigned long long)st->keyframes);
-		static const char *kn[7] = { "", "syscall", "rdtsc", "cpuid", "signal", "exec", "exit" };
-		for (int k = 1; k < 7; k++)
-			printf("  %-14s %llu\n", kn[k], (unsigned long long)st->kinds[k]);
+		for (unsigned k = 0; k < RRK_EV_NKINDS; k++)
+			if (rrk_event_kind_name(k))
+				printf("  %-14s %llu\n", rrk_event_kind_name(k),
+				       (unsigned long long)st->kinds[k]);
 		unsigned idx[NSYS + 1];
 		unsigned nidx = 0;
 		for (unsigned i = 0; i <= NSYS; i++)

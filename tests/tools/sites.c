@@ -8,6 +8,7 @@
  * V us" lines on stderr: rrk_find_sites alone (the file already in
  * memory), first call and a second one. */
 #include "sites.h"
+#include "trace.h"
 #include "util.h"
 
 #include <errno.h>
@@ -18,11 +19,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *kind_name(unsigned k)
-{
-	return k == RRK_SITE_RDTSC ? "rdtsc" : k == RRK_SITE_RDTSCP ? "rdtscp" : "cpuid";
-}
 
 /* 0, or 1 after printing the error line (unless skip). */
 static int one(const char *path, int skip, int lng, int timing)
@@ -69,7 +65,7 @@ static int one(const char *path, int skip, int lng, int timing)
 		}
 	}
 	for (long i = 0; i < n; i++) {
-		printf("%s %llx %s", path, (unsigned long long)s[i].vaddr, kind_name(s[i].kind));
+		printf("%s %llx %s", path, (unsigned long long)s[i].vaddr, rrk_site_kind_name(s[i].kind));
 		if (lng)
 			printf(" %llx %u", (unsigned long long)s[i].off, s[i].len);
 		putchar('\n');
