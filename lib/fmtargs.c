@@ -252,12 +252,98 @@ static int is_open_like(uint64_t nr)
 	       nr == SYS_open_by_handle_at;
 }
 
+/* The argument types shown as one name from a list. */
+static const struct named_type {
+	const struct flagname *names;
+	size_t n;
+	int as_int; /* a value without a name: signed decimal, else hex */
+} named_types[] = {
+	[A_CLOCKID] = { clocks, N(clocks), 1 },
+	[A_FCNTL] = { fcntls, N(fcntls), 1 },
+	[A_WHENCE] = { whences, N(whences), 1 },
+	[A_SIGHOW] = { sighows, N(sighows), 1 },
+	[A_ARCHPRCTL] = { archprctls, N(archprctls), 0 },
+	[A_PRCTL] = { prctls, N(prctls), 1 },
+	[A_MADVISE] = { madvs, N(madvs), 1 },
+	[A_RLIMIT] = { rlimits, N(rlimits), 1 },
+};
+
+/* The access mode by name (open-like syscalls only), then the flags. */
+static void put_openflags(struct sb *s, uint64_t nr, uint64_t v)
+{
+	int any = 0;
+	uint64_t f = v & 0xffffffff;
+	if (is_open_like(nr)) {
+		static const char *acc[] = { "O_RDONLY", "O_WRONLY",
+					     "O_RDWR", "O_ACCMODE" };
+		sb_puts(s, acc[f & 3]);
+		f &= ~3ull;
+		any = 1;
+		if (!f)
+			return;
+	}
+	put_flags(s, f, openflags, N(openflags), any);
+}
+
+/* The mapping's type by name, then the flags. */
+static void put_mmapflags(struct sb *s, uint64_t v)
+{
+	static const char *types[] = { NULL, "MAP_SHARED", "MAP_PRIVATE",
+				       "MAP_SHARED_VALIDATE" };
+	uint64_t t = v & 0xf;
+	int any = 0;
+	if (t < 4 && types[t]) {
+		sb_puts(s, types[t]);
+		v &= ~0xfull;
+		any = 1;
+		if (!v)
+			return;
+	}
+	put_flags(s, v, mmapflags, N(mmapflags), any);
+}
+
+/* faccessat2's 0x200 is AT_EACCESS; elsewhere it is AT_REMOVEDIR. */
+static void put_atflags(struct sb *s, uint64_t nr, uint64_t v)
+{
+	if (nr == SYS_faccessat2 && (v & 0x200)) {
+		sb_puts(s, "AT_EACCESS");
+		v &= ~0x200ull;
+		if (v)
+			put_flags(s, v, atflags, N(atflags), 1);
+	} else {
+		put_flags(s, v, atflags, N(atflags), 0);
+	}
+}
+
+/* The operation, then FUTEX_PRIVATE_FLAG (128) as a suffix and
+ * FUTEX_CLOCK_REALTIME (256). */
+static void put_futexop(struct sb *s, uint64_t v)
+{
+	const char *n = lookup(v & 127, futexops, N(futexops));
+	if (!n) {
+		sb_printf(s, "%#llx", (unsigned long long)v);
+		return;
+	}
+	sb_puts(s, n);
+	if (v & 128)
+		sb_puts(s, "_PRIVATE");
+	if (v & 256)
+		sb_puts(s, "|FUTEX_CLOCK_REALTIME");
+	if (v & ~0x1ffull)
+		sb_printf(s, "|%#llx", (unsigned long long)(v & ~0x1ffull));
+}
+
 /* the argument as text; *numeric is set when it is a plain number (for
  * JSON), and strings are left to the caller */
 static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 		    int *numeric)
 {
 	*numeric = 0;
+	if (type < N(named_types) && named_types[type].names) {
+		const struct named_type *t = &named_types[type];
+		put_named(s, v, t->names, t->n, t->as_int);
+		return;
+	}
 	switch (type) {
 	case A_INT:
 	case A_FD:
@@ -293,21 +379,9 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 		else
 			sb_puts(s, "NULL");
 		break;
-	case A_OPENFLAGS: {
-		int any = 0;
-		uint64_t f = v & 0xffffffff;
-		if (is_open_like(nr)) {
-			static const char *acc[] = { "O_RDONLY", "O_WRONLY",
-						     "O_RDWR", "O_ACCMODE" };
-			sb_puts(s, acc[f & 3]);
-			f &= ~3ull;
-			any = 1;
-			if (!f)
-				break;
-		}
-		put_flags(s, f, openflags, N(openflags), any);
+	case A_OPENFLAGS:
+		put_openflags(s, nr, v);
 		break;
-	}
 	case A_MODE:
 		sb_printf(s, "%#llo", (unsigned long long)(v & 0xffffffff));
 		break;
@@ -317,21 +391,9 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 		else
 			put_flags(s, v, protflags, N(protflags), 0);
 		break;
-	case A_MMAPFLAGS: {
-		static const char *types[] = { NULL, "MAP_SHARED", "MAP_PRIVATE",
-					       "MAP_SHARED_VALIDATE" };
-		uint64_t t = v & 0xf;
-		int any = 0;
-		if (t < 4 && types[t]) {
-			sb_puts(s, types[t]);
-			v &= ~0xfull;
-			any = 1;
-			if (!v)
-				break;
-		}
-		put_flags(s, v, mmapflags, N(mmapflags), any);
+	case A_MMAPFLAGS:
+		put_mmapflags(s, v);
 		break;
-	}
 	case A_SIGNUM: {
 		const char *n = rrk_signal_name((int)(int32_t)v);
 		if (n) {
@@ -343,17 +405,7 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 		break;
 	}
 	case A_ATFLAGS:
-		if (nr == SYS_faccessat2 && (v & 0x200)) {
-			sb_puts(s, "AT_EACCESS");
-			v &= ~0x200ull;
-			if (v)
-				put_flags(s, v, atflags, N(atflags), 1);
-		} else {
-			put_flags(s, v, atflags, N(atflags), 0);
-		}
-		break;
-	case A_CLOCKID:
-		put_named(s, v, clocks, N(clocks), 1);
+		put_atflags(s, nr, v);
 		break;
 	case A_IOCTL: {
 		const struct rrk_ioctlent *e = rrk_ioctl_lookup((uint32_t)v);
@@ -363,41 +415,8 @@ static void put_arg(struct sb *s, uint64_t nr, unsigned type, uint64_t v,
 			sb_printf(s, "%#x", (unsigned)(uint32_t)v);
 		break;
 	}
-	case A_FCNTL:
-		put_named(s, v, fcntls, N(fcntls), 1);
-		break;
-	case A_WHENCE:
-		put_named(s, v, whences, N(whences), 1);
-		break;
-	case A_SIGHOW:
-		put_named(s, v, sighows, N(sighows), 1);
-		break;
-	case A_ARCHPRCTL:
-		put_named(s, v, archprctls, N(archprctls), 0);
-		break;
-	case A_PRCTL:
-		put_named(s, v, prctls, N(prctls), 1);
-		break;
-	case A_FUTEXOP: {
-		const char *n = lookup(v & 127, futexops, N(futexops));
-		if (!n) {
-			sb_printf(s, "%#llx", (unsigned long long)v);
-			break;
-		}
-		sb_puts(s, n);
-		if (v & 128)
-			sb_puts(s, "_PRIVATE");
-		if (v & 256)
-			sb_puts(s, "|FUTEX_CLOCK_REALTIME");
-		if (v & ~0x1ffull)
-			sb_printf(s, "|%#llx", (unsigned long long)(v & ~0x1ffull));
-		break;
-	}
-	case A_MADVISE:
-		put_named(s, v, madvs, N(madvs), 1);
-		break;
-	case A_RLIMIT:
-		put_named(s, v, rlimits, N(rlimits), 1);
+	case A_FUTEXOP:
+		put_futexop(s, v);
 		break;
 	case A_ACCESS:
 		if (!v)

@@ -2404,16 +2404,17 @@ static int exit_code_of(int status)
 	return 125;
 }
 
-int rrk_record(const struct rec_options *o)
+/* What the wait loop knows beyond the recorder. */
+struct run {
+	pid_t pid;     /* the program's first process */
+	int report;    /* read end: the errno of an execve that failed */
+	int started;   /* the program's execve succeeded */
+	int forwarded; /* a terminating signal was passed on to the program */
+};
+
+/* The CPU's traps where they work; rewritten instructions elsewhere. */
+static void choose_mechanisms(struct recorder *r)
 {
-	struct recorder rec, *r = &rec;
-	memset(r, 0, sizeof *r);
-	r->o = o;
-	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
-		sigaction(saved_sigs[i], NULL, &r->saved_acts[i]);
-	/* A closed trace pipe is a write error we report, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-	/* The CPU's traps where they work; rewritten instructions elsewhere. */
 	struct rrk_caps caps;
 	rrk_probe_traps(&caps);
 	r->mech.rdtsc = caps.rdtsc_trap == RRK_CAP_WORKS && caps.rdtscp_trap == RRK_CAP_WORKS
@@ -2422,6 +2423,19 @@ int rrk_record(const struct rec_options *o)
 	r->patch_kinds = (r->mech.rdtsc == RRK_MECH_PATCH
 				  ? RRK_SITE_BIT(RRK_SITE_RDTSC) | RRK_SITE_BIT(RRK_SITE_RDTSCP) : 0) |
 			 (r->mech.cpuid == RRK_MECH_PATCH ? RRK_SITE_BIT(RRK_SITE_CPUID) : 0);
+}
+
+/* Everything before the program starts: the trace's header is written.
+ * Returns the CPU rec is pinned to. */
+static int setup_recorder(struct recorder *r, const struct rec_options *o)
+{
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
+		sigaction(saved_sigs[i], NULL, &r->saved_acts[i]);
+	/* A closed trace pipe is a write error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	choose_mechanisms(r);
 	int cpu = rrk_pin_cpu(-1);
 	r->out_valid[0] = fstat(o->program_stdout, &r->out_id[0]) == 0;
 	r->out_valid[1] = fstat(2, &r->out_id[1]) == 0;
@@ -2438,7 +2452,12 @@ int rrk_record(const struct rec_options *o)
 	write_header(r, cpu);
 	writer_check(r, rrk_writer_flush(r->w));
 	r->last_flush = rrk_now_ns();
+	return cpu;
+}
 
+/* rec's own signals only set flags, which the wait loop reads. */
+static void catch_signals(void)
+{
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_int;
@@ -2449,7 +2468,13 @@ int rrk_record(const struct rec_options *o)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
+}
 
+/* Forks the program, seizes it, then lets it go on to its execve.
+ * Sets run->pid and run->report. */
+static void start_program(struct recorder *r, int cpu, struct run *run)
+{
+	const struct rec_options *o = r->o;
 	int go[2], report[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
 		rrk_die("cannot start %s: pipe: %s", o->path, strerror(errno));
@@ -2483,49 +2508,160 @@ int rrk_record(const struct rec_options *o)
 	r->cur = first;
 	set_origin(r, 1, 1);
 	set_origin(r, 2, 2);
+	run->pid = pid;
+	run->report = report[0];
+}
 
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
-	setitimer(ITIMER_REAL, &it, NULL);
+/* What rec's signal handlers asked for, once waitpid returned EINTR.
+ * Returns 1 when the recording is to be aborted. */
+static int handle_rec_signals(struct recorder *r, struct run *run)
+{
+	if (got_alarm) {
+		got_alarm = 0;
+		uint64_t now = rrk_now_ns();
+		if (now - r->last_flush >= 1000000000u) {
+			writer_check(r, rrk_writer_flush(r->w));
+			r->last_flush = now;
+		} else {
+			writer_check(r, rrk_writer_nudge(r->w));
+		}
+		maybe_preempt(r);
+	}
+	if (got_term && !run->forwarded) {
+		run->forwarded = 1;
+		kill(run->pid, got_term);
+	}
+	if (got_int >= 2) {
+		stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
+		got_int = 0;
+		return 1;
+	}
+	return 0;
+}
 
-	int started = 0, forwarded = 0;
+/* A stop before the program's first instruction: only our execve, which
+ * becomes event 1 when it succeeds. Returns 1 when the program never
+ * started (its process exited). */
+static int stop_before_start(struct recorder *r, struct rtask *t, const struct stop *st,
+			     int status, struct run *run)
+{
+	if (st->kind == STOP_EXITED) {
+		t->state = TS_DEAD;
+		r->root_status = status;
+		int e = 0;
+		if (read(run->report, &e, sizeof e) == sizeof e)
+			stop_recording(r, "cannot execute %s: %s", r->o->path, strerror(e));
+		return 1;
+	}
+	if (st->kind == STOP_EXEC) {
+		run->started = 1;
+		record_exec(r, 1);
+		resume_cur(r, 0);
+	} else {
+		tracee_cont(&t->t, st->kind == STOP_SIGNAL ? st->sig : 0);
+	}
+	return 0;
+}
+
+/* An execve of the running program succeeded in t. */
+static void exec_stop(struct recorder *r, struct rtask *t, int status)
+{
+	/* A thread that is not the leader takes the leader's tid:
+	 * the stop comes under that tid, the old leader is gone. */
+	unsigned long former = 0;
+	ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &former);
+	struct rtask *x = (pid_t)former != t->t.tid ? find_task(r, (pid_t)former) : NULL;
+	if (x) {
+		task_gone(r, t);
+		r->emit_tid = x->t.tid;
+		r->exec_new_tid = (uint32_t)t->t.tid;
+		x->t.tid = t->t.tid;
+		x->t.status = status;
+		t = r->cur = x;
+	}
+	t->in_syscall = 0;
+	record_exec(r, 0);
+	t->sb = 0; /* a new image: its library registers again */
+	sb_map_space(r, t->pid, 0);
+	t->sb_borrowed = 0;
+	sb_grab_desched(t, -1);
+	t->sb_flushed = 0;
+	t->sb_new_desched = 0;
+	t->post_valid = 0;
+	resume_cur(r, 0);
+}
+
+/* A stop of the started program, in r->cur (t). */
+static void handle_stop(struct recorder *r, struct rtask *t, const struct stop *st, int status)
+{
+	if (st->kind == STOP_EXITED) {
+		task_exited(r, t, status);
+		return;
+	}
+	if (st->kind == STOP_EXIT_EVENT) {
+		/* On its way out (exit, or killed with its group). */
+		tracee_cont(&t->t, 0);
+		return;
+	}
+	unsigned ev = (unsigned)status >> 16;
+	if (t->state == TS_NEW) {
+		task_started(t);
+		return;
+	}
+	switch (st->kind) {
+	case STOP_SECCOMP:
+		syscall_entry(r);
+		break;
+	case STOP_SYSCALL:
+		if (t->in_syscall)
+			syscall_exit(r);
+		else
+			resume_cur(r, 0);
+		break;
+	case STOP_EXEC:
+		exec_stop(r, t, status);
+		break;
+	case STOP_SIGNAL:
+		record_signal(r, st->sig);
+		break;
+	case STOP_OTHER_EVENT:
+		if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE)
+			record_clone(r, ev);
+		else if (ev == PTRACE_EVENT_STOP && st->sig == SIGTRAP && t->interrupted)
+			record_sched(r);
+		else
+			tracee_cont(&t->t, 0);
+		break;
+	default:
+		tracee_cont(&t->t, 0);
+		break;
+	}
+}
+
+/* Records until the program is gone. Returns 1 when the recording was
+ * aborted with tasks perhaps still alive. */
+static int record_loop(struct recorder *r, struct run *run)
+{
 	struct stop st;
 	for (;;) {
-		if (started && !r->active) {
+		if (run->started && !r->active) {
 			struct rtask *n = pick_ready(r);
 			if (n) {
 				r->cur = n;
 				resume_cur(r, 0);
 			} else if (!any_alive(r)) {
-				break;
+				return 0;
 			}
 		}
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == ECHILD)
-				break;
+				return 0;
 			if (errno != EINTR)
 				rrk_die("waiting for the program: %s", strerror(errno));
-			if (got_alarm) {
-				got_alarm = 0;
-				uint64_t now = rrk_now_ns();
-				if (now - r->last_flush >= 1000000000u) {
-					writer_check(r, rrk_writer_flush(r->w));
-					r->last_flush = now;
-				} else {
-					writer_check(r, rrk_writer_nudge(r->w));
-				}
-				maybe_preempt(r);
-			}
-			if (got_term && !forwarded) {
-				forwarded = 1;
-				kill(pid, got_term);
-			}
-			if (got_int >= 2) {
-				stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
-				got_int = 0;
-				goto aborted;
-			}
+			if (handle_rec_signals(r, run))
+				return 1;
 			continue;
 		}
 		struct rtask *t = find_task(r, tid);
@@ -2534,96 +2670,20 @@ int rrk_record(const struct rec_options *o)
 		t->t.status = status;
 		decode_stop(status, &st);
 		r->cur = t;
-		if (!started) {
-			/* Before the program's first instruction: only our
-			 * execve, which becomes event 1 when it succeeds. */
-			if (st.kind == STOP_EXITED) {
-				t->state = TS_DEAD;
-				r->root_status = status;
-				int e = 0;
-				if (read(report[0], &e, sizeof e) == sizeof e)
-					stop_recording(r, "cannot execute %s: %s", o->path, strerror(e));
-				break;
-			}
-			if (st.kind == STOP_EXEC) {
-				started = 1;
-				record_exec(r, 1);
-				resume_cur(r, 0);
-			} else {
-				tracee_cont(&t->t, st.kind == STOP_SIGNAL ? st.sig : 0);
-			}
+		if (!run->started) {
+			if (stop_before_start(r, t, &st, status, run))
+				return 0;
 			continue;
 		}
-		if (st.kind == STOP_EXITED) {
-			task_exited(r, t, status);
-			continue;
-		}
-		if (st.kind == STOP_EXIT_EVENT) {
-			/* On its way out (exit, or killed with its group). */
-			tracee_cont(&t->t, 0);
-			continue;
-		}
-		unsigned ev = (unsigned)status >> 16;
-		if (t->state == TS_NEW) {
-			task_started(t);
-			continue;
-		}
-		switch (st.kind) {
-		case STOP_SECCOMP:
-			syscall_entry(r);
-			break;
-		case STOP_SYSCALL:
-			if (t->in_syscall)
-				syscall_exit(r);
-			else
-				resume_cur(r, 0);
-			break;
-		case STOP_EXEC: {
-			/* A thread that is not the leader takes the leader's tid:
-			 * the stop comes under that tid, the old leader is gone. */
-			unsigned long former = 0;
-			ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &former);
-			struct rtask *x = (pid_t)former != t->t.tid ? find_task(r, (pid_t)former) : NULL;
-			if (x) {
-				task_gone(r, t);
-				r->emit_tid = x->t.tid;
-				r->exec_new_tid = (uint32_t)t->t.tid;
-				x->t.tid = t->t.tid;
-				x->t.status = status;
-				t = r->cur = x;
-			}
-			t->in_syscall = 0;
-			record_exec(r, 0);
-			t->sb = 0; /* a new image: its library registers again */
-			sb_map_space(r, t->pid, 0);
-			t->sb_borrowed = 0;
-			sb_grab_desched(t, -1);
-			t->sb_flushed = 0;
-			t->sb_new_desched = 0;
-			t->post_valid = 0;
-			resume_cur(r, 0);
-			break;
-		}
-		case STOP_SIGNAL:
-			record_signal(r, st.sig);
-			break;
-		case STOP_OTHER_EVENT:
-			if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE)
-				record_clone(r, ev);
-			else if (ev == PTRACE_EVENT_STOP && st.sig == SIGTRAP && t->interrupted)
-				record_sched(r);
-			else
-				tracee_cont(&t->t, 0);
-			break;
-		default:
-			tracee_cont(&t->t, 0);
-			break;
-		}
+		handle_stop(r, t, &st, status);
 		if (r->abort_reason)
-			goto aborted;
+			return 1;
 	}
-	goto done;
-aborted:
+}
+
+/* Kills what is left of the program and waits until it is gone. */
+static void kill_and_reap(struct recorder *r)
+{
 	kill_tasks(r);
 	for (;;) {
 		int ws;
@@ -2634,7 +2694,11 @@ aborted:
 		if (w > 0 && WIFSTOPPED(ws))
 			ptrace(PTRACE_CONT, w, 0, 0);
 	}
-done:
+}
+
+/* Writes the end record and closes the trace. Returns rec's exit code. */
+static int finish_trace(struct recorder *r, int started)
+{
 	struct itimerval off;
 	memset(&off, 0, sizeof off);
 	setitimer(ITIMER_REAL, &off, NULL);
@@ -2663,12 +2727,17 @@ done:
 	}
 	end.nevents = r->nevents;
 	if (rrk_writer_close(r->w, &end, r->abort_reason) < 0) {
-		if (o->via_keyframer)
+		if (r->o->via_keyframer)
 			exit(125);
 		rrk_die("%s", rrk_writer_error(r->w));
 	}
 	if (r->abort_reason)
 		rrk_warn("%s", r->abort_reason);
+	return rc;
+}
+
+static void free_recorder(struct recorder *r)
+{
 	att_clear(r);
 	free(r->att);
 	while (r->tasks) {
@@ -2689,5 +2758,22 @@ done:
 	free(r->shmaps);
 	free(r->sbmaps);
 	rrk_pool_free(&r->pool);
+}
+
+int rrk_record(const struct rec_options *o)
+{
+	struct recorder rec, *r = &rec;
+	int cpu = setup_recorder(r, o);
+	catch_signals();
+	struct run run = { .report = -1 };
+	start_program(r, cpu, &run);
+
+	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	if (record_loop(r, &run))
+		kill_and_reap(r);
+	int rc = finish_trace(r, run.started);
+	free_recorder(r);
 	return rc;
 }

@@ -14,6 +14,15 @@ struct out {
 	int max, n;
 };
 
+/* An O_SPECIAL syscall after it returned, as its decoder sees it. */
+struct call {
+	const uint64_t *args;
+	int64_t result;
+	uint64_t r; /* the result, 0 when it is not positive */
+	rrk_peekfn peek;
+	void *ctx;
+};
+
 static int add(struct out *o, uint64_t addr, uint64_t len)
 {
 	if (!addr || !len)
@@ -91,9 +100,9 @@ static int msghdr_ranges(struct out *o, uint64_t m, uint64_t bytes,
 	return add(o, h[4], h[5]);
 }
 
-static int ioctl_ranges(struct out *o, const uint64_t args[6], rrk_peekfn peek,
-			void *ctx)
+static int ioctl_out(struct out *o, const struct call *c)
 {
+	const uint64_t *args = c->args;
 	uint32_t req = (uint32_t)args[1];
 	const struct rrk_ioctlent *ent = rrk_ioctl_lookup(req);
 	int e;
@@ -106,8 +115,8 @@ static int ioctl_ranges(struct out *o, const uint64_t args[6], rrk_peekfn peek,
 				return e;
 			if (!args[2])
 				return 0;
-			if ((e = peek_u32(peek, ctx, args[2], &n)) ||
-			    (e = peek_u64(peek, ctx, args[2] + 8, &buf)))
+			if ((e = peek_u32(c->peek, c->ctx, args[2], &n)) ||
+			    (e = peek_u64(c->peek, c->ctx, args[2] + 8, &buf)))
 				return e;
 			return add(o, buf, n);
 		}
@@ -161,8 +170,9 @@ long rrk_ioctl_out_size(uint32_t req)
 	return (dir & 2) ? size : 0; /* _IOC_READ: the kernel writes size */
 }
 
-static int fcntl_ranges(struct out *o, const uint64_t args[6])
+static int fcntl_out(struct out *o, const struct call *c)
 {
+	const uint64_t *args = c->args;
 	switch ((int)args[1]) {
 	case 5:  /* F_GETLK (== F_GETLK64 on x86-64) */
 	case 36: /* F_OFD_GETLK */
@@ -177,8 +187,9 @@ static int fcntl_ranges(struct out *o, const uint64_t args[6])
 	return 0;
 }
 
-static int prctl_ranges(struct out *o, const uint64_t args[6], int64_t result)
+static int prctl_out(struct out *o, const struct call *c)
 {
+	const uint64_t *args = c->args;
 	switch (args[0]) {
 	case 2:  /* PR_GET_PDEATHSIG */
 	case 5:  /* PR_GET_UNALIGN */
@@ -197,7 +208,7 @@ static int prctl_ranges(struct out *o, const uint64_t args[6], int64_t result)
 			return add(o, args[2], 4);
 		return 0;
 	case 0x41555856: /* PR_GET_AUXV: returns the full size */
-		return add(o, args[1], min64((uint64_t)result, args[2]));
+		return add(o, args[1], min64((uint64_t)c->result, args[2]));
 	}
 	return 0;
 }
@@ -218,197 +229,260 @@ static int quotactl_ranges(struct out *o, uint64_t cmd, uint64_t addr)
 	return 0;
 }
 
+static int arch_prctl_out(struct out *o, const struct call *c)
+{
+	switch (c->args[0]) {
+	case 0x1003: /* ARCH_GET_FS */
+	case 0x1004: /* ARCH_GET_GS */
+	case 0x1021: /* ARCH_GET_XCOMP_SUPP */
+	case 0x1022: /* ARCH_GET_XCOMP_PERM */
+	case 0x1024: /* ARCH_GET_XCOMP_GUEST_PERM */
+	case 0x5005: /* ARCH_SHSTK_STATUS */
+		return add(o, c->args[1], 8);
+	}
+	return 0;
+}
+
+/* select and pselect6 */
+static int select_out(struct out *o, const struct call *c)
+{
+	int64_t nfds = (int32_t)c->args[0];
+	uint64_t bytes = nfds > 0 ? (((uint64_t)nfds + 63) / 64) * 8 : 0;
+	int e = 0;
+	for (int i = 1; i <= 3 && !e; i++)
+		e = add(o, c->args[i], bytes);
+	/* both update the timeout (struct timeval / timespec) */
+	if (!e)
+		e = add(o, c->args[4], 16);
+	return e;
+}
+
+/* epoll_wait, epoll_pwait and epoll_pwait2 */
+static int epoll_wait_out(struct out *o, const struct call *c)
+{
+	return add(o, c->args[1], c->r * 12); /* packed struct epoll_event */
+}
+
+static int recvmmsg_out(struct out *o, const struct call *c)
+{
+	/* struct mmsghdr: msghdr (56) + msg_len (4) + padding */
+	uint64_t vec = c->args[1];
+	int e = 0;
+	for (uint64_t i = 0; i < c->r && !e; i++) {
+		uint32_t len;
+		uint64_t m = vec + 64 * i;
+		if ((e = peek_u32(c->peek, c->ctx, m + 56, &len)))
+			break;
+		if ((e = add(o, m + 56, 4)))
+			break;
+		e = msghdr_ranges(o, m, len, c->peek, c->ctx);
+	}
+	if (!e)
+		e = add(o, c->args[4], 16); /* the timeout is updated */
+	return e;
+}
+
+static int sendmmsg_out(struct out *o, const struct call *c)
+{
+	return add(o, c->args[1], c->r * 64); /* msg_len of each sent one */
+}
+
+static int getgroups_out(struct out *o, const struct call *c)
+{
+	if ((int32_t)c->args[0] > 0)
+		return add(o, c->args[1], c->r * 4);
+	return 0;
+}
+
+static int capget_out(struct out *o, const struct call *c)
+{
+	if (!c->args[1])
+		return 0;
+	uint32_t version = 0;
+	/* _LINUX_CAPABILITY_VERSION_1 has one 12-byte element, later
+	 * versions two */
+	if (c->peek && c->peek(c->ctx, c->args[0], &version, 4) == 0 && version == 0x19980330)
+		return add(o, c->args[1], 12);
+	return add(o, c->args[1], 24);
+}
+
+static int mincore_out(struct out *o, const struct call *c)
+{
+	return add(o, c->args[2], (c->args[1] + 4095) / 4096);
+}
+
+/* getxattr, lgetxattr and fgetxattr */
+static int getxattr_out(struct out *o, const struct call *c)
+{
+	if (c->args[3])
+		return add(o, c->args[2], min64(c->r, c->args[3]));
+	return 0;
+}
+
+/* listxattr, llistxattr and flistxattr */
+static int listxattr_out(struct out *o, const struct call *c)
+{
+	if (c->args[2])
+		return add(o, c->args[1], min64(c->r, c->args[2]));
+	return 0;
+}
+
+static int msgrcv_out(struct out *o, const struct call *c)
+{
+	return add(o, c->args[1], 8 + c->r); /* long mtype, then the text */
+}
+
+static int msgctl_out(struct out *o, const struct call *c)
+{
+	switch (c->args[1] & ~0x100ull) { /* without IPC_64 */
+	case 2: case 11: case 13: /* IPC_STAT, MSG_STAT(_ANY) */
+		return add(o, c->args[2], 120);
+	case 3: case 12: /* IPC_INFO, MSG_INFO */
+		return add(o, c->args[2], 32);
+	}
+	return 0;
+}
+
+static int shmctl_out(struct out *o, const struct call *c)
+{
+	switch (c->args[1] & ~0x100ull) {
+	case 2: case 13: case 15: /* IPC_STAT, SHM_STAT(_ANY) */
+		return add(o, c->args[2], 112);
+	case 3: /* IPC_INFO: struct shminfo64 */
+		return add(o, c->args[2], 72);
+	case 14: /* SHM_INFO */
+		return add(o, c->args[2], 48);
+	}
+	return 0;
+}
+
+static int semctl_out(struct out *o, const struct call *c)
+{
+	switch (c->args[2] & ~0x100ull) {
+	case 2: case 18: case 20: /* IPC_STAT, SEM_STAT(_ANY) */
+		return add(o, c->args[3], 104);
+	case 3: case 19: /* IPC_INFO, SEM_INFO */
+		return add(o, c->args[3], 40);
+	case 13: /* GETALL: nsems unsigned shorts, nsems unknown */
+		return RRK_OUT_CANNOT;
+	}
+	return 0;
+}
+
+static int sysfs_out(struct out *o, const struct call *c)
+{
+	if (c->args[0] != 2 || !c->args[2])
+		return 0;
+	/* the file system's name, NUL-terminated */
+	uint64_t n = 0;
+	char ch = 1;
+	while (n < 256 && ch) {
+		if (!c->peek || c->peek(c->ctx, c->args[2] + n, &ch, 1) != 0)
+			return RRK_OUT_PEEK;
+		n++;
+	}
+	return add(o, c->args[2], n);
+}
+
+static int get_mempolicy_out(struct out *o, const struct call *c)
+{
+	int e = add(o, c->args[0], 4);
+	if (e)
+		return e;
+	if (c->args[2] > 1)
+		return add(o, c->args[1], ((c->args[2] - 1 + 63) / 64) * 8);
+	return 0;
+}
+
+static int keyctl_out(struct out *o, const struct call *c)
+{
+	const uint64_t *args = c->args;
+	switch (args[0]) {
+	case 6: case 11: case 17: case 23:
+		/* DESCRIBE, READ, GET_SECURITY, DH_COMPUTE */
+		if (args[3])
+			return add(o, args[2], min64(c->r, args[3]));
+		return 0;
+	case 24: /* PKEY_QUERY */
+		return add(o, args[4], 56);
+	case 25: case 26: case 27: /* PKEY_ENCRYPT/DECRYPT/SIGN */
+		return RRK_OUT_CANNOT;
+	case 31: /* CAPABILITIES */
+		return add(o, args[1], min64(c->r, args[2]));
+	}
+	return 0;
+}
+
+static int quotactl_out(struct out *o, const struct call *c)
+{
+	return quotactl_ranges(o, c->args[0], c->args[3]);
+}
+
+static int quotactl_fd_out(struct out *o, const struct call *c)
+{
+	return quotactl_ranges(o, c->args[1], c->args[3]);
+}
+
+static int name_to_handle_at_out(struct out *o, const struct call *c)
+{
+	const uint64_t *args = c->args;
+	if (args[2]) {
+		uint32_t hb;
+		int e;
+		if ((e = peek_u32(c->peek, c->ctx, args[2], &hb)))
+			return e;
+		/* struct file_handle: u32 bytes, int type, bytes */
+		if ((e = add(o, args[2], 8 + (uint64_t)hb)))
+			return e;
+	}
+	/* AT_HANDLE_MNT_ID_UNIQUE (0x1) asks for a u64 mount id */
+	return add(o, args[3], (args[4] & 1) ? 8 : 4);
+}
+
+/* One decoder per O_SPECIAL syscall that writes memory (futex's
+ * operations write none), by number. */
+static int (*const special_out[])(struct out *o, const struct call *c) = {
+	[SYS_ioctl] = ioctl_out,
+	[SYS_fcntl] = fcntl_out,
+	[SYS_prctl] = prctl_out,
+	[SYS_arch_prctl] = arch_prctl_out,
+	[SYS_select] = select_out,
+	[SYS_pselect6] = select_out,
+	[SYS_epoll_wait] = epoll_wait_out,
+	[SYS_epoll_pwait] = epoll_wait_out,
+	[SYS_epoll_pwait2] = epoll_wait_out,
+	[SYS_recvmmsg] = recvmmsg_out,
+	[SYS_sendmmsg] = sendmmsg_out,
+	[SYS_getgroups] = getgroups_out,
+	[SYS_capget] = capget_out,
+	[SYS_mincore] = mincore_out,
+	[SYS_getxattr] = getxattr_out,
+	[SYS_lgetxattr] = getxattr_out,
+	[SYS_fgetxattr] = getxattr_out,
+	[SYS_listxattr] = listxattr_out,
+	[SYS_llistxattr] = listxattr_out,
+	[SYS_flistxattr] = listxattr_out,
+	[SYS_msgrcv] = msgrcv_out,
+	[SYS_msgctl] = msgctl_out,
+	[SYS_shmctl] = shmctl_out,
+	[SYS_semctl] = semctl_out,
+	[SYS_sysfs] = sysfs_out,
+	[SYS_get_mempolicy] = get_mempolicy_out,
+	[SYS_keyctl] = keyctl_out,
+	[SYS_quotactl] = quotactl_out,
+	[SYS_quotactl_fd] = quotactl_fd_out,
+	[SYS_name_to_handle_at] = name_to_handle_at_out,
+};
+
 int rrk_special_outparams(uint64_t nr, const uint64_t args[6], int64_t result,
 			  struct rrk_memrange *outv, int max, rrk_peekfn peek,
 			  void *ctx)
 {
+	if (nr >= sizeof special_out / sizeof special_out[0] || !special_out[nr])
+		return 0;
 	struct out o = { outv, max, 0 };
-	struct out *op = &o;
-	uint64_t r = result > 0 ? (uint64_t)result : 0;
-	int e = 0;
-
-	switch (nr) {
-	case SYS_ioctl:
-		e = ioctl_ranges(op, args, peek, ctx);
-		break;
-	case SYS_fcntl:
-		e = fcntl_ranges(op, args);
-		break;
-	case SYS_prctl:
-		e = prctl_ranges(op, args, result);
-		break;
-	case SYS_arch_prctl:
-		switch (args[0]) {
-		case 0x1003: /* ARCH_GET_FS */
-		case 0x1004: /* ARCH_GET_GS */
-		case 0x1021: /* ARCH_GET_XCOMP_SUPP */
-		case 0x1022: /* ARCH_GET_XCOMP_PERM */
-		case 0x1024: /* ARCH_GET_XCOMP_GUEST_PERM */
-		case 0x5005: /* ARCH_SHSTK_STATUS */
-			e = add(op, args[1], 8);
-		}
-		break;
-	case SYS_futex:
-		break;
-	case SYS_select:
-	case SYS_pselect6: {
-		int64_t nfds = (int32_t)args[0];
-		uint64_t bytes = nfds > 0 ? (((uint64_t)nfds + 63) / 64) * 8 : 0;
-		for (int i = 1; i <= 3 && !e; i++)
-			e = add(op, args[i], bytes);
-		/* both update the timeout (struct timeval / timespec) */
-		if (!e)
-			e = add(op, args[4], 16);
-		break;
-	}
-	case SYS_epoll_wait:
-	case SYS_epoll_pwait:
-	case SYS_epoll_pwait2:
-		e = add(op, args[1], r * 12); /* packed struct epoll_event */
-		break;
-	case SYS_recvmmsg: {
-		/* struct mmsghdr: msghdr (56) + msg_len (4) + padding */
-		uint64_t vec = args[1];
-		for (uint64_t i = 0; i < r && !e; i++) {
-			uint32_t len;
-			uint64_t m = vec + 64 * i;
-			if ((e = peek_u32(peek, ctx, m + 56, &len)))
-				break;
-			if ((e = add(op, m + 56, 4)))
-				break;
-			e = msghdr_ranges(op, m, len, peek, ctx);
-		}
-		if (!e)
-			e = add(op, args[4], 16); /* the timeout is updated */
-		break;
-	}
-	case SYS_sendmmsg:
-		e = add(op, args[1], r * 64); /* msg_len of each sent one */
-		break;
-	case SYS_getgroups:
-		if ((int32_t)args[0] > 0)
-			e = add(op, args[1], r * 4);
-		break;
-	case SYS_capget:
-		if (args[1]) {
-			uint32_t version = 0;
-			/* _LINUX_CAPABILITY_VERSION_1 has one 12-byte
-			 * element, later versions two */
-			if (peek && peek(ctx, args[0], &version, 4) == 0 &&
-			    version == 0x19980330)
-				e = add(op, args[1], 12);
-			else
-				e = add(op, args[1], 24);
-		}
-		break;
-	case SYS_mincore:
-		e = add(op, args[2], (args[1] + 4095) / 4096);
-		break;
-	case SYS_getxattr:
-	case SYS_lgetxattr:
-	case SYS_fgetxattr:
-		if (args[3])
-			e = add(op, args[2], min64(r, args[3]));
-		break;
-	case SYS_listxattr:
-	case SYS_llistxattr:
-	case SYS_flistxattr:
-		if (args[2])
-			e = add(op, args[1], min64(r, args[2]));
-		break;
-	case SYS_msgrcv:
-		e = add(op, args[1], 8 + r); /* long mtype, then the text */
-		break;
-	case SYS_msgctl:
-		switch (args[1] & ~0x100ull) { /* without IPC_64 */
-		case 2: case 11: case 13: /* IPC_STAT, MSG_STAT(_ANY) */
-			e = add(op, args[2], 120);
-			break;
-		case 3: case 12: /* IPC_INFO, MSG_INFO */
-			e = add(op, args[2], 32);
-		}
-		break;
-	case SYS_shmctl:
-		switch (args[1] & ~0x100ull) {
-		case 2: case 13: case 15: /* IPC_STAT, SHM_STAT(_ANY) */
-			e = add(op, args[2], 112);
-			break;
-		case 3: /* IPC_INFO: struct shminfo64 */
-			e = add(op, args[2], 72);
-			break;
-		case 14: /* SHM_INFO */
-			e = add(op, args[2], 48);
-		}
-		break;
-	case SYS_semctl:
-		switch (args[2] & ~0x100ull) {
-		case 2: case 18: case 20: /* IPC_STAT, SEM_STAT(_ANY) */
-			e = add(op, args[3], 104);
-			break;
-		case 3: case 19: /* IPC_INFO, SEM_INFO */
-			e = add(op, args[3], 40);
-			break;
-		case 13: /* GETALL: nsems unsigned shorts, nsems unknown */
-			e = RRK_OUT_CANNOT;
-		}
-		break;
-	case SYS_sysfs:
-		if (args[0] == 2 && args[2]) {
-			/* the file system's name, NUL-terminated */
-			uint64_t n = 0;
-			char c = 1;
-			while (n < 256 && c) {
-				if (!peek || peek(ctx, args[2] + n, &c, 1) != 0)
-					return RRK_OUT_PEEK;
-				n++;
-			}
-			e = add(op, args[2], n);
-		}
-		break;
-	case SYS_get_mempolicy:
-		if ((e = add(op, args[0], 4)))
-			break;
-		if (args[2] > 1)
-			e = add(op, args[1], ((args[2] - 1 + 63) / 64) * 8);
-		break;
-	case SYS_keyctl:
-		switch (args[0]) {
-		case 6: case 11: case 17: case 23:
-			/* DESCRIBE, READ, GET_SECURITY, DH_COMPUTE */
-			if (args[3])
-				e = add(op, args[2], min64(r, args[3]));
-			break;
-		case 24: /* PKEY_QUERY */
-			e = add(op, args[4], 56);
-			break;
-		case 25: case 26: case 27: /* PKEY_ENCRYPT/DECRYPT/SIGN */
-			e = RRK_OUT_CANNOT;
-			break;
-		case 31: /* CAPABILITIES */
-			e = add(op, args[1], min64(r, args[2]));
-		}
-		break;
-	case SYS_quotactl:
-		e = quotactl_ranges(op, args[0], args[3]);
-		break;
-	case SYS_quotactl_fd:
-		e = quotactl_ranges(op, args[1], args[3]);
-		break;
-	case SYS_name_to_handle_at:
-		if (args[2]) {
-			uint32_t hb;
-			if ((e = peek_u32(peek, ctx, args[2], &hb)))
-				break;
-			/* struct file_handle: u32 bytes, int type, bytes */
-			if ((e = add(op, args[2], 8 + (uint64_t)hb)))
-				break;
-		}
-		/* AT_HANDLE_MNT_ID_UNIQUE (0x1) asks for a u64 mount id */
-		e = add(op, args[3], (args[4] & 1) ? 8 : 4);
-		break;
-	default:
-		break;
-	}
+	struct call c = { args, result, result > 0 ? (uint64_t)result : 0, peek, ctx };
+	int e = special_out[nr](&o, &c);
 	return e ? e : o.n;
 }
 

@@ -326,56 +326,96 @@ static long pipe_write(struct rrk_sb_hdr *h, const long *user, const struct sben
 	return (long)done;
 }
 
-/* A buffered call: the entry page runs it (record) or returns what the
- * recording got (replay); the kernel writes into the record's data. */
-static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e)
+/* Where one buffered call's outputs go: the record's data. */
+struct call {
+	uint8_t *data;  /* the record's data */
+	uint64_t space; /* bytes of data the record has room for */
+	uint64_t want;  /* bytes of data the kernel may write */
+};
+
+/* A one-entry iovec at the start of the record's data, for n bytes that
+ * follow it. Returns it, or NULL when they do not fit. */
+static struct iov *data_iov(struct call *c, uint64_t n)
 {
-	if (e->kind == K_WRITE && (bit(h->out_fds, user[0]) || user[0] >= 1024))
-		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
-	if (nr == SYS_write && (unsigned long)user[2] > PIPE_BUF && learn_fd(h, user[0]) && bit(h->fd_pipe, user[0]))
-		return pipe_write(h, user, e);
-	/* (first: the fstat it may make goes before this call's record) */
-	int regular = e->block == 2 && regular_fd(h, user[0]);
-	uint8_t *recs = (uint8_t *)h + RRK_SB_HDR_SIZE;
-	uint64_t room = h->size - h->used;
-	if (room < sizeof(struct rrk_sb_rec) + 64)
-		return NOT_BUFFERED;
-	struct rrk_sb_rec *rec = (void *)(recs + h->used);
-	uint8_t *data = (uint8_t *)(rec + 1);
-	uint64_t space = room - sizeof *rec;
-	long a[6];
-	for (int i = 0; i < 6; i++)
-		a[i] = user[i];
-	uint64_t want = 0; /* bytes of data the kernel may write */
+	if (n + 16 > c->space)
+		return NULL;
+	struct iov *one = (void *)c->data;
+	one->base = (uint64_t)(c->data + 16);
+	one->len = n;
+	return one;
+}
+
+/* The bytes an iovec array of n entries points to. */
+static uint64_t iov_total(const struct iov *v, uint64_t n)
+{
+	uint64_t total = 0;
+	for (uint64_t i = 0; i < n; i++)
+		total += v[i].len;
+	return total;
+}
+
+/* ioctl: the size of what the kernel writes for the requests buffered,
+ * or 0. */
+static uint64_t ioctl_size(unsigned long req)
+{
+	return req == TCGETS ? sizeof(struct termios) /* the kernel's */ :
+	       req == TIOCGWINSZ ? sizeof(struct winsize) : req == FIONREAD ? sizeof(int) : 0;
+}
+
+/* openat: not of devices or /proc/../fd/.. (they may be stdout). */
+static int openat_buffered(const char *path)
+{
+	return path && !prefix(path, "/dev/") && !contains(path, "/fd/");
+}
+
+/* futex: wait and wake. */
+static int futex_buffered(long op_arg)
+{
+	int op = FUTEX_CMD(op_arg);
+	return op == FUTEX_WAIT || op == FUTEX_WAKE || op == FUTEX_WAIT_BITSET || op == FUTEX_WAKE_BITSET;
+}
+
+/* fcntl: flags and duplicates (not of stdout/stderr), no locks. */
+static int fcntl_buffered(struct rrk_sb_hdr *h, const long *a)
+{
+	long cmd = a[1];
+	if (cmd != F_GETFD && cmd != F_SETFD && cmd != F_GETFL && cmd != F_SETFL && cmd != F_DUPFD &&
+	    cmd != F_DUPFD_CLOEXEC)
+		return 0;
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && bit(h->out_fds, a[0]))
+		return 0; /* a new stdout: rec must know at once */
+	return 1;
+}
+
+/* Per kind: points the output buffers among a, the arguments the call
+ * is made with, into the record's data and sets c->want. Returns 0, or
+ * NOT_BUFFERED for a call the buffer does not take. */
+static long prepare(struct rrk_sb_hdr *h, long nr, const struct sbent *e, long *a, struct call *c)
+{
+	uint8_t *data = c->data;
+	uint64_t want = 0;
 	switch (e->kind) {
 	case K_RET:
 		break;
 	case K_WRITE:
 		if (nr == SYS_write) {
-			/* a one-entry iovec, for the no-wait attempt below */
+			/* a one-entry iovec, for the no-wait attempt */
 			struct iov *one = (void *)data;
 			one->base = (uint64_t)a[1];
 			one->len = (uint64_t)a[2];
 			want = 16;
 		}
 		break;
-	case K_READ: {
-		want = (uint64_t)a[2];
-		if (want + 16 > space)
+	case K_READ:
+		if (!data_iov(c, (uint64_t)a[2]))
 			return NOT_BUFFERED;
-		struct iov *one = (void *)data;
-		one->base = (uint64_t)(data + 16);
-		one->len = want;
 		a[1] = (long)(data + 16);
-		want += 16;
+		want = (uint64_t)a[2] + 16;
 		break;
-	}
-	case K_OPENAT: {
-		const char *path = (const char *)a[1];
-		if (!path || prefix(path, "/dev/") || contains(path, "/fd/"))
+	case K_OPENAT:
+		if (!openat_buffered((const char *)a[1]))
 			return NOT_BUFFERED;
 		break;
-	}
 	case K_BUF:
 		want = (uint64_t)a[e->len];
 		a[e->buf] = (long)data;
@@ -384,15 +424,12 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		want = e->size;
 		a[e->buf] = (long)data;
 		break;
-	case K_IOCTL: {
-		unsigned long req = (unsigned long)a[1];
-		want = req == TCGETS ? sizeof(struct termios) /* the kernel's */ :
-		       req == TIOCGWINSZ ? sizeof(struct winsize) : req == FIONREAD ? sizeof(int) : 0;
+	case K_IOCTL:
+		want = ioctl_size((unsigned long)a[1]);
 		if (!want || !a[2])
 			return NOT_BUFFERED;
 		a[2] = (long)data;
 		break;
-	}
 	case K_GTOD:
 		want = sizeof(struct __kernel_old_timeval) + sizeof(struct timezone);
 		if (a[0])
@@ -403,21 +440,14 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_TIME:
 		a[0] = 0;
 		break;
-	case K_FCNTL: {
-		long cmd = a[1];
-		if (cmd != F_GETFD && cmd != F_SETFD && cmd != F_GETFL && cmd != F_SETFL && cmd != F_DUPFD &&
-		    cmd != F_DUPFD_CLOEXEC)
-			return NOT_BUFFERED;
-		if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && bit(h->out_fds, a[0]))
-			return NOT_BUFFERED; /* a new stdout: rec must know at once */
-		break;
-	}
-	case K_FUTEX: {
-		int op = FUTEX_CMD(a[1]);
-		if (op != FUTEX_WAIT && op != FUTEX_WAKE && op != FUTEX_WAIT_BITSET && op != FUTEX_WAKE_BITSET)
+	case K_FCNTL:
+		if (!fcntl_buffered(h, a))
 			return NOT_BUFFERED;
 		break;
-	}
+	case K_FUTEX:
+		if (!futex_buffered(a[1]))
+			return NOT_BUFFERED;
+		break;
 	case K_EPOLL:
 		want = (uint64_t)a[2] * sizeof(struct epoll_event);
 		if (a[2] <= 0 || (uint64_t)a[2] > 65536)
@@ -427,16 +457,12 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	case K_READV: {
 		/* one contiguous buffer after a one-entry iovec, both inside
 		 * the record: play fills them in before the call */
-		const struct iov *v = (const void *)a[1];
 		if (a[2] <= 0 || a[2] > UIO_MAXIOV)
 			return NOT_BUFFERED;
-		for (long i = 0; i < a[2]; i++)
-			want += v[i].len;
-		if (want + 16 > space)
+		want = iov_total((const struct iov *)a[1], (uint64_t)a[2]);
+		struct iov *one = data_iov(c, want);
+		if (!one)
 			return NOT_BUFFERED;
-		struct iov *one = (void *)data;
-		one->base = (uint64_t)(data + 16);
-		one->len = want;
 		a[1] = (long)one;
 		a[2] = 1;
 		break;
@@ -450,10 +476,8 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		const struct msg *m = (const void *)a[1];
 		if (!m || m->iovlen > UIO_MAXIOV)
 			return NOT_BUFFERED;
-		want = sizeof *m + m->namelen + m->controllen;
-		const struct iov *v = (const void *)m->iov;
-		for (uint64_t i = 0; i < m->iovlen; i++)
-			want += v[i].len;
+		want = sizeof *m + m->namelen + m->controllen +
+		       iov_total((const struct iov *)m->iov, m->iovlen);
 		break;
 	}
 	case K_RECVFROM:
@@ -467,13 +491,15 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 	default:
 		return NOT_BUFFERED;
 	}
-	/* Only the record's own bytes are written, before the call as after:
-	 * in replay the records after it are already in place. */
-	if (want > space)
-		return NOT_BUFFERED;
-	struct msg in; /* recvmsg: the sizes the program offered */
-	if (e->kind == K_RECVMSG)
-		memcpy(&in, (const void *)a[1], sizeof in);
+	c->want = want;
+	return 0;
+}
+
+/* Makes the prepared call, with the desched event armed when it may
+ * wait (regular: args[0] is a regular file). Sets *flags (RRK_SBR_*). */
+static long make_call(struct rrk_sb_hdr *h, long nr, const struct sbent *e, const long *a,
+		      const struct call *c, int regular, uint16_t *flags)
+{
 	int may_block = e->block && !regular && !(e->kind == K_EPOLL && a[3] == 0) &&
 			!(e->kind == K_POLL && a[2] == 0) &&
 			!(e->kind == K_FUTEX && FUTEX_CMD(a[1]) != FUTEX_WAIT && FUTEX_CMD(a[1]) != FUTEX_WAIT_BITSET);
@@ -484,7 +510,7 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		/* a pipe or socket: first without waiting (RWF_NOWAIT; a
 		 * write of at most PIPE_BUF bytes is then all or nothing), so
 		 * that the common case needs no desched event */
-		long nw[6] = { a[0], (long)data, 1, -1, -1, RWF_NOWAIT };
+		long nw[6] = { a[0], (long)c->data, 1, -1, -1, RWF_NOWAIT };
 		h->attempt = 1;
 		ret = page_call(h, nr == SYS_read ? SYS_preadv2 : SYS_pwritev2, nw);
 		h->attempt = 0;
@@ -504,91 +530,145 @@ static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const stru
 		if (may_block)
 			page_desched(h, RRK_SB_DISARM);
 	}
-	uint16_t flags = (h->redirected ? RRK_SBR_TRACED : 0) | (retried ? RRK_SBR_RETRIED : 0);
+	*flags = (h->redirected ? RRK_SBR_TRACED : 0) | (retried ? RRK_SBR_RETRIED : 0);
 	h->redirected = 0;
+	return ret;
+}
+
+/* recvmsg wrote in place: its msghdr m (the kernel updates the sizes),
+ * then the address, the control data and ret bytes received, at most
+ * the sizes the program offered (in). Returns the bytes of data used. */
+static uint64_t sync_recvmsg(struct rrk_sb_hdr *h, struct msg *m, uint8_t *data, uint64_t ret,
+			     const struct msg *in)
+{
+	page_sync(h, m, data, sizeof *m);
+	uint64_t got = sizeof *m;
+	uint64_t n = m->namelen < in->namelen ? m->namelen : in->namelen;
+	if (in->name && n)
+		page_sync(h, (void *)in->name, data + got, n);
+	got += n;
+	n = m->controllen < in->controllen ? m->controllen : in->controllen;
+	if (in->control && n)
+		page_sync(h, (void *)in->control, data + got, n);
+	got += n;
+	const struct iov *v = (const void *)in->iov;
+	uint64_t left = ret;
+	for (uint64_t i = 0; i < in->iovlen && left; i++) {
+		n = v[i].len < left ? v[i].len : left;
+		page_sync(h, (void *)v[i].base, data + got, n);
+		got += n;
+		left -= n;
+	}
+	return got;
+}
+
+/* Per kind: copies what the kernel wrote into the record's data back
+ * where the program asked, after a call that returned ret >= 0.
+ * Returns the bytes of data the record keeps (got when unchanged). */
+static uint64_t copy_back(const struct sbent *e, const long *user, const struct call *c, long ret,
+			  uint64_t got)
+{
+	const uint8_t *data = c->data;
+	switch (e->kind) {
+	case K_READ:
+		got = 16 + (uint64_t)ret;
+		memcpy((void *)user[1], data + 16, (uint64_t)ret);
+		break;
+	case K_BUF:
+		got = (uint64_t)ret;
+		memcpy((void *)user[e->buf], data, got);
+		break;
+	case K_FIX:
+		got = c->want;
+		memcpy((void *)user[e->buf], data, got);
+		break;
+	case K_IOCTL:
+		got = c->want;
+		memcpy((void *)user[2], data, got);
+		break;
+	case K_GTOD:
+		got = c->want;
+		if (user[0])
+			memcpy((void *)user[0], data, sizeof(struct __kernel_old_timeval));
+		if (user[1])
+			memcpy((void *)user[1], data + sizeof(struct __kernel_old_timeval),
+			       sizeof(struct timezone));
+		break;
+	case K_TIME:
+		if (user[0])
+			*(long *)user[0] = ret;
+		break;
+	case K_EPOLL:
+		got = (uint64_t)ret * sizeof(struct epoll_event);
+		memcpy((void *)user[1], data, got);
+		break;
+	case K_READV: {
+		const struct iov *v = (const void *)user[1];
+		uint64_t off = 0;
+		for (long i = 0; i < user[2] && off < (uint64_t)ret; i++) {
+			uint64_t n = v[i].len < (uint64_t)ret - off ? v[i].len : (uint64_t)ret - off;
+			memcpy((void *)v[i].base, data + 16 + off, n);
+			off += n;
+		}
+		got = 16 + (uint64_t)ret;
+		break;
+	}
+	case K_RECVFROM: /* (MSG_TRUNC: the result may be the longer size) */
+		got = (uint64_t)ret < c->want ? (uint64_t)ret : c->want;
+		memcpy((void *)user[1], data, got);
+		break;
+	default:
+		break;
+	}
+	return got;
+}
+
+/* A buffered call: the entry page runs it (record) or returns what the
+ * recording got (replay); the kernel writes into the record's data. */
+static long buffered(struct rrk_sb_hdr *h, long nr, const long *user, const struct sbent *e)
+{
+	if (e->kind == K_WRITE && (bit(h->out_fds, user[0]) || user[0] >= 1024))
+		return NOT_BUFFERED; /* play shows the recorded stdout's writes */
+	if (nr == SYS_write && (unsigned long)user[2] > PIPE_BUF && learn_fd(h, user[0]) && bit(h->fd_pipe, user[0]))
+		return pipe_write(h, user, e);
+	/* (first: the fstat it may make goes before this call's record) */
+	int regular = e->block == 2 && regular_fd(h, user[0]);
+	uint8_t *recs = (uint8_t *)h + RRK_SB_HDR_SIZE;
+	uint64_t room = h->size - h->used;
+	if (room < sizeof(struct rrk_sb_rec) + 64)
+		return NOT_BUFFERED;
+	struct rrk_sb_rec *rec = (void *)(recs + h->used);
+	struct call c;
+	c.data = (uint8_t *)(rec + 1);
+	c.space = room - sizeof *rec;
+	long a[6];
+	for (int i = 0; i < 6; i++)
+		a[i] = user[i];
+	if (prepare(h, nr, e, a, &c) == NOT_BUFFERED)
+		return NOT_BUFFERED;
+	/* Only the record's own bytes are written, before the call as after:
+	 * in replay the records after it are already in place. */
+	if (c.want > c.space)
+		return NOT_BUFFERED;
+	struct msg in; /* recvmsg: the sizes the program offered */
+	if (e->kind == K_RECVMSG)
+		memcpy(&in, (const void *)a[1], sizeof in);
+	uint16_t flags;
+	long ret = make_call(h, nr, e, a, &c, regular, &flags);
 	/* what the kernel wrote, back where the program asked */
 	uint64_t got = e->kind == K_READV || e->kind == K_READ || (e->kind == K_WRITE && nr == SYS_write) ? 16 : 0;
 	if (ret >= 0 && !flags) {
 		/* written in the program's memory by the kernel (rec) or from
 		 * the record (play); a traced call's came as memory writes */
 		if (e->kind == K_POLL) {
-			got = want;
-			page_sync(h, (void *)user[0], data, got);
+			got = c.want;
+			page_sync(h, (void *)user[0], c.data, got);
 		} else if (e->kind == K_RECVMSG) {
-			struct msg *m = (void *)user[1];
-			page_sync(h, m, data, sizeof *m);
-			got = sizeof *m;
-			uint64_t n = m->namelen < in.namelen ? m->namelen : in.namelen;
-			if (in.name && n)
-				page_sync(h, (void *)in.name, data + got, n);
-			got += n;
-			n = m->controllen < in.controllen ? m->controllen : in.controllen;
-			if (in.control && n)
-				page_sync(h, (void *)in.control, data + got, n);
-			got += n;
-			const struct iov *v = (const void *)in.iov;
-			uint64_t left = (uint64_t)ret;
-			for (uint64_t i = 0; i < in.iovlen && left; i++) {
-				n = v[i].len < left ? v[i].len : left;
-				page_sync(h, (void *)v[i].base, data + got, n);
-				got += n;
-				left -= n;
-			}
+			got = sync_recvmsg(h, (void *)user[1], c.data, (uint64_t)ret, &in);
 		}
 	}
-	if (ret >= 0) {
-		switch (e->kind) {
-		case K_READ:
-			got = 16 + (uint64_t)ret;
-			memcpy((void *)user[1], data + 16, (uint64_t)ret);
-			break;
-		case K_BUF:
-			got = (uint64_t)ret;
-			memcpy((void *)user[e->buf], data, got);
-			break;
-		case K_FIX:
-			got = want;
-			memcpy((void *)user[e->buf], data, got);
-			break;
-		case K_IOCTL:
-			got = want;
-			memcpy((void *)user[2], data, got);
-			break;
-		case K_GTOD:
-			got = want;
-			if (user[0])
-				memcpy((void *)user[0], data, sizeof(struct __kernel_old_timeval));
-			if (user[1])
-				memcpy((void *)user[1], data + sizeof(struct __kernel_old_timeval),
-				       sizeof(struct timezone));
-			break;
-		case K_TIME:
-			if (user[0])
-				*(long *)user[0] = ret;
-			break;
-		case K_EPOLL:
-			got = (uint64_t)ret * sizeof(struct epoll_event);
-			memcpy((void *)user[1], data, got);
-			break;
-		case K_READV: {
-			const struct iov *v = (const void *)user[1];
-			uint64_t off = 0;
-			for (long i = 0; i < user[2] && off < (uint64_t)ret; i++) {
-				uint64_t n = v[i].len < (uint64_t)ret - off ? v[i].len : (uint64_t)ret - off;
-				memcpy((void *)v[i].base, data + 16 + off, n);
-				off += n;
-			}
-			got = 16 + (uint64_t)ret;
-			break;
-		}
-		case K_RECVFROM: /* (MSG_TRUNC: the result may be the longer size) */
-			got = (uint64_t)ret < want ? (uint64_t)ret : want;
-			memcpy((void *)user[1], data, got);
-			break;
-		default:
-			break;
-		}
-	}
+	if (ret >= 0)
+		got = copy_back(e, user, &c, ret, got);
 	if (ret >= 0 && (nr == SYS_close || nr == SYS_openat ||
 			 (nr == SYS_fcntl && (user[1] == F_DUPFD || user[1] == F_DUPFD_CLOEXEC))))
 		set_bit(h->fd_known, nr == SYS_close ? user[0] : ret, 0); /* a new file there */
