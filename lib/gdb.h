@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "point.h"
-#include "replay_int.h"
+#include "replay.h"
 #include "snapshot.h"
 
 #ifndef TRAP_TRACE

@@ -527,7 +527,7 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 		opts.output_fd = 2; /* standard output speaks to gdb */
 	opts.goto_event = 0; /* the session goes there itself (gdb_session_start) */
 	rrk_rp_begin(rp, &opts);
-	s->first = rp->last; /* the position gdb starts at: after this event */
+	s->first = rrk_rp_last(rp); /* the position gdb starts at: after this event */
 	s->report_step = -1;
 	struct checkpoint *cp0 = cp_add(s);
 	if (cp_take(rp, cp0, s->first + 1) < 0) {
@@ -562,7 +562,7 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 	s->quiet_stop = 1;
 	/* (a trace cut with a keyframe starts after the event before it) */
 	s->at_boundary = rrk_rp_cur(rp)->hdr.kind == RRK_EV_KEYFRAME;
-	gdb_report_stop(s, rp->cur_t, MK_AFTER, "");
+	gdb_report_stop(s, rrk_rp_cur_task(rp), MK_AFTER, "");
 	s->at_boundary = 0;
 	for (;;) {
 		st = rrk_rp_prepare(rp);
@@ -572,11 +572,11 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		restored:
 			if (s->job != JOB_NONE && s->restored_mid) {
 				s->restored_mid = 0;
-				gdb_target_reached(s, rp->cur_t);
+				gdb_target_reached(s, rrk_rp_cur_task(rp));
 			} else if (s->job != JOB_NONE && s->target.kind == MK_AFTER &&
 				   s->target.when + 1 == rrk_rp_cur(rp)->hdr.number) {
 				s->at_boundary = 1;
-				gdb_target_reached(s, rp->cur_t);
+				gdb_target_reached(s, rrk_rp_cur_task(rp));
 				s->at_boundary = 0;
 			}
 		}
@@ -588,11 +588,12 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		rrk_rp_kill(rp);
 		exit(141);
 	}
-	if (rp->have_end && rp->end.how == RRK_END_CUT) {
+	const struct rrk_end *end = rrk_rp_end(rp, NULL);
+	if (end && end->how == RRK_END_CUT) {
 		/* a cut trace: the program is still there, but the recording
 		 * ends; stay at its last position */
-		struct ptask *t = rp->cur_t && !rp->cur_t->dead ? rp->cur_t : NULL;
-		for (struct ptask *x = rp->tasks; x && !t; x = x->next)
+		struct ptask *t = rrk_rp_cur_task(rp) && !rrk_rp_cur_task(rp)->dead ? rrk_rp_cur_task(rp) : NULL;
+		for (struct ptask *x = rrk_rp_tasks(rp); x && !t; x = x->next)
 			if (!x->dead)
 				t = x;
 		while (t && s->job == JOB_NONE)
@@ -607,8 +608,8 @@ void gdb_session_start(struct gdb_session *s, const struct replay_options *o)
 		rrk_die("internal error: the replay ended before reaching the position gdb asked for (job %d, event %llu); please report this with the trace",
 			s->job, (unsigned long long)s->target.when);
 	s->job = JOB_NONE;
-	if (rp->have_end && rp->end.how == RRK_END_SIGNALED)
-		snprintf(s->last_reply, sizeof s->last_reply, "X%02x", (unsigned)rp->end.code & 0x7f);
+	if (end && end->how == RRK_END_SIGNALED)
+		snprintf(s->last_reply, sizeof s->last_reply, "X%02x", (unsigned)end->code & 0x7f);
 	else
 		snprintf(s->last_reply, sizeof s->last_reply, "W%02x", (unsigned)status & 0xff);
 	gdb_puts(&s->c, s->last_reply);

@@ -150,9 +150,9 @@ static int watch_insert(struct gdb_session *s, int type, uint64_t addr, uint64_t
 /* Debug register values for the watchpoints. */
 static void watch_apply(struct gdb_session *s)
 {
-	uint64_t dr7 = 0;
+	uint64_t dr7 = 0, dr[3];
 	for (int i = 0; i < 3; i++) {
-		s->rp->user_dr[i] = s->w[i].addr;
+		dr[i] = s->w[i].addr;
 		if (!s->w[i].used)
 			continue;
 		static const unsigned rw[] = { 0, 0, 1, 3, 3 };
@@ -162,7 +162,7 @@ static void watch_apply(struct gdb_session *s)
 		dr7 |= 1ull << (2 * i);
 		dr7 |= (uint64_t)(rw[s->w[i].type] | (len << 2)) << (16 + 4 * i);
 	}
-	s->rp->user_dr7 = dr7;
+	rrk_rp_set_user_debugregs(s->rp, dr, dr7);
 }
 
 /* The watchpoint a trap in slot i belongs to (not a neighbour's). */
@@ -285,7 +285,7 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 	for (;;) {
 		if (s->detached) {
 			/* gdb left: replay the rest as play would */
-			rp->user_dr7 = 0;
+			rrk_rp_set_user_debugregs(rp, NULL, 0);
 			if (rrk_rp_dr_works(rp))
 				rrk_rp_debugregs(rp, t, point);
 			return rrk_rp_run_bare(rp, t, sig, expect_sig, point);
@@ -331,7 +331,7 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 		if (use_bps)
 			watch_apply(s);
 		else
-			rp->user_dr7 = 0;
+			rrk_rp_set_user_debugregs(rp, NULL, 0);
 		rrk_rp_debugregs(rp, t, sw_point ? 0 : point);
 		struct stop early;
 		if (use_bps && !sig && gdb_watch_arm(s, t, stepping || over, &early))
@@ -423,7 +423,7 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 static int final_event(struct replayer *rp, struct ptask *t, const struct rrk_ev *ev)
 {
 	int others = 0, threads = 0;
-	for (struct ptask *x = rp->tasks; x; x = x->next) {
+	for (struct ptask *x = rrk_rp_tasks(rp); x; x = x->next) {
 		if (x->dead)
 			continue;
 		if (x->proc != t->proc)
@@ -488,7 +488,7 @@ static void gdb_obs_after(void *ctx, const struct rrk_ev *ev)
 	if (s->detached)
 		return;
 	if (s->job != JOB_NONE && s->target.kind == MK_AFTER && s->target.when == ev->hdr.number) {
-		gdb_target_reached(s, t ? t : rp->cur_t);
+		gdb_target_reached(s, t ? t : rrk_rp_cur_task(rp));
 		return;
 	}
 	if ((s->job == JOB_STEPSCAN || s->job == JOB_STEPN) && s->target.when == ev->hdr.number &&
@@ -539,7 +539,7 @@ static struct ptask *gtask(struct gdb_session *s, uint32_t tid)
 	if (!t)
 		t = rrk_rp_task(s->rp, s->pos.tid);
 	if (!t)
-		for (struct ptask *x = s->rp->tasks; x && !t; x = x->next)
+		for (struct ptask *x = rrk_rp_tasks(s->rp); x && !t; x = x->next)
 			if (!x->dead)
 				t = x;
 	return t;
@@ -587,10 +587,7 @@ static struct vfile vfiles[64];
 
 static const uint8_t *digest_for_path(struct gdb_session *s, const char *path)
 {
-	for (size_t i = 0; i < s->rp->nfiles; i++)
-		if (!strcmp(s->rp->files[i].path, path) && rrk_rp_blob(s->rp, s->rp->files[i].digest))
-			return s->rp->files[i].digest;
-	return NULL;
+	return rrk_rp_file_digest(s->rp, path);
 }
 
 static void vfile(struct gdb_session *s, char *cmd)
@@ -928,7 +925,7 @@ int gdb_command_loop(struct gdb_session *s)
 		} else if (!strcmp(p, "qfThreadInfo")) {
 			size_t k = 0;
 			reply[k++] = 'm';
-			for (struct ptask *t = s->rp->tasks; t; t = t->next)
+			for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
 				if (!t->dead && k < GDB_PKT_MAX - 32)
 					k += (size_t)snprintf(reply + k, 32, "%x,", t->rec_tid);
 			if (k == 1)
@@ -967,7 +964,7 @@ int gdb_command_loop(struct gdb_session *s)
 		} else if (!strncmp(p, "qXfer:threads:read:", 19)) {
 			static char x[65536];
 			size_t k = (size_t)snprintf(x, sizeof x, "<threads>");
-			for (struct ptask *t = s->rp->tasks; t; t = t->next)
+			for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
 				if (!t->dead && k < sizeof x - 256) {
 					k += (size_t)snprintf(x + k, sizeof x - k, "<thread id=\"%x\" name=\"", t->rec_tid);
 					k = gdb_xml_attr(x, sizeof x - 32, k, t->name);
@@ -1273,9 +1270,8 @@ static const struct rrk_rp_observer gdb_observer = {
 
 int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_args)
 {
-	static struct replayer rps;
 	static struct gdb_session ss;
-	struct replayer *rp = &rps;
+	struct replayer *rp = rrk_rp_new();
 	struct gdb_session *s = &ss;
 	pkt = rrk_xmalloc(GDB_PKT_MAX + 1);
 	reply = rrk_xmalloc(2 * GDB_PKT_MAX + 64);

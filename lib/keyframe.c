@@ -3,7 +3,7 @@
  * Captured from a replay stopped between events; rebuilt on top of the
  * replay stub the way exec is. Memory that equals the mapped file's bytes
  * or zero is not stored. */
-#include "keyframe.h"
+#include "replay_int.h"
 
 #include <elf.h>
 #include <errno.h>

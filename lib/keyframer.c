@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyframe.h"
 #include "replay.h"
-#include "replay_int.h"
 #include "trace.h"
 #include "util.h"
 
@@ -33,7 +31,7 @@ struct keyframer {
 	struct rrk_end end;
 	char end_reason[256];
 	int have_end;
-	struct replayer rp;
+	struct replayer *rp;
 	struct replay_options o;
 	int replaying;
 	jmp_buf broke;
@@ -45,7 +43,7 @@ static void out_failed(struct keyframer *k)
 {
 	rrk_set_die_hook(NULL, NULL);
 	if (k->replaying)
-		rrk_rp_kill(&k->rp);
+		rrk_rp_kill(k->rp);
 	rrk_die("%s; the trace holds the events written so far", rrk_writer_error(k->w));
 }
 
@@ -123,6 +121,7 @@ int rrk_keyframer(int in_fd, int out_fd, const char *name, uint64_t every, int l
 {
 	/* on the heap: the replay's die hook longjmps back here */
 	struct keyframer *k = rrk_xcalloc(1, sizeof *k);
+	k->rp = rrk_rp_new();
 	k->w = rrk_writer_open(out_fd, name, level);
 	if (!k->w || strcmp(rrk_writer_error(k->w), "no error"))
 		rrk_die("%s", rrk_writer_error(k->w));
@@ -134,14 +133,14 @@ int rrk_keyframer(int in_fd, int out_fd, const char *name, uint64_t every, int l
 	k->o.tap_ctx = k;
 	rrk_set_die_hook(on_die, k);
 	if (setjmp(k->broke) == 0) {
-		rrk_rp_begin(&k->rp, &k->o);
+		rrk_rp_begin(k->rp, &k->o);
 		k->replaying = 1;
-		uint64_t first = rrk_rp_cur(&k->rp)->hdr.number;
-		while (rrk_rp_prepare(&k->rp) == 0) {
-			uint64_t e = rrk_rp_cur(&k->rp)->hdr.number;
+		uint64_t first = rrk_rp_cur(k->rp)->hdr.number;
+		while (rrk_rp_prepare(k->rp) == 0) {
+			uint64_t e = rrk_rp_cur(k->rp)->hdr.number;
 			write_until(k, e);
 			char why[256] = "";
-			if (e != first && e % every == 0 && rrk_kf_write(&k->rp, k->w, e, why, sizeof why) < 0) {
+			if (e != first && e % every == 0 && rrk_kf_write(k->rp, k->w, e, why, sizeof why) < 0) {
 				if (!strncmp(why, "cannot write", 12))
 					out_failed(k);
 				/* (nothing to say when only exits follow) */
@@ -149,19 +148,19 @@ int rrk_keyframer(int in_fd, int out_fd, const char *name, uint64_t every, int l
 					rrk_warn("note: no keyframe before event %llu: %s",
 						 (unsigned long long)e, why);
 			}
-			if (rrk_rp_process(&k->rp))
+			if (rrk_rp_process(k->rp))
 				break;
 		}
-	} else if (!k->have_end || k->rp.last < k->last_seen) {
+	} else if (!k->have_end || rrk_rp_last(k->rp) < k->last_seen) {
 		/* the replay failed part way: keep copying */
 		rrk_warn("note: no keyframes after event %llu: replaying the recording failed (%s); "
 			 "the trace itself is complete",
-			 (unsigned long long)k->rp.last, k->broke_why);
+			 (unsigned long long)rrk_rp_last(k->rp), k->broke_why);
 	}
 	rrk_set_die_hook(NULL, NULL);
 	if (k->replaying)
-		rrk_rp_kill(&k->rp);
-	struct rrk_reader *rd = k->rp.rd;
+		rrk_rp_kill(k->rp);
+	struct rrk_reader *rd = rrk_rp_reader(k->rp);
 	if (!rd) {
 		rd = rrk_reader_open(in_fd, k->o.trace_name);
 		if (!rd)

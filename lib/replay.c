@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "cpufeat.h"
-#include "keyframe.h"
 #include "maps.h"
 #include "point.h"
 #include "pointfilter.h"
@@ -2084,6 +2083,38 @@ void rrk_rp_settle(struct replayer *rp)
 }
 
 struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_by_rec(rp, rec_tid); }
+
+/* ---- what the engine shows above it ---- */
+
+struct replayer *rrk_rp_new(void) { return rrk_xcalloc(1, sizeof(struct replayer)); }
+void rrk_rp_free(struct replayer *rp) { free(rp); }
+uint64_t rrk_rp_last(struct replayer *rp) { return rp->last; }
+struct ptask *rrk_rp_tasks(struct replayer *rp) { return rp->tasks; }
+struct ptask *rrk_rp_cur_task(struct replayer *rp) { return rp->cur_t; }
+struct rrk_reader *rrk_rp_reader(struct replayer *rp) { return rp->rd; }
+
+const struct rrk_end *rrk_rp_end(struct replayer *rp, const char **reason)
+{
+	if (reason)
+		*reason = rp->end_reason;
+	return rp->have_end ? &rp->end : NULL;
+}
+
+const uint8_t *rrk_rp_file_digest(struct replayer *rp, const char *path)
+{
+	for (size_t i = 0; i < rp->nfiles; i++)
+		if (!strcmp(rp->files[i].path, path) && rrk_rp_blob(rp, rp->files[i].digest))
+			return rp->files[i].digest;
+	return NULL;
+}
+
+void rrk_rp_set_user_debugregs(struct replayer *rp, const uint64_t dr[3], uint64_t dr7)
+{
+	if (dr)
+		for (int i = 0; i < 3; i++)
+			rp->user_dr[i] = dr[i];
+	rp->user_dr7 = dr7;
+}
 
 void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay_int.h"
+#include "replay.h"
 
 struct rrk_snap;
 /* Whether the replay can be copied now (one task, nothing pending). */

@@ -11,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyframe.h"
 #include "replay.h"
-#include "replay_int.h"
 #include "trace.h"
 #include "util.h"
 
@@ -118,7 +116,7 @@ static struct rrk_writer *w;
 
 /* --keyframe-interval: a second replay, kept just before the next event
  * to snapshot. */
-static struct replayer ix;
+static struct replayer *ix;
 static struct replay_options ix_opts;
 static int ix_started, ix_prepared, ix_done;
 
@@ -155,30 +153,31 @@ static void interval_keyframe(int fd, uint64_t e)
 		ix_opts.trace_fd = rrk_reopen(fd, name);
 		ix_opts.trace_name = name;
 		ix_opts.quiet = 1;
-		rrk_rp_begin(&ix, &ix_opts);
+		ix = rrk_rp_new();
+		rrk_rp_begin(ix, &ix_opts);
 		ix_started = 1;
 	}
 	if (ix_prepared) {
 		ix_prepared = 0;
-		if (rrk_rp_process(&ix)) {
+		if (rrk_rp_process(ix)) {
 			ix_done = 1;
 			return;
 		}
 	}
-	while (rrk_rp_cur(&ix)->hdr.number + 1 < e || rrk_rp_cur(&ix)->hdr.kind == RRK_EV_KEYFRAME)
-		if (rrk_rp_step(&ix)) {
+	while (rrk_rp_cur(ix)->hdr.number + 1 < e || rrk_rp_cur(ix)->hdr.kind == RRK_EV_KEYFRAME)
+		if (rrk_rp_step(ix)) {
 			ix_done = 1;
 			return;
 		}
-	if (rrk_rp_prepare(&ix)) {
+	if (rrk_rp_prepare(ix)) {
 		ix_done = 1;
 		return;
 	}
 	ix_prepared = 1;
-	if (rrk_rp_cur(&ix)->hdr.number != e)
+	if (rrk_rp_cur(ix)->hdr.number != e)
 		return;
 	char why[256] = "";
-	if (rrk_kf_write(&ix, w, e, why, sizeof why) == 0)
+	if (rrk_kf_write(ix, w, e, why, sizeof why) == 0)
 		return;
 	if (!strncmp(why, "cannot write", 12))
 		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
@@ -191,40 +190,40 @@ static void keyframe(int fd, uint64_t from, struct digests *used, struct digests
 		     const void *header, size_t header_len)
 {
 	static struct replay_options o;
-	static struct replayer rp;
+	struct replayer *rp = rrk_rp_new();
 	o.trace_fd = fd;
 	o.trace_name = name;
 	o.quiet = 1;
-	memset(&rp, 0, sizeof rp);
-	rrk_rp_begin(&rp, &o);
-	while (rrk_rp_cur(&rp)->hdr.number + 1 < from || rrk_rp_cur(&rp)->hdr.kind == RRK_EV_KEYFRAME) {
-		int st = rrk_rp_step(&rp);
+	rrk_rp_begin(rp, &o);
+	while (rrk_rp_cur(rp)->hdr.number + 1 < from || rrk_rp_cur(rp)->hdr.kind == RRK_EV_KEYFRAME) {
+		int st = rrk_rp_step(rp);
 		if (st)
 			rrk_die("cannot replay %s up to event %llu (it ended at event %llu)", name,
-				(unsigned long long)from, (unsigned long long)rp.last);
+				(unsigned long long)from, (unsigned long long)rrk_rp_last(rp));
 	}
-	int st = rrk_rp_prepare(&rp);
-	if (st || rrk_rp_cur(&rp)->hdr.number != from)
+	int st = rrk_rp_prepare(rp);
+	if (st || rrk_rp_cur(rp)->hdr.number != from)
 		rrk_die("cannot replay %s up to event %llu", name, (unsigned long long)from);
 	put(RRK_REC_HEADER, 0, header, header_len, NULL, 0);
 	/* the blobs the state there maps, and those events from..to use */
-	for (struct ptask *t = rp.tasks; t; t = t->next)
+	for (struct ptask *t = rrk_rp_tasks(rp); t; t = t->next)
 		if (!t->dead && t->proc)
 			for (size_t i = 0; i < t->proc->nfranges; i++)
 				add(used, t->proc->franges[i].digest);
 	for (size_t i = 0; i < used->n; i++) {
-		const struct blob *b = rrk_rp_blob(&rp, used->d[i]);
+		const struct blob *b = rrk_rp_blob(rp, used->d[i]);
 		if (b && !has(sent, b->digest)) {
 			put_blob(b);
 			add(sent, b->digest);
 		}
 	}
 	char why[256];
-	if (rrk_kf_write(&rp, w, from, why, sizeof why) < 0) {
-		rrk_rp_kill(&rp);
+	if (rrk_kf_write(rp, w, from, why, sizeof why) < 0) {
+		rrk_rp_kill(rp);
 		rrk_die("cannot cut at event %llu: %s; try a nearby event", (unsigned long long)from, why);
 	}
-	rrk_rp_reap(&rp); /* so that no other replay waits on its ends */
+	rrk_rp_reap(rp); /* so that no other replay waits on its ends */
+	rrk_rp_free(rp);
 }
 
 int main(int argc, char **argv)
@@ -377,7 +376,7 @@ int main(int argc, char **argv)
 	}
 	end.nevents = count;
 	if (ix_started)
-		rrk_rp_reap(&ix);
+		rrk_rp_reap(ix);
 	if (rrk_writer_close(w, &end, reason) < 0)
 		rrk_die("cannot write the cut trace: %s", rrk_writer_error(w));
 	rrk_reader_close(rd);
