@@ -21,14 +21,15 @@
 #define SI_KERNEL_ 0x80 /* si_code of a signal the kernel raised (int3's SIGTRAP) */
 
 /* ---- packets ---- */
+#define GDB_PKT_MAX 16384
 struct gdb_conn {
 	int in, out;
 	int noack;
 	uint8_t buf[65536];
 	size_t pos, len;
 	int interrupted;  /* a ^C arrived while the program ran */
+	char frame[2 * GDB_PKT_MAX + 8]; /* gdb_putpkt's packet as sent */
 };
-#define GDB_PKT_MAX 16384
 /* Reads one packet into pkt (NUL-terminated, binary escapes undone);
  * returns its length, or -1 at end of input. */
 long gdb_getpkt(struct gdb_conn *c, char *pkt, size_t max);
@@ -43,7 +44,10 @@ void gdb_hex(const void *data, size_t len, char *out);
 int gdb_unhex(const char *s, void *out, size_t len);
 
 /* ---- registers ---- */
-const char *gdb_target_description(size_t *len);
+#define GDB_TDESC_MAX 16384
+/* Writes the target description (XML) into out (GDB_TDESC_MAX bytes,
+ * NUL-terminated); returns its length. The same on every call. */
+size_t gdb_target_description(char *out);
 #define GDB_NREGS 76
 #define GDB_REGBYTES 1024
 /* Fills out with all registers of t as gdb's g packet orders them;
@@ -123,8 +127,51 @@ enum job_kind {
 	JOB_STEPSCAN,  /* step the target's task from its stretch start */
 	JOB_STEPN,     /* step it n times from its stretch start; report */
 };
+/* gdb's changes to registers and memory, kept aside (a replay runs as
+ * recorded): what gdb reads shows them, resuming drops them. */
+struct gdb_overlay_reg {
+	uint32_t tid;
+	int regno;
+	uint8_t val[16];
+};
+struct gdb_overlay_mem {
+	uint64_t addr;
+	uint8_t byte;
+};
+struct gdb_overlay {
+	struct gdb_overlay_reg *regs;
+	size_t nregs;
+	struct gdb_overlay_mem *mem;
+	size_t nmem;
+};
+/* A file gdb opened with vFile: the trace's files first, this machine's
+ * otherwise. */
+#define GDB_VFILES 64
+struct gdb_vfile {
+	int used;
+	int from_trace;     /* the blob with this digest (looked up on each
+			     * use: the blob table grows as the replay runs) */
+	uint8_t digest[32];
+	int fd;             /* else a file of this machine */
+};
+/* The command loop's buffers: no state between packets. */
+struct gdb_scratch {
+	char pkt[GDB_PKT_MAX + 1];          /* the packet being served */
+	char reply[2 * GDB_PKT_MAX + 64];
+	char xml[65536];                    /* qXfer threads, libraries */
+	uint8_t data[GDB_PKT_MAX];          /* memory read, vFile pread */
+	uint8_t auxv[4096];
+	uint8_t regs[GDB_REGBYTES], real[GDB_REGBYTES];
+};
 struct gdb_session {
 	struct gdb_conn c;
+	struct gdb_scratch x;
+	struct gdb_overlay ov;
+	struct gdb_vfile vfiles[GDB_VFILES];
+	char tdesc[GDB_TDESC_MAX];  /* the target description, once built */
+	size_t tdesc_len;
+	/* the replay's options: the replayer keeps their address */
+	struct replay_options opts;
 	struct replayer *rp;
 	const char *spec;     /* play --gdb's: "", ":PORT" or "-" */
 	struct gdb_bp *bps;
@@ -169,6 +216,7 @@ struct gdb_session {
 	int scan_watch;       /* the last stop counted was a data watchpoint's */
 	int watch_back;       /* stepping back before a data watchpoint's trap */
 	char final_reason[64];/* the stop reason when stepping back ends */
+	char taken_reason[64];/* gdb_take_final_reason's answer */
 	struct mark watch_hit;
 	uint64_t cp_serial;
 	/* watchpoints without debug registers (gdb_watch.c) */

@@ -92,7 +92,7 @@ long gdb_getpkt(struct gdb_conn *c, char *pkt, size_t max)
 
 void gdb_putpkt(struct gdb_conn *c, const char *data, size_t len)
 {
-	static char out[2 * GDB_PKT_MAX + 8];
+	char *out = c->frame;
 	uint8_t sum = 0;
 	if (len > 2 * GDB_PKT_MAX)
 		len = 2 * GDB_PKT_MAX;

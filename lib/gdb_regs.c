@@ -21,77 +21,72 @@ static const char *const fpctl_names[] = {
 	"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
 };
 
-static char xml[16384];
-
-static size_t add(size_t k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t add(size_t k, const char *fmt, ...)
+static size_t add(char *xml, size_t k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static size_t add(char *xml, size_t k, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(xml + k, sizeof xml - k, fmt, ap);
+	int n = vsnprintf(xml + k, GDB_TDESC_MAX - k, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof xml - k)
+	if (n < 0 || (size_t)n >= GDB_TDESC_MAX - k)
 		rrk_die("internal error: target description too long");
 	return k + (size_t)n;
 }
 
 #define REG(name, bits, type) \
-	k = add(k, "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"/>", name, bits, type, n++)
+	k = add(xml, k, "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"/>", name, bits, type, n++)
 
-const char *gdb_target_description(size_t *len)
+size_t gdb_target_description(char *xml)
 {
-	if (!xml[0]) {
-		size_t k = 0;
-		int n = 0;
-		char name[16];
-		k = add(k, "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-			   "<target><architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi>"
-			   "<feature name=\"org.gnu.gdb.i386.core\">");
-		for (int i = 0; i < 16; i++)
-			REG(gpr_names[i], 64, i == 6 || i == 7 ? "data_ptr" : "int64");
-		REG("rip", 64, "code_ptr");
-		REG("eflags", 32, "int32");
-		static const char *const segs[] = { "cs", "ss", "ds", "es", "fs", "gs" };
-		for (int i = 0; i < 6; i++)
-			REG(segs[i], 32, "int32");
-		for (int i = 0; i < 8; i++) {
-			snprintf(name, sizeof name, "st%d", i);
-			REG(name, 80, "i387_ext");
-		}
-		for (int i = 0; i < 8; i++)
-			REG(fpctl_names[i], 32, "int");
-		k = add(k, "</feature><feature name=\"org.gnu.gdb.i386.sse\">"
-			   "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
-			   "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
-			   "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
-			   "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
-			   "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
-			   "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
-			   "<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
-			   "<field name=\"v2_double\" type=\"v2d\"/><field name=\"v16_int8\" type=\"v16i8\"/>"
-			   "<field name=\"v8_int16\" type=\"v8i16\"/><field name=\"v4_int32\" type=\"v4i32\"/>"
-			   "<field name=\"v2_int64\" type=\"v2i64\"/><field name=\"uint128\" type=\"uint128\"/></union>");
-		for (int i = 0; i < 16; i++) {
-			snprintf(name, sizeof name, "xmm%d", i);
-			REG(name, 128, "vec128");
-		}
-		REG("mxcsr", 32, "int");
-		k = add(k, "</feature><feature name=\"org.gnu.gdb.i386.linux\">");
-		REG("orig_rax", 64, "int");
-		k = add(k, "</feature><feature name=\"org.gnu.gdb.i386.segments\">");
-		REG("fs_base", 64, "int");
-		REG("gs_base", 64, "int");
-		k = add(k, "</feature><feature name=\"org.gnu.gdb.i386.avx\">");
-		for (int i = 0; i < 16; i++) {
-			snprintf(name, sizeof name, "ymm%dh", i);
-			REG(name, 128, "uint128");
-		}
-		k = add(k, "</feature></target>");
-		if (n != GDB_NREGS)
-			rrk_die("internal error: %d registers described", n);
+	size_t k = 0;
+	int n = 0;
+	char name[16];
+	k = add(xml, k, "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
+		   "<target><architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi>"
+		   "<feature name=\"org.gnu.gdb.i386.core\">");
+	for (int i = 0; i < 16; i++)
+		REG(gpr_names[i], 64, i == 6 || i == 7 ? "data_ptr" : "int64");
+	REG("rip", 64, "code_ptr");
+	REG("eflags", 32, "int32");
+	static const char *const segs[] = { "cs", "ss", "ds", "es", "fs", "gs" };
+	for (int i = 0; i < 6; i++)
+		REG(segs[i], 32, "int32");
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof name, "st%d", i);
+		REG(name, 80, "i387_ext");
 	}
-	*len = strlen(xml);
-	return xml;
+	for (int i = 0; i < 8; i++)
+		REG(fpctl_names[i], 32, "int");
+	k = add(xml, k, "</feature><feature name=\"org.gnu.gdb.i386.sse\">"
+		   "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+		   "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+		   "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+		   "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+		   "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+		   "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+		   "<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
+		   "<field name=\"v2_double\" type=\"v2d\"/><field name=\"v16_int8\" type=\"v16i8\"/>"
+		   "<field name=\"v8_int16\" type=\"v8i16\"/><field name=\"v4_int32\" type=\"v4i32\"/>"
+		   "<field name=\"v2_int64\" type=\"v2i64\"/><field name=\"uint128\" type=\"uint128\"/></union>");
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof name, "xmm%d", i);
+		REG(name, 128, "vec128");
+	}
+	REG("mxcsr", 32, "int");
+	k = add(xml, k, "</feature><feature name=\"org.gnu.gdb.i386.linux\">");
+	REG("orig_rax", 64, "int");
+	k = add(xml, k, "</feature><feature name=\"org.gnu.gdb.i386.segments\">");
+	REG("fs_base", 64, "int");
+	REG("gs_base", 64, "int");
+	k = add(xml, k, "</feature><feature name=\"org.gnu.gdb.i386.avx\">");
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof name, "ymm%dh", i);
+		REG(name, 128, "uint128");
+	}
+	k = add(xml, k, "</feature></target>");
+	if (n != GDB_NREGS)
+		rrk_die("internal error: %d registers described", n);
+	return k;
 }
 
 /* The full x87 tag word from FXSAVE's abridged one. */
@@ -125,7 +120,7 @@ size_t gdb_read_regs(struct tracee *t, int at_syscall, uint8_t *out, size_t offs
 {
 	struct rrk_regs r;
 	uint8_t fx[512];
-	static uint8_t xs[16384];
+	uint8_t xs[16384];
 	memset(&r, 0, sizeof r);
 	memset(fx, 0, sizeof fx);
 	memset(xs, 0, 1024);

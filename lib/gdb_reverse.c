@@ -421,11 +421,10 @@ void gdb_watch_too_far(struct gdb_session *s)
 
 const char *gdb_take_final_reason(struct gdb_session *s)
 {
-	static char r[64];
-	snprintf(r, sizeof r, "%s", s->final_reason);
+	snprintf(s->taken_reason, sizeof s->taken_reason, "%s", s->final_reason);
 	s->final_reason[0] = 0;
 	s->watch_back = 0;
-	return r;
+	return s->taken_reason;
 }
 
 void gdb_reverse_step(struct gdb_session *s)
@@ -492,14 +491,14 @@ int gdb_user_restart(struct gdb_session *s, int id)
 
 void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 {
-	static struct replay_options opts;
+	struct replay_options *opts = &s->opts; /* the replayer keeps its address */
 	struct replayer *rp = s->rp;
-	opts = *o;
-	opts.trace_fd = rrk_seekable(o->trace_fd, o->trace_name);
+	*opts = *o;
+	opts->trace_fd = rrk_seekable(o->trace_fd, o->trace_name);
 	/* One pass over the trace: how far monitor goto and --goto may
 	 * go, and the trace's keyframes, which become checkpoints (going to
 	 * a position starts from the closest one before it). */
-	int fd = rrk_reopen(opts.trace_fd, o->trace_name);
+	int fd = rrk_reopen(opts->trace_fd, o->trace_name);
 	struct rrk_reader *rd = rrk_reader_open(fd, o->trace_name);
 	if (!rd)
 		rrk_die("cannot read %s: %s", o->trace_name, strerror(errno));
@@ -524,9 +523,9 @@ void gdb_session_prepare(struct gdb_session *s, const struct replay_options *o)
 		rrk_die("--goto %llu: the last event to go to is %llu (the program's exit); see tracecat",
 			(unsigned long long)o->goto_event, (unsigned long long)s->last_goto);
 	if (!strcmp(s->spec, "-"))
-		opts.output_fd = 2; /* standard output speaks to gdb */
-	opts.goto_event = 0; /* the session goes there itself (gdb_session_start) */
-	rrk_rp_begin(rp, &opts);
+		opts->output_fd = 2; /* standard output speaks to gdb */
+	opts->goto_event = 0; /* the session goes there itself (gdb_session_start) */
+	rrk_rp_begin(rp, opts);
 	s->first = rrk_rp_last(rp); /* the position gdb starts at: after this event */
 	s->report_step = -1;
 	struct checkpoint *cp0 = cp_add(s);

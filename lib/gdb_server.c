@@ -26,10 +26,6 @@
 
 #include "util.h"
 
-static struct gdb_session *S;
-
-static char *pkt, *reply;
-
 /* ---- breakpoints and watchpoints ---- */
 
 static struct gdb_bp *bp_find(struct gdb_session *s, uint64_t addr, int user)
@@ -555,153 +551,170 @@ void gdb_console(struct gdb_session *s, const char *msg)
 	free(o);
 }
 
-static void xfer_reply(const char *data, size_t total, const char *args)
+static void xfer_reply(struct gdb_session *s, const char *data, size_t total, const char *args)
 {
+	char *reply = s->x.reply;
 	unsigned long long off = 0, len = 0;
 	const char *p = strrchr(args, ':');
 	if (!p || sscanf(p + 1, "%llx,%llx", &off, &len) != 2) {
-		gdb_puts(&S->c, "E00");
+		gdb_puts(&s->c, "E00");
 		return;
 	}
 	if (len > GDB_PKT_MAX - 16)
 		len = GDB_PKT_MAX - 16;
 	if (off >= total) {
-		gdb_puts(&S->c, "l");
+		gdb_puts(&s->c, "l");
 		return;
 	}
 	size_t n = total - off < len ? total - off : len;
 	reply[0] = n < total - off ? 'm' : 'l';
 	size_t k = gdb_escape((const uint8_t *)data + off, n, reply + 1);
-	gdb_putpkt(&S->c, reply, k + 1);
+	gdb_putpkt(&s->c, reply, k + 1);
 }
 
 /* ---- vFile: the trace's files first, this machine's otherwise ---- */
-struct vfile {
-	int used;
-	int from_trace;     /* the blob with this digest (looked up on each
-			     * use: the blob table grows as the replay runs) */
-	uint8_t digest[32];
-	int fd;             /* else a file of this machine */
-};
-static struct vfile vfiles[64];
 
 static const uint8_t *digest_for_path(struct gdb_session *s, const char *path)
 {
 	return rrk_rp_file_digest(s->rp, path);
 }
 
-static void vfile(struct gdb_session *s, char *cmd)
+static void vfile_open(struct gdb_session *s, char *args)
 {
 	char out[128];
+	char *comma = strchr(args, ',');
+	unsigned flags = 0;
+	if (!comma) {
+		gdb_puts(&s->c, "F-1,16");
+		return;
+	}
+	*comma = 0;
+	sscanf(comma + 1, "%x", &flags);
+	size_t n = strlen(args) / 2;
+	char *path = rrk_xmalloc(n + 1);
+	if (gdb_unhex(args, path, n) < 0 || memchr(path, 0, n)) {
+		free(path);
+		gdb_puts(&s->c, "F-1,16"); /* EINVAL (gdb's numbers, in hex) */
+		return;
+	}
+	path[n] = 0;
+	int slot = -1;
+	for (int i = 0; i < GDB_VFILES && slot < 0; i++)
+		if (!s->vfiles[i].used)
+			slot = i;
+	const uint8_t *dg = digest_for_path(s, path);
+	int fd = -1;
+	if ((flags & 3) != 0) {
+		snprintf(out, sizeof out, "F-1,%x", EACCES);
+	} else if (slot < 0) {
+		snprintf(out, sizeof out, "F-1,%x", EMFILE);
+	} else if (dg || (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		s->vfiles[slot] = (struct gdb_vfile){ 1, dg != NULL, { 0 }, fd };
+		if (dg)
+			memcpy(s->vfiles[slot].digest, dg, 32);
+		snprintf(out, sizeof out, "F%x", slot);
+	} else {
+		snprintf(out, sizeof out, "F-1,%x", errno == ENOENT ? ENOENT : EACCES);
+	}
+	free(path);
+	gdb_puts(&s->c, out);
+}
+
+/* The open vFile fd names, or NULL. */
+static struct gdb_vfile *vfile_get(struct gdb_session *s, unsigned fd)
+{
+	return fd < GDB_VFILES && s->vfiles[fd].used ? &s->vfiles[fd] : NULL;
+}
+
+static void vfile_pread(struct gdb_session *s, const char *args)
+{
+	unsigned fd = 0;
+	unsigned long long count = 0, off = 0;
+	struct gdb_vfile *f = NULL;
+	if (sscanf(args, "%x,%llx,%llx", &fd, &count, &off) != 3 || !(f = vfile_get(s, fd))) {
+		gdb_puts(&s->c, "F-1,9");
+		return;
+	}
+	if (count > GDB_PKT_MAX / 2 - 32)
+		count = GDB_PKT_MAX / 2 - 32;
+	uint8_t *data = s->x.data;
+	long n;
+	if (f->from_trace) {
+		const struct blob *b = rrk_rp_blob(s->rp, f->digest);
+		n = !b || off >= b->total ? 0 : (long)(b->total - off < count ? b->total - off : count);
+		if (n)
+			memcpy(data, b->data + off, (size_t)n);
+	} else {
+		n = pread(f->fd, data, count, (off_t)off);
+		if (n < 0) {
+			gdb_puts(&s->c, "F-1,270f"); /* EUNKNOWN */
+			return;
+		}
+	}
+	int h = snprintf(s->x.reply, 32, "F%lx;", n);
+	size_t k = gdb_escape(data, (size_t)n, s->x.reply + h);
+	gdb_putpkt(&s->c, s->x.reply, (size_t)h + k);
+}
+
+static void vfile_fstat(struct gdb_session *s, const char *args)
+{
+	unsigned fd = 0;
+	sscanf(args, "%x", &fd);
+	struct gdb_vfile *f = vfile_get(s, fd);
+	if (!f) {
+		gdb_puts(&s->c, "F-1,9");
+		return;
+	}
+	uint64_t size;
+	uint32_t mode = 0100444;
+	if (f->from_trace) {
+		const struct blob *b = rrk_rp_blob(s->rp, f->digest);
+		size = b ? b->total : 0;
+	} else {
+		struct stat sb;
+		if (fstat(f->fd, &sb) < 0) {
+			gdb_puts(&s->c, "F-1,9");
+			return;
+		}
+		size = (uint64_t)sb.st_size;
+		mode = sb.st_mode;
+	}
+	/* gdb's struct stat: big-endian, 64 bytes */
+	uint8_t st[64];
+	memset(st, 0, sizeof st);
+	for (int i = 0; i < 4; i++)
+		st[8 + i] = (uint8_t)(mode >> (24 - 8 * i));
+	st[15] = 1; /* nlink */
+	for (int i = 0; i < 8; i++) {
+		st[28 + i] = (uint8_t)(size >> (56 - 8 * i));
+		st[36 + i] = (uint8_t)(4096 >> (56 - 8 * i));
+		st[44 + i] = (uint8_t)(((size + 511) / 512) >> (56 - 8 * i));
+	}
+	int h = snprintf(s->x.reply, 32, "F40;");
+	size_t k = gdb_escape(st, 64, s->x.reply + h);
+	gdb_putpkt(&s->c, s->x.reply, (size_t)h + k);
+}
+
+static void vfile(struct gdb_session *s, char *cmd)
+{
 	if (!strncmp(cmd, "setfs:", 6)) {
 		gdb_puts(&s->c, "F0");
 	} else if (!strncmp(cmd, "open:", 5)) {
-		char *comma = strchr(cmd + 5, ',');
-		unsigned flags = 0;
-		if (!comma) {
-			gdb_puts(&s->c, "F-1,16");
-			return;
-		}
-		*comma = 0;
-		sscanf(comma + 1, "%x", &flags);
-		size_t n = strlen(cmd + 5) / 2;
-		char *path = rrk_xmalloc(n + 1);
-		if (gdb_unhex(cmd + 5, path, n) < 0 || memchr(path, 0, n)) {
-			free(path);
-			gdb_puts(&s->c, "F-1,16"); /* EINVAL (gdb's numbers, in hex) */
-			return;
-		}
-		path[n] = 0;
-		int slot = -1;
-		for (int i = 0; i < 64 && slot < 0; i++)
-			if (!vfiles[i].used)
-				slot = i;
-		const uint8_t *dg = digest_for_path(s, path);
-		int fd = -1;
-		if ((flags & 3) != 0) {
-			snprintf(out, sizeof out, "F-1,%x", EACCES);
-		} else if (slot < 0) {
-			snprintf(out, sizeof out, "F-1,%x", EMFILE);
-		} else if (dg || (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			vfiles[slot] = (struct vfile){ 1, dg != NULL, { 0 }, fd };
-			if (dg)
-				memcpy(vfiles[slot].digest, dg, 32);
-			snprintf(out, sizeof out, "F%x", slot);
-		} else {
-			snprintf(out, sizeof out, "F-1,%x", errno == ENOENT ? ENOENT : EACCES);
-		}
-		free(path);
-		gdb_puts(&s->c, out);
+		vfile_open(s, cmd + 5);
 	} else if (!strncmp(cmd, "pread:", 6)) {
-		unsigned fd = 0;
-		unsigned long long count = 0, off = 0;
-		if (sscanf(cmd + 6, "%x,%llx,%llx", &fd, &count, &off) != 3 || fd >= 64 || !vfiles[fd].used) {
-			gdb_puts(&s->c, "F-1,9");
-			return;
-		}
-		if (count > GDB_PKT_MAX / 2 - 32)
-			count = GDB_PKT_MAX / 2 - 32;
-		static uint8_t data[GDB_PKT_MAX];
-		long n;
-		if (vfiles[fd].from_trace) {
-			const struct blob *b = rrk_rp_blob(s->rp, vfiles[fd].digest);
-			n = !b || off >= b->total ? 0 : (long)(b->total - off < count ? b->total - off : count);
-			if (n)
-				memcpy(data, b->data + off, (size_t)n);
-		} else {
-			n = pread(vfiles[fd].fd, data, count, (off_t)off);
-			if (n < 0) {
-				gdb_puts(&s->c, "F-1,270f"); /* EUNKNOWN */
-				return;
-			}
-		}
-		int h = snprintf(reply, 32, "F%lx;", n);
-		size_t k = gdb_escape(data, (size_t)n, reply + h);
-		gdb_putpkt(&s->c, reply, (size_t)h + k);
+		vfile_pread(s, cmd + 6);
 	} else if (!strncmp(cmd, "close:", 6)) {
 		unsigned fd = 0;
 		sscanf(cmd + 6, "%x", &fd);
-		if (fd < 64 && vfiles[fd].used) {
-			if (vfiles[fd].fd >= 0)
-				close(vfiles[fd].fd);
-			vfiles[fd].used = 0;
+		struct gdb_vfile *f = vfile_get(s, fd);
+		if (f) {
+			if (f->fd >= 0)
+				close(f->fd);
+			f->used = 0;
 		}
 		gdb_puts(&s->c, "F0");
 	} else if (!strncmp(cmd, "fstat:", 6)) {
-		unsigned fd = 0;
-		sscanf(cmd + 6, "%x", &fd);
-		if (fd >= 64 || !vfiles[fd].used) {
-			gdb_puts(&s->c, "F-1,9");
-			return;
-		}
-		uint64_t size;
-		uint32_t mode = 0100444;
-		if (vfiles[fd].from_trace) {
-			const struct blob *b = rrk_rp_blob(s->rp, vfiles[fd].digest);
-			size = b ? b->total : 0;
-		} else {
-			struct stat sb;
-			if (fstat(vfiles[fd].fd, &sb) < 0) {
-				gdb_puts(&s->c, "F-1,9");
-				return;
-			}
-			size = (uint64_t)sb.st_size;
-			mode = sb.st_mode;
-		}
-		/* gdb's struct stat: big-endian, 64 bytes */
-		uint8_t st[64];
-		memset(st, 0, sizeof st);
-		for (int i = 0; i < 4; i++)
-			st[8 + i] = (uint8_t)(mode >> (24 - 8 * i));
-		st[15] = 1; /* nlink */
-		for (int i = 0; i < 8; i++) {
-			st[28 + i] = (uint8_t)(size >> (56 - 8 * i));
-			st[36 + i] = (uint8_t)(4096 >> (56 - 8 * i));
-			st[44 + i] = (uint8_t)(((size + 511) / 512) >> (56 - 8 * i));
-		}
-		int h = snprintf(reply, 32, "F40;");
-		size_t k = gdb_escape(st, 64, reply + h);
-		gdb_putpkt(&s->c, reply, (size_t)h + k);
+		vfile_fstat(s, cmd + 6);
 	} else {
 		gdb_puts(&s->c, ""); /* readlink, unlink, pwrite: not served */
 	}
@@ -709,28 +722,14 @@ static void vfile(struct gdb_session *s, char *cmd)
 
 /* ---- registers and memory, with gdb's changes kept aside ---- */
 
-struct overlay_reg {
-	uint32_t tid;
-	int regno;
-	uint8_t val[16];
-};
-static struct overlay_reg *oregs;
-static size_t noregs;
-struct overlay_mem {
-	uint64_t addr;
-	uint8_t byte;
-};
-static struct overlay_mem *omem;
-static size_t nomem;
-
 static size_t read_regs(struct gdb_session *s, struct ptask *t, uint8_t *buf, size_t offs[GDB_NREGS + 1])
 {
 	size_t n = gdb_read_regs(&t->t, t->at_syscall, buf, offs);
-	(void)s;
-	for (size_t i = 0; i < noregs; i++)
-		if (oregs[i].tid == t->rec_tid)
-			memcpy(buf + offs[oregs[i].regno], oregs[i].val,
-			       offs[oregs[i].regno + 1] - offs[oregs[i].regno]);
+	const struct gdb_overlay *ov = &s->ov;
+	for (size_t i = 0; i < ov->nregs; i++)
+		if (ov->regs[i].tid == t->rec_tid)
+			memcpy(buf + offs[ov->regs[i].regno], ov->regs[i].val,
+			       offs[ov->regs[i].regno + 1] - offs[ov->regs[i].regno]);
 	return n;
 }
 
@@ -740,16 +739,17 @@ static size_t read_regs(struct gdb_session *s, struct ptask *t, uint8_t *buf, si
  * where it was (returns -1). */
 static int discard_changes(struct gdb_session *s)
 {
-	int regs = noregs != 0;
-	if (noregs)
+	struct gdb_overlay *ov = &s->ov;
+	int regs = ov->nregs != 0;
+	if (ov->nregs)
 		gdb_console(s, "play: a replay cannot run changed registers (a function called from gdb?): they are dropped and the program stays where it was\n");
-	else if (nomem)
+	else if (ov->nmem)
 		gdb_console(s, "play: changes to memory were made to a copy and are dropped; the replay goes on as recorded\n");
-	noregs = nomem = 0;
+	ov->nregs = ov->nmem = 0;
 	return regs ? -1 : 0;
 }
 
-static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
+static long read_mem(struct gdb_session *s, struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
 {
 	size_t n = 0;
 	while (n < len) {
@@ -766,9 +766,10 @@ static long read_mem(struct ptask *t, uint64_t addr, uint8_t *buf, size_t len)
 	 * on its way out, from a keyframe, has no process) */
 	if (t->proc)
 		rrk_ps_unpatch(&t->proc->ps, addr, buf, n);
-	for (size_t i = 0; i < nomem; i++)
-		if (omem[i].addr >= addr && omem[i].addr < addr + n)
-			buf[omem[i].addr - addr] = omem[i].byte;
+	const struct gdb_overlay *ov = &s->ov;
+	for (size_t i = 0; i < ov->nmem; i++)
+		if (ov->mem[i].addr >= addr && ov->mem[i].addr < addr + n)
+			buf[ov->mem[i].addr - addr] = ov->mem[i].byte;
 	return (long)n;
 }
 
@@ -888,274 +889,383 @@ static void resume_checks(struct gdb_session *s)
 		s->step_done = 1;
 }
 
+/* What serving a packet leaves the loop to do. */
+enum { PKT_NEXT, PKT_RESUME };
+
+/* gdb went away or killed the program: end quietly. */
+static void end_session(struct gdb_session *s) __attribute__((noreturn));
+static void end_session(struct gdb_session *s)
+{
+	rrk_rp_kill(s->rp);
+	exit(s->exited ? rrk_rp_end_status(s->rp) : 0);
+}
+
+/* qXfer:OBJECT:read:ANNEX:OFF,LEN */
+static void pkt_xfer(struct gdb_session *s, const char *p)
+{
+	char *x = s->x.xml;
+	size_t max = sizeof s->x.xml;
+	if (!strncmp(p, "qXfer:features:read:target.xml:", 31)) {
+		if (!s->tdesc_len)
+			s->tdesc_len = gdb_target_description(s->tdesc);
+		xfer_reply(s, s->tdesc, s->tdesc_len, p);
+	} else if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
+		struct ptask *t = gtask(s, 0);
+		const char *exe = t && t->proc ? t->proc->exe : "";
+		xfer_reply(s, exe, strlen(exe), p);
+	} else if (!strncmp(p, "qXfer:auxv:read:", 16)) {
+		struct ptask *t = gtask(s, 0);
+		uint8_t *auxv = s->x.auxv;
+		size_t len = 0;
+		if (t && t->proc && t->proc->auxv_len <= sizeof s->x.auxv &&
+		    tracee_read(&t->t, t->proc->auxv, auxv, t->proc->auxv_len) == 0)
+			len = t->proc->auxv_len;
+		xfer_reply(s, (const char *)auxv, len, p);
+	} else if (!strncmp(p, "qXfer:threads:read:", 19)) {
+		size_t k = (size_t)snprintf(x, max, "<threads>");
+		for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
+			if (!t->dead && k < max - 256) {
+				k += (size_t)snprintf(x + k, max - k, "<thread id=\"%x\" name=\"", t->rec_tid);
+				k = gdb_xml_attr(x, max - 32, k, t->name);
+				k += (size_t)snprintf(x + k, max - k, "\"/>");
+			}
+		k += (size_t)snprintf(x + k, max - k, "</threads>");
+		xfer_reply(s, x, k, p);
+	} else if (!strncmp(p, "qXfer:libraries-svr4:read:", 26)) {
+		size_t len = gdb_svr4_list(s, gtask(s, 0), x, max);
+		if (!len)
+			gdb_puts(&s->c, "E01");
+		else
+			xfer_reply(s, x, len, p);
+	} else {
+		gdb_puts(&s->c, "");
+	}
+}
+
+/* qRcmd,HEX: monitor commands */
+static void pkt_monitor(struct gdb_session *s, const char *p)
+{
+	size_t len = strlen(p + 6) / 2;
+	char *cmd = rrk_xmalloc(len + 1);
+	if (gdb_unhex(p + 6, cmd, len) < 0) {
+		free(cmd);
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	cmd[len] = 0;
+	monitor(s, cmd);
+	free(cmd);
+}
+
+/* The thread list: qfThreadInfo */
+static void pkt_threads(struct gdb_session *s)
+{
+	char *reply = s->x.reply;
+	size_t k = 0;
+	reply[k++] = 'm';
+	for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
+		if (!t->dead && k < GDB_PKT_MAX - 32)
+			k += (size_t)snprintf(reply + k, 32, "%x,", t->rec_tid);
+	if (k == 1)
+		gdb_puts(&s->c, "l"); /* no thread left */
+	else
+		gdb_putpkt(&s->c, reply, k - 1);
+}
+
+/* q and Q packets, H and T (threads) */
+static void pkt_query(struct gdb_session *s, const char *p)
+{
+	char *reply = s->x.reply;
+	if (!strncmp(p, "qSupported", 10)) {
+		snprintf(reply, GDB_PKT_MAX,
+			 "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
+			 "qXfer:exec-file:read+;qXfer:threads:read+;qXfer:libraries-svr4:read+;"
+			 "swbreak+;hwbreak+;vContSupported+;ReverseContinue+;ReverseStep+",
+			 GDB_PKT_MAX - 64);
+		gdb_puts(&s->c, reply);
+	} else if (!strcmp(p, "QStartNoAckMode")) {
+		gdb_puts(&s->c, "OK");
+		s->c.noack = 1;
+	} else if (p[0] == 'H') {
+		if (!p[1] || !p[2]) {
+			gdb_puts(&s->c, "E01");
+			return;
+		}
+		uint32_t tid = parse_tid(p + 2);
+		if (p[1] == 'g' && tid)
+			s->g_tid = tid;
+		gdb_puts(&s->c, "OK");
+	} else if (!strcmp(p, "qfThreadInfo")) {
+		pkt_threads(s);
+	} else if (!strcmp(p, "qsThreadInfo")) {
+		gdb_puts(&s->c, "l");
+	} else if (!strcmp(p, "qC")) {
+		snprintf(reply, 64, "QC%x", s->pos.tid);
+		gdb_puts(&s->c, reply);
+	} else if (!strncmp(p, "qAttached", 9)) {
+		gdb_puts(&s->c, "1");
+	} else if (p[0] == 'T') {
+		gdb_puts(&s->c, rrk_rp_task(s->rp, parse_tid(p + 1)) ? "OK" : "E01");
+	} else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
+		struct ptask *t = rrk_rp_task(s->rp, parse_tid(p + 17));
+		gdb_hex(t ? t->name : "", t ? strlen(t->name) : 0, reply);
+		gdb_puts(&s->c, reply);
+	} else if (!strncmp(p, "qXfer:", 6)) {
+		pkt_xfer(s, p);
+	} else if (!strncmp(p, "qRcmd,", 6)) {
+		pkt_monitor(s, p);
+	} else {
+		gdb_puts(&s->c, !strncmp(p, "qSymbol", 7) ? "OK" : "");
+	}
+}
+
+/* g, p: reading registers */
+static void pkt_read_regs(struct gdb_session *s, const char *p)
+{
+	struct ptask *t = gtask(s, 0);
+	uint8_t *regs = s->x.regs;
+	size_t offs[GDB_NREGS + 1];
+	if (p[0] == 'g') {
+		size_t len = t ? read_regs(s, t, regs, offs) : 0;
+		gdb_hex(regs, len, s->x.reply);
+		gdb_putpkt(&s->c, s->x.reply, 2 * len);
+		return;
+	}
+	int r = (int)strtol(p + 1, NULL, 16);
+	if (!t || r < 0 || r >= GDB_NREGS) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	read_regs(s, t, regs, offs);
+	gdb_hex(regs + offs[r], offs[r + 1] - offs[r], s->x.reply);
+	gdb_puts(&s->c, s->x.reply);
+}
+
+/* G, P: writing registers, into the overlay (what the replay has
+ * itself is not kept there) */
+static void pkt_write_regs(struct gdb_session *s, const char *p)
+{
+	struct ptask *t = gtask(s, 0);
+	uint8_t *regs = s->x.regs, *real = s->x.real;
+	size_t offs[GDB_NREGS + 1];
+	if (!t) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	read_regs(s, t, regs, offs);
+	gdb_read_regs(&t->t, t->at_syscall, real, offs);
+	int first = 0, last = GDB_NREGS - 1;
+	const char *v = p + 1;
+	if (p[0] == 'P') {
+		first = last = (int)strtol(p + 1, (char **)&v, 16);
+		if (*v++ != '=' || first < 0 || first >= GDB_NREGS) {
+			gdb_puts(&s->c, "E01");
+			return;
+		}
+	}
+	struct gdb_overlay *ov = &s->ov;
+	for (int r = first; r <= last; r++) {
+		size_t sz = offs[r + 1] - offs[r];
+		uint8_t val[16];
+		if (strlen(v) < 2 * sz || gdb_unhex(v, val, sz) < 0)
+			break;
+		v += 2 * sz;
+		for (size_t i = 0; i < ov->nregs; i++)
+			if (ov->regs[i].tid == t->rec_tid && ov->regs[i].regno == r)
+				ov->regs[i--] = ov->regs[--ov->nregs];
+		if (!memcmp(val, real + offs[r], sz))
+			continue; /* as the replay has it */
+		ov->regs = rrk_xrealloc(ov->regs, (ov->nregs + 1) * sizeof *ov->regs);
+		ov->regs[ov->nregs].tid = t->rec_tid;
+		ov->regs[ov->nregs].regno = r;
+		memcpy(ov->regs[ov->nregs].val, val, sz);
+		ov->nregs++;
+	}
+	gdb_puts(&s->c, "OK");
+}
+
+/* m: hex; x (gdb 16): "b" and binary */
+static void pkt_read_mem(struct gdb_session *s, const char *p)
+{
+	unsigned long long addr, len;
+	struct ptask *t = gtask(s, 0);
+	if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !t) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	if (len > GDB_PKT_MAX / 2 - 16)
+		len = GDB_PKT_MAX / 2 - 16;
+	uint8_t *data = s->x.data;
+	char *reply = s->x.reply;
+	long got = read_mem(s, t, addr, data, len);
+	if (got <= 0 && len) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	if (p[0] == 'x') {
+		reply[0] = 'b';
+		gdb_putpkt(&s->c, reply, 1 + gdb_escape(data, (size_t)got, reply + 1));
+		return;
+	}
+	gdb_hex(data, (size_t)got, reply);
+	gdb_putpkt(&s->c, reply, 2 * (size_t)got);
+}
+
+/* M: hex; X: binary (the packet is n bytes long): into the overlay */
+static void pkt_write_mem(struct gdb_session *s, const char *p, long n)
+{
+	unsigned long long addr, len;
+	const char *colon = strchr(p, ':');
+	if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !colon) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	struct gdb_overlay *ov = &s->ov;
+	const uint8_t *src = (const uint8_t *)colon + 1;
+	uint8_t b;
+	for (unsigned long long i = 0; i < len; i++) {
+		if (p[0] == 'M') {
+			if (gdb_unhex((const char *)src + 2 * i, &b, 1) < 0)
+				break;
+		} else {
+			if ((long)(src + i - (const uint8_t *)p) >= n)
+				break;
+			b = src[i];
+		}
+		ov->mem = rrk_xrealloc(ov->mem, (ov->nmem + 1) * sizeof *ov->mem);
+		ov->mem[ov->nmem++] = (struct gdb_overlay_mem){ addr + i, b };
+	}
+	gdb_puts(&s->c, "OK");
+}
+
+/* Z0-Z4, z0-z4: breakpoints and watchpoints */
+static void pkt_break(struct gdb_session *s, const char *p)
+{
+	unsigned long long addr, kind;
+	if (p[1] < '0' || p[1] > '4') {
+		gdb_puts(&s->c, "");
+		return;
+	}
+	if (p[2] != ',' || sscanf(p + 3, "%llx,%llx", &addr, &kind) != 2) {
+		gdb_puts(&s->c, "E01");
+		return;
+	}
+	int type = p[1] - '0', ok = 1;
+	if (type == 0) {
+		if (p[0] == 'Z')
+			gdb_bp_add(s, addr, 1);
+		else
+			gdb_bp_del(s, addr, 1);
+	} else if (p[0] == 'Z') {
+		ok = watch_insert(s, type, addr, type == 1 ? 1 : kind) == 0;
+	} else {
+		watch_del(s, type, addr, type == 1 ? 1 : kind);
+		gdb_ewatch_del(s, type, addr, type == 1 ? 1 : kind);
+	}
+	gdb_puts(&s->c, ok ? "OK" : "E01");
+}
+
+/* c, s, vCont...: forward (PKT_RESUME); bc, bs: backward (never
+ * returns); D: detach */
+static int pkt_resume(struct gdb_session *s, const char *p)
+{
+	if (p[0] == 'D') {
+		gdb_puts(&s->c, "OK");
+		s->detached = 1;
+		return PKT_RESUME;
+	}
+	int back = p[0] == 'b';
+	if (back && strcmp(p, "bc") && strcmp(p, "bs")) {
+		gdb_puts(&s->c, "");
+		return PKT_NEXT;
+	}
+	if ((p[0] == 'c' || p[0] == 's') && p[1]) {
+		gdb_puts(&s->c, "");
+		return PKT_NEXT;
+	}
+	if (!back)
+		parse_resume(s, p);
+	if (s->exited) {
+		gdb_puts(&s->c, back ? "E01" : s->last_reply);
+		return PKT_NEXT;
+	}
+	if (discard_changes(s) < 0) {
+		gdb_puts(&s->c, s->last_reply);
+		return PKT_NEXT;
+	}
+	if (back) {
+		if (p[1] == 'c')
+			gdb_reverse_continue(s);
+		gdb_reverse_step(s);
+	}
+	resume_checks(s);
+	return PKT_RESUME;
+}
+
+/* v packets */
+static int pkt_v(struct gdb_session *s, char *p)
+{
+	if (!strcmp(p, "vCont?")) {
+		gdb_puts(&s->c, "vCont;c;C;s;S");
+	} else if (!strncmp(p, "vCont", 5)) {
+		return pkt_resume(s, p);
+	} else if (!strncmp(p, "vFile:", 6)) {
+		vfile(s, p + 6);
+	} else if (!strncmp(p, "vKill", 5)) {
+		gdb_puts(&s->c, "OK");
+		end_session(s);
+	} else {
+		gdb_puts(&s->c, ""); /* vMustReplyEmpty and the rest */
+	}
+	return PKT_NEXT;
+}
+
+/* Serves packet p (n bytes): PKT_RESUME when the replay goes on. */
+static int serve(struct gdb_session *s, char *p, long n)
+{
+	switch (p[0]) {
+	case '?':
+		gdb_puts(&s->c, s->last_reply);
+		return PKT_NEXT;
+	case 'q': case 'Q': case 'H': case 'T':
+		pkt_query(s, p);
+		return PKT_NEXT;
+	case 'g': case 'p':
+		pkt_read_regs(s, p);
+		return PKT_NEXT;
+	case 'G': case 'P':
+		pkt_write_regs(s, p);
+		return PKT_NEXT;
+	case 'm': case 'x':
+		pkt_read_mem(s, p);
+		return PKT_NEXT;
+	case 'M': case 'X':
+		pkt_write_mem(s, p, n);
+		return PKT_NEXT;
+	case 'Z': case 'z':
+		pkt_break(s, p);
+		return PKT_NEXT;
+	case 'c': case 's': case 'b': case 'D':
+		return pkt_resume(s, p);
+	case 'v':
+		return pkt_v(s, p);
+	case 'k':
+		end_session(s);
+	}
+	gdb_puts(&s->c, "");
+	return PKT_NEXT;
+}
+
 int gdb_command_loop(struct gdb_session *s)
 {
-	S = s;
 	for (;;) {
-		long n = gdb_getpkt(&s->c, pkt, GDB_PKT_MAX);
-		if (n < 0) {
-			/* gdb went away: end quietly */
-			rrk_rp_kill(s->rp);
-			exit(s->exited ? rrk_rp_end_status(s->rp) : 0);
-		}
-		char *p = pkt;
+		long n = gdb_getpkt(&s->c, s->x.pkt, GDB_PKT_MAX);
+		if (n < 0)
+			end_session(s); /* gdb went away */
 		if (getenv("RRK_DEBUG"))
-			fprintf(stderr, "gdb> %.200s\n", p);
-		if (p[0] == '?') {
-			gdb_puts(&s->c, s->last_reply);
-		} else if (!strncmp(p, "qSupported", 10)) {
-			snprintf(reply, GDB_PKT_MAX,
-				 "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
-				 "qXfer:exec-file:read+;qXfer:threads:read+;qXfer:libraries-svr4:read+;"
-				 "swbreak+;hwbreak+;vContSupported+;ReverseContinue+;ReverseStep+",
-				 GDB_PKT_MAX - 64);
-			gdb_puts(&s->c, reply);
-		} else if (!strcmp(p, "QStartNoAckMode")) {
-			gdb_puts(&s->c, "OK");
-			s->c.noack = 1;
-		} else if (p[0] == 'H') {
-			if (!p[1] || !p[2]) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			uint32_t tid = parse_tid(p + 2);
-			if (p[1] == 'g' && tid)
-				s->g_tid = tid;
-			gdb_puts(&s->c, "OK");
-		} else if (!strcmp(p, "qfThreadInfo")) {
-			size_t k = 0;
-			reply[k++] = 'm';
-			for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
-				if (!t->dead && k < GDB_PKT_MAX - 32)
-					k += (size_t)snprintf(reply + k, 32, "%x,", t->rec_tid);
-			if (k == 1)
-				gdb_puts(&s->c, "l"); /* no thread left */
-			else
-				gdb_putpkt(&s->c, reply, k - 1);
-		} else if (!strcmp(p, "qsThreadInfo")) {
-			gdb_puts(&s->c, "l");
-		} else if (!strcmp(p, "qC")) {
-			snprintf(reply, 64, "QC%x", s->pos.tid);
-			gdb_puts(&s->c, reply);
-		} else if (!strncmp(p, "qAttached", 9)) {
-			gdb_puts(&s->c, "1");
-		} else if (p[0] == 'T') {
-			gdb_puts(&s->c, rrk_rp_task(s->rp, parse_tid(p + 1)) ? "OK" : "E01");
-		} else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
-			struct ptask *t = rrk_rp_task(s->rp, parse_tid(p + 17));
-			gdb_hex(t ? t->name : "", t ? strlen(t->name) : 0, reply);
-			gdb_puts(&s->c, reply);
-		} else if (!strncmp(p, "qXfer:features:read:target.xml:", 31)) {
-			size_t len;
-			const char *x = gdb_target_description(&len);
-			xfer_reply(x, len, p);
-		} else if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
-			struct ptask *t = gtask(s, 0);
-			const char *exe = t && t->proc ? t->proc->exe : "";
-			xfer_reply(exe, strlen(exe), p);
-		} else if (!strncmp(p, "qXfer:auxv:read:", 16)) {
-			struct ptask *t = gtask(s, 0);
-			static uint8_t auxv[4096];
-			size_t len = 0;
-			if (t && t->proc && t->proc->auxv_len <= sizeof auxv &&
-			    tracee_read(&t->t, t->proc->auxv, auxv, t->proc->auxv_len) == 0)
-				len = t->proc->auxv_len;
-			xfer_reply((const char *)auxv, len, p);
-		} else if (!strncmp(p, "qXfer:threads:read:", 19)) {
-			static char x[65536];
-			size_t k = (size_t)snprintf(x, sizeof x, "<threads>");
-			for (struct ptask *t = rrk_rp_tasks(s->rp); t; t = t->next)
-				if (!t->dead && k < sizeof x - 256) {
-					k += (size_t)snprintf(x + k, sizeof x - k, "<thread id=\"%x\" name=\"", t->rec_tid);
-					k = gdb_xml_attr(x, sizeof x - 32, k, t->name);
-					k += (size_t)snprintf(x + k, sizeof x - k, "\"/>");
-				}
-			k += (size_t)snprintf(x + k, sizeof x - k, "</threads>");
-			xfer_reply(x, k, p);
-		} else if (!strncmp(p, "qXfer:libraries-svr4:read:", 26)) {
-			static char x[65536];
-			size_t len = gdb_svr4_list(s, gtask(s, 0), x, sizeof x);
-			if (!len)
-				gdb_puts(&s->c, "E01");
-			else
-				xfer_reply(x, len, p);
-		} else if (!strncmp(p, "qXfer:", 6)) {
-			gdb_puts(&s->c, "");
-		} else if (p[0] == 'g') {
-			struct ptask *t = gtask(s, 0);
-			static uint8_t regs[GDB_REGBYTES];
-			size_t offs[GDB_NREGS + 1];
-			size_t len = t ? read_regs(s, t, regs, offs) : 0;
-			gdb_hex(regs, len, reply);
-			gdb_putpkt(&s->c, reply, 2 * len);
-		} else if (p[0] == 'p') {
-			struct ptask *t = gtask(s, 0);
-			int r = (int)strtol(p + 1, NULL, 16);
-			static uint8_t regs[GDB_REGBYTES];
-			size_t offs[GDB_NREGS + 1];
-			if (!t || r < 0 || r >= GDB_NREGS) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			read_regs(s, t, regs, offs);
-			gdb_hex(regs + offs[r], offs[r + 1] - offs[r], reply);
-			gdb_puts(&s->c, reply);
-		} else if (p[0] == 'P' || p[0] == 'G') {
-			struct ptask *t = gtask(s, 0);
-			static uint8_t regs[GDB_REGBYTES];
-			size_t offs[GDB_NREGS + 1];
-			if (!t) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			static uint8_t real[GDB_REGBYTES];
-			read_regs(s, t, regs, offs);
-			gdb_read_regs(&t->t, t->at_syscall, real, offs);
-			int first = 0, last = GDB_NREGS - 1;
-			const char *v = p + 1;
-			if (p[0] == 'P') {
-				first = last = (int)strtol(p + 1, (char **)&v, 16);
-				if (*v++ != '=' || first < 0 || first >= GDB_NREGS) {
-					gdb_puts(&s->c, "E01");
-					continue;
-				}
-			}
-			for (int r = first; r <= last; r++) {
-				size_t sz = offs[r + 1] - offs[r];
-				uint8_t val[16];
-				if (strlen(v) < 2 * sz || gdb_unhex(v, val, sz) < 0)
-					break;
-				v += 2 * sz;
-				for (size_t i = 0; i < noregs; i++)
-					if (oregs[i].tid == t->rec_tid && oregs[i].regno == r)
-						oregs[i--] = oregs[--noregs];
-				if (!memcmp(val, real + offs[r], sz))
-					continue; /* as the replay has it */
-				oregs = rrk_xrealloc(oregs, (noregs + 1) * sizeof *oregs);
-				oregs[noregs].tid = t->rec_tid;
-				oregs[noregs].regno = r;
-				memcpy(oregs[noregs].val, val, sz);
-				noregs++;
-			}
-			gdb_puts(&s->c, "OK");
-		} else if (p[0] == 'm' || p[0] == 'x') {
-			/* m: hex; x (gdb 16): "b" and binary */
-			unsigned long long addr, len;
-			struct ptask *t = gtask(s, 0);
-			if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !t) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			if (len > GDB_PKT_MAX / 2 - 16)
-				len = GDB_PKT_MAX / 2 - 16;
-			static uint8_t data[GDB_PKT_MAX];
-			long got = read_mem(t, addr, data, len);
-			if (got <= 0 && len) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			if (p[0] == 'x') {
-				reply[0] = 'b';
-				gdb_putpkt(&s->c, reply, 1 + gdb_escape(data, (size_t)got, reply + 1));
-				continue;
-			}
-			gdb_hex(data, (size_t)got, reply);
-			gdb_putpkt(&s->c, reply, 2 * (size_t)got);
-		} else if (p[0] == 'M' || p[0] == 'X') {
-			unsigned long long addr, len;
-			char *colon = strchr(p, ':');
-			if (sscanf(p + 1, "%llx,%llx", &addr, &len) != 2 || !colon) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			const uint8_t *src = (const uint8_t *)colon + 1;
-			uint8_t b;
-			for (unsigned long long i = 0; i < len; i++) {
-				if (p[0] == 'M') {
-					if (gdb_unhex((const char *)src + 2 * i, &b, 1) < 0)
-						break;
-				} else {
-					if ((long)(src + i - (const uint8_t *)pkt) >= n)
-						break;
-					b = src[i];
-				}
-				omem = rrk_xrealloc(omem, (nomem + 1) * sizeof *omem);
-				omem[nomem++] = (struct overlay_mem){ addr + i, b };
-			}
-			gdb_puts(&s->c, "OK");
-		} else if ((p[0] == 'Z' || p[0] == 'z') && p[1] >= '0' && p[1] <= '4') {
-			unsigned long long addr, kind;
-			if (p[2] != ',' || sscanf(p + 3, "%llx,%llx", &addr, &kind) != 2) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			int type = p[1] - '0', ok = 1;
-			if (type == 0) {
-				if (p[0] == 'Z')
-					gdb_bp_add(s, addr, 1);
-				else
-					gdb_bp_del(s, addr, 1);
-			} else if (p[0] == 'Z') {
-				ok = watch_insert(s, type, addr, type == 1 ? 1 : kind) == 0;
-			} else {
-				watch_del(s, type, addr, type == 1 ? 1 : kind);
-				gdb_ewatch_del(s, type, addr, type == 1 ? 1 : kind);
-			}
-			gdb_puts(&s->c, ok ? "OK" : "E01");
-		} else if (!strcmp(p, "vCont?")) {
-			gdb_puts(&s->c, "vCont;c;C;s;S");
-		} else if (!strncmp(p, "vCont;", 6) || !strcmp(p, "c") || !strcmp(p, "s") ||
-			   !strncmp(p, "vCont", 5)) {
-			parse_resume(s, p);
-			if (s->exited) {
-				gdb_puts(&s->c, s->last_reply);
-				continue;
-			}
-			if (discard_changes(s) < 0) {
-				gdb_puts(&s->c, s->last_reply);
-				continue;
-			}
-			resume_checks(s);
+			fprintf(stderr, "gdb> %.200s\n", s->x.pkt);
+		if (serve(s, s->x.pkt, n) == PKT_RESUME)
 			return 0;
-		} else if (!strcmp(p, "bc") || !strcmp(p, "bs")) {
-			if (s->exited) {
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			if (discard_changes(s) < 0) {
-				gdb_puts(&s->c, s->last_reply);
-				continue;
-			}
-			if (p[1] == 'c')
-				gdb_reverse_continue(s);
-			gdb_reverse_step(s);
-		} else if (!strncmp(p, "qRcmd,", 6)) {
-			size_t len = strlen(p + 6) / 2;
-			char *cmd = rrk_xmalloc(len + 1);
-			if (gdb_unhex(p + 6, cmd, len) < 0) {
-				free(cmd);
-				gdb_puts(&s->c, "E01");
-				continue;
-			}
-			cmd[len] = 0;
-			monitor(s, cmd);
-			free(cmd);
-		} else if (!strncmp(p, "vFile:", 6)) {
-			vfile(s, p + 6);
-		} else if (p[0] == 'D') {
-			gdb_puts(&s->c, "OK");
-			s->detached = 1;
-			return 0;
-		} else if (p[0] == 'k' || !strncmp(p, "vKill", 5)) {
-			if (p[0] == 'v')
-				gdb_puts(&s->c, "OK");
-			rrk_rp_kill(s->rp);
-			exit(s->exited ? rrk_rp_end_status(s->rp) : 0);
-		} else if (!strcmp(p, "vMustReplyEmpty") || !strncmp(p, "qSymbol", 7)) {
-			gdb_puts(&s->c, p[1] == 'S' ? "OK" : "");
-		} else {
-			gdb_puts(&s->c, "");
-		}
 	}
 }
 
@@ -1184,7 +1294,9 @@ static int listen_tcp(int port, int *got)
 }
 
 /* Open while the launched gdb runs: play waits for it before exiting, so
- * gdb's last lines come before the shell's prompt. */
+ * gdb's last lines come before the shell's prompt. Process-wide by
+ * nature, not the session's: the atexit handler that waits for it takes
+ * no argument, and there is one launched gdb (one terminal) per process. */
 static int gdb_alive = -1;
 
 static void wait_for_gdb(void)
@@ -1270,11 +1382,9 @@ static const struct rrk_rp_observer gdb_observer = {
 
 int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_args)
 {
-	static struct gdb_session ss;
 	struct replayer *rp = rrk_rp_new();
-	struct gdb_session *s = &ss;
-	pkt = rrk_xmalloc(GDB_PKT_MAX + 1);
-	reply = rrk_xmalloc(2 * GDB_PKT_MAX + 64);
+	/* (lives until the process exits: gdb_session_start does not return) */
+	struct gdb_session *s = rrk_xcalloc(1, sizeof *s);
 	s->rp = rp;
 	s->spec = spec;
 	rrk_rp_observe(rp, &gdb_observer, s);

@@ -22,7 +22,16 @@
 #include "util.h"
 
 #define MEM_PIECE (4ull << 20)
+#define MEM_CHUNK (1u << 20)
 #define XSAVE_MAX 16384
+
+/* rrk_kf_write's buffers, on the heap for each call. */
+struct kf_scratch {
+	struct ptask *tasks[65536];
+	struct proc *procs[4096];
+	uint8_t mem[MEM_CHUNK];  /* mem_diff's pages as read */
+	uint8_t xs[XSAVE_MAX];
+};
 
 struct att {
 	unsigned type;
@@ -54,13 +63,12 @@ static void att_push(struct atts *l, unsigned type, const void *head, size_t hl,
  * rebuilding the mapping gives: the blob's bytes from boff (bl), then
  * zeros. */
 static void mem_diff(struct ptask *t, uint64_t start, uint64_t end, const struct blob *bl,
-		     uint64_t boff, struct atts *l)
+		     uint64_t boff, struct atts *l, uint8_t *buf)
 {
-	static uint8_t buf[1 << 20];
 	uint64_t run = 0, run_len = 0;
 	uint8_t *run_buf = NULL;
-	for (uint64_t a = start; a < end; a += sizeof buf) {
-		uint64_t len = end - a < sizeof buf ? end - a : sizeof buf;
+	for (uint64_t a = start; a < end; a += MEM_CHUNK) {
+		uint64_t len = end - a < MEM_CHUNK ? end - a : MEM_CHUNK;
 		int ok = tracee_read(&t->t, a, buf, len) == 0;
 		if (ok) /* the rewritten instructions as the program has them */
 			rrk_ps_unpatch(&t->proc->ps, a, buf, len);
@@ -110,7 +118,7 @@ static const struct file_range *file_of(struct replayer *rp, struct proc *p, uin
 }
 
 static int snapshot_proc(struct replayer *rp, struct proc *p, struct ptask *t, struct atts *l,
-			 char *why, size_t wl)
+			 uint8_t *buf, char *why, size_t wl)
 {
 	struct mapping *m;
 	long nm = rrk_read_maps(t->t.tid, &m);
@@ -145,7 +153,7 @@ static int snapshot_proc(struct replayer *rp, struct proc *p, struct ptask *t, s
 			memcpy(nd, name, nl);
 		}
 		att_push(l, RRK_REC_MAP, &mp, sizeof mp, nd, nl);
-		mem_diff(t, mp.start, mp.end, bl, mp.offset, l);
+		mem_diff(t, mp.start, mp.end, bl, mp.offset, l, buf);
 	}
 	free(m);
 	if (p->ps.n) { /* rewritten again once the pages are back */
@@ -157,16 +165,20 @@ static int snapshot_proc(struct replayer *rp, struct proc *p, struct ptask *t, s
 	return 0;
 }
 
-int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char *why, size_t wl)
+/* The tasks and processes a keyframe lists, into x: -1 (why) when the
+ * replay cannot be captured here. */
+static int kf_collect(struct replayer *rp, struct kf_scratch *x, size_t *ntp, size_t *npp, char *why,
+		      size_t wl)
 {
-	static struct ptask *tasks[65536];
-	static struct proc *procs[4096];
+	struct ptask **tasks = x->tasks;
+	struct proc **procs = x->procs;
+	const size_t maxt = sizeof x->tasks / sizeof x->tasks[0];
+	const size_t maxp = sizeof x->procs / sizeof x->procs[0];
 	size_t nt = 0, np = 0;
-	rrk_rp_settle(rp);
 	for (struct ptask *t = rp->tasks; t; t = t->next) {
 		if (t->dead || (t->t.tid <= 0 && !t->ghost))
 			continue;
-		if (nt == sizeof tasks / sizeof tasks[0]) {
+		if (nt == maxt) {
 			snprintf(why, wl, "too many tasks");
 			return -1;
 		}
@@ -181,7 +193,7 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 				 t->has_pending ? "stopped ahead of its turn" : "running");
 			return -1;
 		}
-		if (nt == sizeof tasks / sizeof tasks[0]) {
+		if (nt == maxt) {
 			snprintf(why, wl, "too many tasks");
 			return -1;
 		}
@@ -191,7 +203,7 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 			k++;
 		/* (exiting tasks were listed above without their process) */
 		if (k == np) {
-			if (np == sizeof procs / sizeof procs[0]) {
+			if (np == maxp) {
 				snprintf(why, wl, "too many processes");
 				return -1;
 			}
@@ -202,6 +214,19 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		snprintf(why, wl, "the program is only exiting from there; cut at an earlier event");
 		return -1;
 	}
+	*ntp = nt;
+	*npp = np;
+	return 0;
+}
+
+static int kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, struct kf_scratch *x,
+		    char *why, size_t wl)
+{
+	struct ptask **tasks = x->tasks;
+	struct proc **procs = x->procs;
+	size_t nt = 0, np = 0;
+	if (kf_collect(rp, x, &nt, &np, why, wl) < 0)
+		return -1;
 	struct atts l = { NULL, 0, 0 };
 	size_t body_len = sizeof(struct rrk_keyframe) + np * sizeof(struct rrk_kf_proc) +
 			  nt * (sizeof(struct rrk_kf_thread) + XSAVE_MAX);
@@ -226,7 +251,7 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		size_t el = strlen(procs[i]->exe);
 		memcpy(pr.exe, procs[i]->exe, el < sizeof pr.exe - 1 ? el : sizeof pr.exe - 1);
 		size_t before = l.n;
-		rc = snapshot_proc(rp, procs[i], any, &l, why, wl);
+		rc = snapshot_proc(rp, procs[i], any, &l, x->mem, why, wl);
 		pr.nattach = (uint32_t)(l.n - before);
 		memcpy(body + off, &pr, sizeof pr);
 		off += sizeof pr;
@@ -254,8 +279,8 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 		if (!t->at_entry && th.regs.orig_rax != (uint64_t)-1 &&
 		    tracee_syscall_op(&t->t) == SYSCALL_OP_SECCOMP)
 			th.flags |= RRK_KF_IN_SYSCALL;
-		static uint8_t xs[XSAVE_MAX];
-		struct iovec iov = { xs, sizeof xs };
+		uint8_t *xs = x->xs;
+		struct iovec iov = { xs, sizeof x->xs };
 		if (ptrace(PTRACE_GETREGSET, t->t.tid, (void *)NT_X86_XSTATE, &iov) < 0) {
 			iov.iov_len = 512;
 			if (ptrace(PTRACE_GETFPREGS, t->t.tid, 0, xs) < 0)
@@ -282,6 +307,15 @@ int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char
 	if (rc == -2)
 		snprintf(why, wl, "cannot write: %s", rrk_writer_error(w));
 	return rc < 0 ? -1 : 0;
+}
+
+int rrk_kf_write(struct replayer *rp, struct rrk_writer *w, uint64_t event, char *why, size_t wl)
+{
+	rrk_rp_settle(rp);
+	struct kf_scratch *x = rrk_xmalloc(sizeof *x);
+	int rc = kf_write(rp, w, event, x, why, wl);
+	free(x);
+	return rc;
 }
 
 /* ---- rebuilding ---- */

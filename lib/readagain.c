@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,13 +16,15 @@ int rrk_seekable(int fd, const char *name)
 	int m = memfd_create("rrkit-trace", MFD_CLOEXEC);
 	if (m < 0)
 		rrk_die("cannot keep a copy of %s: memfd_create: %s", name, strerror(errno));
-	static char buf[1 << 16];
+	size_t len = 1 << 16;
+	char *buf = rrk_xmalloc(len);
 	long n;
-	while ((n = rrk_read_full(fd, buf, sizeof buf)) > 0)
+	while ((n = rrk_read_full(fd, buf, len)) > 0)
 		if (rrk_write_all(m, buf, (size_t)n) < 0)
 			rrk_die("cannot keep a copy of %s: %s", name, strerror(errno));
 	if (n < 0)
 		rrk_die("cannot read %s: %s", name, strerror((int)-n));
+	free(buf);
 	lseek(m, 0, SEEK_SET);
 	return m;
 }
