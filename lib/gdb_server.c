@@ -1220,39 +1220,38 @@ static int pkt_v(struct gdb_session *s, char *p)
 	return PKT_NEXT;
 }
 
+/* The packet families, by their first byte. */
+enum pkt_family { PF_NONE, PF_STATUS, PF_QUERY, PF_READ_REGS, PF_WRITE_REGS, PF_READ_MEM,
+		  PF_WRITE_MEM, PF_BREAK, PF_RESUME, PF_V, PF_KILL };
+static const struct {
+	const char *first;
+	enum pkt_family family;
+} pkt_families[] = {
+	{ "?", PF_STATUS }, { "qQHT", PF_QUERY }, { "gp", PF_READ_REGS }, { "GP", PF_WRITE_REGS },
+	{ "mx", PF_READ_MEM }, { "MX", PF_WRITE_MEM }, { "Zz", PF_BREAK }, { "csbD", PF_RESUME },
+	{ "v", PF_V }, { "k", PF_KILL },
+};
+
 /* Serves packet p (n bytes): PKT_RESUME when the replay goes on. */
 static int serve(struct gdb_session *s, char *p, long n)
 {
-	switch (p[0]) {
-	case '?':
-		gdb_puts(&s->c, s->last_reply);
-		return PKT_NEXT;
-	case 'q': case 'Q': case 'H': case 'T':
-		pkt_query(s, p);
-		return PKT_NEXT;
-	case 'g': case 'p':
-		pkt_read_regs(s, p);
-		return PKT_NEXT;
-	case 'G': case 'P':
-		pkt_write_regs(s, p);
-		return PKT_NEXT;
-	case 'm': case 'x':
-		pkt_read_mem(s, p);
-		return PKT_NEXT;
-	case 'M': case 'X':
-		pkt_write_mem(s, p, n);
-		return PKT_NEXT;
-	case 'Z': case 'z':
-		pkt_break(s, p);
-		return PKT_NEXT;
-	case 'c': case 's': case 'b': case 'D':
-		return pkt_resume(s, p);
-	case 'v':
-		return pkt_v(s, p);
-	case 'k':
-		end_session(s);
+	enum pkt_family f = PF_NONE;
+	for (size_t i = 0; i < sizeof pkt_families / sizeof pkt_families[0] && p[0]; i++)
+		if (strchr(pkt_families[i].first, p[0]))
+			f = pkt_families[i].family;
+	switch (f) {
+	case PF_STATUS: gdb_puts(&s->c, s->last_reply); break;
+	case PF_QUERY: pkt_query(s, p); break;
+	case PF_READ_REGS: pkt_read_regs(s, p); break;
+	case PF_WRITE_REGS: pkt_write_regs(s, p); break;
+	case PF_READ_MEM: pkt_read_mem(s, p); break;
+	case PF_WRITE_MEM: pkt_write_mem(s, p, n); break;
+	case PF_BREAK: pkt_break(s, p); break;
+	case PF_RESUME: return pkt_resume(s, p);
+	case PF_V: return pkt_v(s, p);
+	case PF_KILL: end_session(s);
+	case PF_NONE: gdb_puts(&s->c, ""); break;
 	}
-	gdb_puts(&s->c, "");
 	return PKT_NEXT;
 }
 

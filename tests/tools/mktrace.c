@@ -411,6 +411,16 @@ static void ak_sched(struct ak *k, uint32_t tid, unsigned flags)
 	ak_event(k, tid, RRK_EV_SCHED, flags, &s, sizeof s);
 }
 
+/* An exec's body: the program starts at 0x401000 with this stack and heap. */
+static void ak_exec_body(struct rrk_ev_exec *ex, uint64_t stk, uint64_t heap)
+{
+	memset(ex, 0, sizeof *ex);
+	ex->regs_after.rip = 0x401000;
+	ex->regs_after.rsp = stk;
+	ex->brk = heap;
+	ex->stack_limit = 8u << 20;
+}
+
 static void ak_exit(struct ak *k, uint32_t tid, int32_t status)
 {
 	struct rrk_ev_exit x = { status, 0 };
@@ -507,11 +517,7 @@ static int all_kinds(int level)
 
 	/* The initial exec, with its mappings and the instructions rec rewrote. */
 	struct rrk_ev_exec ex;
-	memset(&ex, 0, sizeof ex);
-	ex.regs_after.rip = 0x401000;
-	ex.regs_after.rsp = stk;
-	ex.brk = heap;
-	ex.stack_limit = 8u << 20;
+	ak_exec_body(&ex, stk, heap);
 	ak_str(&k, 0, "/opt/golden/all-kinds");
 	ak_map(&k, 0x400000, 0x402000, 5, RRK_MAP_FILE, 0, &exe, "/opt/golden/all-kinds");
 	ak_map(&k, 0x402000, 0x403000, 3, 0, 0x2000, NULL, "/opt/golden/all-kinds");
@@ -696,15 +702,11 @@ static int all_kinds(int level)
 	/* The thread ends; two children: one execs and faults, one is killed. */
 	ak_exit(&k, thr, 0);
 	ak_sys(&k, leader, 0, SYS_fork, child, ARGS(0));
-	memset(&ex, 0, sizeof ex);
+	ak_exec_body(&ex, stk, heap);
 	ex.nr = SYS_execve;
 	ex.args[0] = buf;
 	ex.args[1] = buf + 0x40;
 	ex.args[2] = buf + 0x80;
-	ex.regs_after.rip = 0x401000;
-	ex.regs_after.rsp = stk;
-	ex.brk = heap;
-	ex.stack_limit = 8u << 20;
 	ak_str(&k, 0, "/opt/golden/second prog");
 	ak_map(&k, 0x400000, 0x401000, 5, RRK_MAP_FILE, 0, &lib, "/opt/golden/second prog");
 	ak_map(&k, 0x7ffffffdd000, 0x7ffffffff000, 3, RRK_MAP_STACK, 0, NULL, "[stack]");
