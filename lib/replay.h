@@ -29,7 +29,9 @@ int rrk_replay(const struct replay_options *o);
 
 /* ---- stepping: a replay driven event by event ---- */
 struct replayer *rrk_rp_new(void);
-/* Frees rp (after rrk_rp_kill or rrk_rp_reap; never begun is fine). */
+/* Frees the struct of rp (after rrk_rp_kill or rrk_rp_reap; never begun
+ * is fine). Its reader, blobs and task list are not freed: a process
+ * replays a trace once or twice and then exits. */
 void rrk_rp_free(struct replayer *rp);
 /* Opens the trace of o (which must outlive rp) and starts the program at
  * its first instruction. */

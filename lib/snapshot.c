@@ -183,7 +183,7 @@ void rrk_snap_restore(struct replayer *rp, const struct rrk_snap *sn)
 	if (parked.memfd >= 0)
 		close(parked.memfd);
 	if (pid < 0)
-		rrk_die("cannot restore a snapshot: the copy of the program does not fork");
+		rrk_die("cannot restore a checkpoint: the copy of the program does not fork");
 	struct ptask *t = rrk_xmalloc(sizeof *t);
 	*t = sn->task;
 	t->t.tid = pid;

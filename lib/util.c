@@ -36,17 +36,14 @@ void rrk_set_die_hook(void (*fn)(void *ctx, const char *msg), void *ctx)
 	die_ctx = ctx;
 }
 
-static void vfail(int status, const char *detail, const char *fmt, va_list ap)
-	__attribute__((noreturn, format(printf, 3, 0)));
-static void vfail(int status, const char *detail, const char *fmt, va_list ap)
+static void fail_msg(int status, const char *detail, const char *msg) __attribute__((noreturn));
+static void fail_msg(int status, const char *detail, const char *msg)
 {
 	if (die_hook) {
-		char buf[1024];
-		vsnprintf(buf, sizeof buf, fmt, ap);
-		die_hook(die_ctx, buf); /* does not return */
+		die_hook(die_ctx, msg); /* does not return */
 		exit(status);
 	}
-	vmsg(fmt, ap);
+	rrk_warn("%s", msg);
 	if (detail)
 		(void)rrk_write_all(2, detail, strlen(detail));
 	exit(status);
@@ -54,16 +51,22 @@ static void vfail(int status, const char *detail, const char *fmt, va_list ap)
 
 void rrk_die(const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vfail(rrk_fail_status, NULL, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fail_msg(rrk_fail_status, NULL, buf);
 }
 
 void rrk_fail_with(int status, const char *detail, const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vfail(status, detail, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fail_msg(status, detail, buf);
 }
 
 void rrk_warn(const char *fmt, ...)

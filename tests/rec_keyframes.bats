@@ -135,17 +135,21 @@ record_keyframes() {
 	timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" --keyframe-interval 10 -o "$T" -- "$P/shared_poll" "$d/flag" \
 		>"$OUT1" 2>"$ERR1" </dev/null &
 	local pid=$! i
-	for i in $(seq 200); do
+	# (the program says "waiting" once it has read the '0' under rec)
+	for i in $(seq "$((RRK_TIMEOUT * 20))"); do
 		grep -q waiting "$OUT1" && break
 		sleep 0.05
 	done
-	sleep 0.2
+	if ! grep -q waiting "$OUT1"; then
+		kill "$pid"
+		false
+	fi
 	printf 1 >"$d/flag"
 	rec_status=0
 	wait "$pid" || rec_status=$?
 	cat "$ERR1"
 	[ "$rec_status" -eq 0 ]
-	grep -q '^changed: yes$' "$OUT1"
+	grep -q '^changed after' "$OUT1"
 	grep -q '^rec: note: no keyframes after event [0-9]*: replaying the recording failed (divergence at event ' "$ERR1"
 	run "$ROOT/bin/tracesum" "$T"
 	[ "$status" -eq 0 ]

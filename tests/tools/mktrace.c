@@ -741,7 +741,7 @@ static int all_kinds(int level)
 	end.how = RRK_END_EXITED;
 	end.code = 3;
 	if (rrk_writer_close(k.w, &end, NULL) < 0)
-		rrk_die("%s", rrk_writer_error(NULL));
+		rrk_die("%s", rrk_writer_error(k.w));
 	return 0;
 }
 
