@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gdb_server.h"
+#include "opts.h"
 #include "probe.h"
 #include "replay.h"
 #include "trace.h"
@@ -38,6 +39,17 @@ static const char usage[] =
 	"  -h, --help   show this help\n"
 	"  --version    show the version\n";
 
+enum { O_QUIET, O_GDB, O_GOTO, O_CHECK, O_HELP, O_VERSION };
+static const struct rrk_opt options[] = {
+	{ "quiet", 'q', RRK_OPT_NONE, O_QUIET },
+	{ "gdb", 0, RRK_OPT_OPT, O_GDB },
+	{ "goto", 0, RRK_OPT_REQ, O_GOTO },
+	{ "check", 0, RRK_OPT_NONE, O_CHECK },
+	{ "help", 'h', RRK_OPT_NONE, O_HELP },
+	{ "version", 0, RRK_OPT_NONE, O_VERSION },
+	{ 0 },
+};
+
 int main(int argc, char **argv)
 {
 	rrk_prog = "play";
@@ -47,57 +59,54 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	const char *gdb = NULL; /* --gdb: "", ":PORT" or "-" */
 	char **gdb_args = NULL;
-	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+	struct rrk_opts st = { 0 };
+	const char *v;
+	int id;
+	while (!gdb_args && (id = rrk_opt_next(&st, argc, argv, options, &v)) != RRK_OPT_END) {
+		char *end;
+		switch (id) {
+		case O_QUIET:
 			o.quiet = 1;
-		else if (!strcmp(a, "--gdb"))
-			gdb = "";
-		else if (!strncmp(a, "--gdb=", 6))
-			gdb = a + 6;
-		else if (!strcmp(a, "--goto") || !strncmp(a, "--goto=", 7)) {
-			const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
-			char *end;
+			break;
+		case O_GDB:
+			gdb = v ? v : "";
+			break;
+		case O_GOTO:
 			if (!v || !*v)
 				rrk_die("--goto needs an event number; see play --help");
 			o.goto_event = strtoull(v, &end, 10);
 			if (*end || !o.goto_event)
 				rrk_die("--goto %s: not an event number; see play --help", v);
-		}
-		else if (!strcmp(a, "--check")) {
+			break;
+		case O_CHECK: {
 			if (argc != 2)
 				rrk_die("--check takes no trace and no other option; see play --help");
 			struct rrk_caps caps;
 			rrk_probe(&caps);
 			return rrk_print_caps(&caps);
 		}
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		case O_HELP:
 			fputs(usage, stdout);
 			return 0;
-		} else if (!strcmp(a, "--version")) {
+		case O_VERSION:
 			printf("play (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
 			return 0;
-		} else if (a[0] == '-' && a[1])
-			rrk_die("unknown option %s; see play --help", a);
-		else if (path)
-			rrk_die("more than one trace given; see play --help");
-		else
-			path = a;
-	}
-	if (i < argc && gdb) {
-		/* play --gdb TRACE -- GDB-ARGS */
-		if (!path)
-			path = argv[i++];
-		gdb_args = argv + i;
-	} else if (i < argc) {
-		if (path || i + 1 < argc)
-			rrk_die("more than one trace given; see play --help");
-		path = argv[i];
+		case RRK_OPT_UNKNOWN:
+			rrk_die("unknown option %s; see play --help", v);
+		default: /* RRK_OPT_OPERAND */
+			if (st.rest && gdb) {
+				/* play --gdb TRACE -- GDB-ARGS: the rest is gdb's */
+				if (path)
+					st.ind--;
+				else
+					path = v;
+				gdb_args = argv + st.ind;
+			} else if (path) {
+				rrk_die("more than one trace given; see play --help");
+			} else {
+				path = v;
+			}
+		}
 	}
 	if (!path || !strcmp(path, "-")) {
 		o.trace_fd = 0;

@@ -12,6 +12,7 @@
 
 #include "cpufeat.h"
 #include "keyframer.h"
+#include "opts.h"
 #include "probe.h"
 #include "record.h"
 #include "trace.h"
@@ -168,6 +169,19 @@ static int record_with_keyframes(struct rec_options *o, uint64_t every)
 	return WEXITSTATUS(rs);
 }
 
+enum { O_OUT, O_NO_SB, O_INTERVAL, O_TIMESLICE, O_CPU, O_CHECK, O_HELP, O_VERSION };
+static const struct rrk_opt options[] = {
+	{ NULL, 'o', RRK_OPT_REQ, O_OUT },
+	{ "no-syscallbuf", 0, RRK_OPT_NONE, O_NO_SB },
+	{ "keyframe-interval", 0, RRK_OPT_REQ, O_INTERVAL },
+	{ "timeslice", 0, RRK_OPT_REQ, O_TIMESLICE },
+	{ "cpu-features", 0, RRK_OPT_REQ, O_CPU },
+	{ "check", 0, RRK_OPT_NONE, O_CHECK },
+	{ "help", 'h', RRK_OPT_NONE, O_HELP },
+	{ "version", 0, RRK_OPT_NONE, O_VERSION },
+	{ 0 },
+};
+
 int main(int argc, char **argv)
 {
 	rrk_prog = "rec";
@@ -177,65 +191,47 @@ int main(int argc, char **argv)
 	unsigned slice = 0;
 	int check = 0, level = RRK_CPU_HOST;
 	const char *env_nosb = getenv("RRK_NO_SYSCALLBUF");
-	int i = 1, no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--")) {
-			i++;
+	int no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
+	/* options end at PROG: what follows is its arguments */
+	struct rrk_opts st = { .in_order = 1 };
+	const char *v;
+	int id;
+	while ((id = rrk_opt_next(&st, argc, argv, options, &v)) != RRK_OPT_END) {
+		switch (id) {
+		case O_OUT:
+			if (!v)
+				rrk_die("-o needs a file name; see rec --help");
+			out = v;
 			break;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--version")) {
-			printf("rec (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
-			return 0;
-		}
-		if (!strcmp(a, "--cpu-features") || !strncmp(a, "--cpu-features=", 15)) {
-			const char *v = a[14] == '=' ? a + 15 : i + 1 < argc ? argv[++i] : "";
+		case O_NO_SB:
+			no_sb = 1;
+			break;
+		case O_INTERVAL:
+			every = interval(v);
+			break;
+		case O_TIMESLICE:
+			slice = timeslice(v);
+			break;
+		case O_CPU:
+			if (!v)
+				v = "";
 			if ((level = rrk_cpu_level_parse(v)) < 0)
 				rrk_die("--cpu-features %s: not a CPU level (host, baseline); see rec --help", v);
-			continue;
-		}
-		if (!strcmp(a, "--check")) {
+			break;
+		case O_CHECK:
 			check = 1;
-			continue;
+			break;
+		case O_HELP:
+			fputs(usage, stdout);
+			return 0;
+		case O_VERSION:
+			printf("rec (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
+			return 0;
+		default: /* RRK_OPT_UNKNOWN */
+			rrk_die("unknown option %s; see rec --help", v);
 		}
-		if (!strcmp(a, "-o")) {
-			if (i + 1 >= argc)
-				rrk_die("-o needs a file name; see rec --help");
-			out = argv[++i];
-			continue;
-		}
-		if (!strcmp(a, "--no-syscallbuf")) {
-			no_sb = 1;
-			continue;
-		}
-		if (!strcmp(a, "--keyframe-interval")) {
-			every = interval(i + 1 < argc ? argv[++i] : NULL);
-			continue;
-		}
-		if (!strncmp(a, "--keyframe-interval=", 20)) {
-			every = interval(a + 20);
-			continue;
-		}
-		if (!strcmp(a, "--timeslice")) {
-			slice = timeslice(i + 1 < argc ? argv[++i] : NULL);
-			continue;
-		}
-		if (!strncmp(a, "--timeslice=", 12)) {
-			slice = timeslice(a + 12);
-			continue;
-		}
-		if (!strncmp(a, "-o", 2)) {
-			out = a + 2;
-			continue;
-		}
-		if (a[0] == '-' && a[1])
-			rrk_die("unknown option %s; see rec --help", a);
-		break;
 	}
+	int i = st.ind;
 	if (check) {
 		if (i < argc)
 			rrk_die("--check takes no program; see rec --help");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "replay.h"
 #include "trace.h"
 #include "util.h"
@@ -232,32 +233,40 @@ int main(int argc, char **argv)
 	rrk_fail_status = 2;
 	uint64_t from = 0, to = 0, every = 0;
 	const char *path = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	static const struct rrk_opt options[] = {
+		{ "from", 0, RRK_OPT_REQ, 'f' },
+		{ "to", 0, RRK_OPT_REQ, 't' },
+		{ "keyframe-interval", 0, RRK_OPT_REQ, 'k' },
+		{ "help", 'h', RRK_OPT_NONE, 'h' },
+		{ "version", 0, RRK_OPT_NONE, 'V' },
+		{ 0 },
+	};
+	struct rrk_opts opts = { 0 };
+	const char *v;
+	int id;
+	while ((id = rrk_opt_next(&opts, argc, argv, options, &v)) != RRK_OPT_END) {
+		switch (id) {
+		case 'f':
+			from = number("--from", v);
+			break;
+		case 't':
+			to = number("--to", v);
+			break;
+		case 'k':
+			every = number("--keyframe-interval", v);
+			break;
+		case 'h':
 			fputs(usage, stdout);
 			return 0;
-		} else if (!strcmp(a, "--version")) {
+		case 'V':
 			printf("tracecut (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
 			return 0;
-		} else if (!strcmp(a, "--to")) {
-			to = number("--to", i + 1 < argc ? argv[++i] : NULL);
-		} else if (!strncmp(a, "--to=", 5)) {
-			to = number("--to", a + 5);
-		} else if (!strcmp(a, "--keyframe-interval")) {
-			every = number("--keyframe-interval", i + 1 < argc ? argv[++i] : NULL);
-		} else if (!strncmp(a, "--keyframe-interval=", 20)) {
-			every = number("--keyframe-interval", a + 20);
-		} else if (!strcmp(a, "--from")) {
-			from = number("--from", i + 1 < argc ? argv[++i] : NULL);
-		} else if (!strncmp(a, "--from=", 7)) {
-			from = number("--from", a + 7);
-		} else if (a[0] == '-' && a[1]) {
-			rrk_die("unknown option %s; see tracecut --help", a);
-		} else if (path) {
-			rrk_die("more than one trace given; see tracecut --help");
-		} else {
-			path = a;
+		case RRK_OPT_UNKNOWN:
+			rrk_die("unknown option %s; see tracecut --help", v);
+		default: /* RRK_OPT_OPERAND */
+			if (path)
+				rrk_die("more than one trace given; see tracecut --help");
+			path = v;
 		}
 	}
 	if (from && to && to < from)

@@ -1,6 +1,7 @@
 /* tracesum: content digests and summaries of rrkit traces.
  * The digest covers the decoded record stream (END included), so it does
  * not change when a trace is recompressed or split into frames differently. */
+#include "opts.h"
 #include "systable.h"
 #include "trace.h"
 #include "util.h"
@@ -74,9 +75,9 @@ static int digest_file(const char *name, char hex[65])
 	return rc;
 }
 
-static int do_sums(int n, char **names)
+static int do_sums(int n, char *const *names)
 {
-	static char *stdin_only[] = { "-" };
+	static char *const stdin_only[] = { "-" };
 	if (n == 0) {
 		n = 1;
 		names = stdin_only;
@@ -284,26 +285,20 @@ static void print_text(const char *s, size_t n)
 	}
 }
 
-/* qsort order for syscall numbers: most frequent first, then by number. */
-static const uint64_t *sort_counts;
-static int cmp_sys(const void *a, const void *b)
+/* qsort_r order for syscall numbers: most frequent first, then by number;
+ * ctx is the counts. */
+static int cmp_sys(const void *a, const void *b, void *ctx)
 {
+	const uint64_t *counts = ctx;
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	if (sort_counts[x] != sort_counts[y])
-		return sort_counts[x] < sort_counts[y] ? 1 : -1;
+	if (counts[x] != counts[y])
+		return counts[x] < counts[y] ? 1 : -1;
 	return (x > y) - (x < y);
 }
 
-static int do_stats(const char *name)
+/* Reads the trace to its end into st; returns the reader's status. */
+static int read_stats(struct rrk_reader *r, struct stats *st)
 {
-	int fd = open_input(name);
-	if (fd < 0)
-		return EXIT_BAD;
-	const char *shown = strcmp(name, "-") ? name : "stdin";
-	struct rrk_reader *r = rrk_reader_open(fd, shown);
-	if (!r)
-		rrk_die("out of memory");
-	struct stats *st = rrk_xcalloc(1, sizeof *st);
 	struct rrk_ev ev;
 	memset(&ev, 0, sizeof ev);
 	int s;
@@ -329,6 +324,133 @@ static int do_stats(const char *name)
 		}
 	}
 	rrk_ev_free(&ev);
+	return s;
+}
+
+/* What the header says: the recorder, the machine, the program. */
+static void print_recording(const struct stats *st, const char *shown)
+{
+	printf("trace:           %s\n", shown);
+	printf("format version:  %d\n", RRK_FORMAT_VERSION);
+	printf("recorder:        %s\n", st->recorder ? st->recorder : "(not recorded)");
+	if (st->arch)
+		printf("architecture:    %s\n", st->arch);
+	struct rrk_hdr_traps mech = st->mech;
+	if (!st->have_mech) { /* (a trace from before the TRAPS field) */
+		mech.rdtsc = RRK_MECH_FAULT;
+		mech.cpuid = st->hflags & RRK_HF_CPUID_TRAPPED ? RRK_MECH_FAULT : RRK_MECH_NONE;
+	}
+	const char *tm = rrk_mech_text(mech.rdtsc), *cm = rrk_mech_text(mech.cpuid);
+	printf("rdtsc, rdtscp:   %s\n", tm ? tm : "(unknown)");
+	printf("cpuid:           %s\n", cm ? cm : "(unknown)");
+	printf("cpu features:    %s\n", st->level == RRK_CPU_BASELINE ? "baseline (x86-64-v2)" : "host");
+	printf("rewritten sites: %llu\n", (unsigned long long)st->patched);
+	printf("argv:           ");
+	if (st->argv) {
+		size_t i = 0;
+		while (i < st->argv_len) {
+			size_t l = strnlen(st->argv + i, st->argv_len - i);
+			putchar(' ');
+			print_text(st->argv + i, l);
+			i += l + 1;
+		}
+	} else {
+		fputs(" (not recorded)", stdout);
+	}
+	putchar('\n');
+}
+
+/* The ten most frequent syscalls. */
+static void print_top_syscalls(const struct stats *st)
+{
+	unsigned idx[NSYS + 1];
+	unsigned nidx = 0;
+	for (unsigned i = 0; i <= NSYS; i++)
+		if (st->sys[i])
+			idx[nidx++] = i;
+	qsort_r(idx, nidx, sizeof idx[0], cmp_sys, (void *)st->sys);
+	printf("top syscalls:\n");
+	if (nidx == 0)
+		printf("  (none)\n");
+	for (unsigned i = 0; i < nidx && i < 10; i++) {
+		char buf[32];
+		const char *nm = NULL;
+		if (idx[i] < NSYS)
+			nm = rrk_syscall_name(idx[i]);
+		if (!nm) {
+			if (idx[i] < NSYS)
+				snprintf(buf, sizeof buf, "syscall_%u", idx[i]);
+			else
+				snprintf(buf, sizeof buf, "(nr >= %u)", NSYS);
+			nm = buf;
+		}
+		printf("  %-14s %llu\n", nm, (unsigned long long)st->sys[idx[i]]);
+	}
+}
+
+/* The events and records counted. */
+static void print_counts(const struct stats *st)
+{
+	printf("events:          %llu\n", (unsigned long long)st->events);
+	if (st->events)
+		printf("event range:     %llu to %llu\n", (unsigned long long)st->first_event,
+		       (unsigned long long)st->last_event);
+	printf("keyframe count:  %llu\n", (unsigned long long)st->keyframes);
+	for (unsigned k = 0; k < RRK_EV_NKINDS; k++)
+		if (rrk_event_kind_name(k))
+			printf("  %-14s %llu\n", rrk_event_kind_name(k),
+			       (unsigned long long)st->kinds[k]);
+	print_top_syscalls(st);
+	printf("threads:         %zu\n", st->tids.n);
+	printf("blobs:           %llu (%llu bytes in %llu records)\n",
+	       (unsigned long long)st->blobs, (unsigned long long)st->blob_bytes,
+	       (unsigned long long)st->blob_pieces);
+	if (st->notes)
+		printf("notes:           %llu\n", (unsigned long long)st->notes);
+	if (st->other)
+		printf("unknown records: %llu (skipped)\n", (unsigned long long)st->other);
+}
+
+/* How the recording ended, from its END record. */
+static void print_end(const struct stats *st)
+{
+	printf("end:             ");
+	switch (st->end.how) {
+	case RRK_END_EXITED:
+		printf("exited with status %d\n", st->end.code);
+		break;
+	case RRK_END_SIGNALED: {
+		const char *sn = rrk_signal_name(st->end.code);
+		printf("killed by signal %d%s%s%s\n", st->end.code, sn ? " (" : "",
+		       sn ? sn : "", sn ? ")" : "");
+		break;
+	}
+	case RRK_END_ABORTED:
+	case RRK_END_CUT:
+		printf(st->end.how == RRK_END_CUT ? "cut: " : "recording aborted: ");
+		if (st->reason)
+			print_text(st->reason, strlen(st->reason));
+		putchar('\n');
+		break;
+	default:
+		printf("unknown (how=%u, code=%d)\n", st->end.how, st->end.code);
+	}
+	if (st->end.nevents != st->events)
+		printf("warning:         the end record counts %llu events\n",
+		       (unsigned long long)st->end.nevents);
+}
+
+static int do_stats(const char *name)
+{
+	int fd = open_input(name);
+	if (fd < 0)
+		return EXIT_BAD;
+	const char *shown = strcmp(name, "-") ? name : "stdin";
+	struct rrk_reader *r = rrk_reader_open(fd, shown);
+	if (!r)
+		rrk_die("out of memory");
+	struct stats *st = rrk_xcalloc(1, sizeof *st);
+	int s = read_stats(r, st);
 	int rc = 0;
 	if (s != RRK_EOF) {
 		rrk_warn("%s", rrk_reader_error(r));
@@ -338,101 +460,12 @@ static int do_stats(const char *name)
 		char hex[65];
 		rrk_reader_digest(r, d);
 		rrk_hex(d, 32, hex);
-		printf("trace:           %s\n", shown);
-		printf("format version:  %d\n", RRK_FORMAT_VERSION);
-		printf("recorder:        %s\n", st->recorder ? st->recorder : "(not recorded)");
-		if (st->arch)
-			printf("architecture:    %s\n", st->arch);
-		if (!st->have_mech) { /* (a trace from before the TRAPS field) */
-			st->mech.rdtsc = RRK_MECH_FAULT;
-			st->mech.cpuid = st->hflags & RRK_HF_CPUID_TRAPPED ? RRK_MECH_FAULT : RRK_MECH_NONE;
-		}
-		const char *tm = rrk_mech_text(st->mech.rdtsc), *cm = rrk_mech_text(st->mech.cpuid);
-		printf("rdtsc, rdtscp:   %s\n", tm ? tm : "(unknown)");
-		printf("cpuid:           %s\n", cm ? cm : "(unknown)");
-		printf("cpu features:    %s\n", st->level == RRK_CPU_BASELINE ? "baseline (x86-64-v2)" : "host");
-		printf("rewritten sites: %llu\n", (unsigned long long)st->patched);
-		printf("argv:           ");
-		if (st->argv) {
-			size_t i = 0;
-			while (i < st->argv_len) {
-				size_t l = strnlen(st->argv + i, st->argv_len - i);
-				putchar(' ');
-				print_text(st->argv + i, l);
-				i += l + 1;
-			}
-		} else {
-			fputs(" (not recorded)", stdout);
-		}
-		putchar('\n');
-		printf("events:          %llu\n", (unsigned long long)st->events);
-		if (st->events)
-			printf("event range:     %llu to %llu\n", (unsigned long long)st->first_event,
-			       (unsigned long long)st->last_event);
-		printf("keyframe count:  %llu\n", (unsigned long long)st->keyframes);
-		for (unsigned k = 0; k < RRK_EV_NKINDS; k++)
-			if (rrk_event_kind_name(k))
-				printf("  %-14s %llu\n", rrk_event_kind_name(k),
-				       (unsigned long long)st->kinds[k]);
-		unsigned idx[NSYS + 1];
-		unsigned nidx = 0;
-		for (unsigned i = 0; i <= NSYS; i++)
-			if (st->sys[i])
-				idx[nidx++] = i;
-		sort_counts = st->sys;
-		qsort(idx, nidx, sizeof idx[0], cmp_sys);
-		printf("top syscalls:\n");
-		if (nidx == 0)
-			printf("  (none)\n");
-		for (unsigned i = 0; i < nidx && i < 10; i++) {
-			char buf[32];
-			const char *nm = NULL;
-			if (idx[i] < NSYS)
-				nm = rrk_syscall_name(idx[i]);
-			if (!nm) {
-				if (idx[i] < NSYS)
-					snprintf(buf, sizeof buf, "syscall_%u", idx[i]);
-				else
-					snprintf(buf, sizeof buf, "(nr >= %u)", NSYS);
-				nm = buf;
-			}
-			printf("  %-14s %llu\n", nm, (unsigned long long)st->sys[idx[i]]);
-		}
-		printf("threads:         %zu\n", st->tids.n);
-		printf("blobs:           %llu (%llu bytes in %llu records)\n",
-		       (unsigned long long)st->blobs, (unsigned long long)st->blob_bytes,
-		       (unsigned long long)st->blob_pieces);
-		if (st->notes)
-			printf("notes:           %llu\n", (unsigned long long)st->notes);
-		if (st->other)
-			printf("unknown records: %llu (skipped)\n", (unsigned long long)st->other);
+		print_recording(st, shown);
+		print_counts(st);
 		printf("raw bytes:       %llu\n", (unsigned long long)rrk_reader_raw_bytes(r));
 		printf("file bytes:      %llu\n", (unsigned long long)rrk_reader_comp_bytes(r));
 		printf("frames:          %llu\n", (unsigned long long)rrk_reader_frames(r));
-		printf("end:             ");
-		switch (st->end.how) {
-		case RRK_END_EXITED:
-			printf("exited with status %d\n", st->end.code);
-			break;
-		case RRK_END_SIGNALED: {
-			const char *sn = rrk_signal_name(st->end.code);
-			printf("killed by signal %d%s%s%s\n", st->end.code, sn ? " (" : "",
-			       sn ? sn : "", sn ? ")" : "");
-			break;
-		}
-		case RRK_END_ABORTED:
-		case RRK_END_CUT:
-			printf(st->end.how == RRK_END_CUT ? "cut: " : "recording aborted: ");
-			if (st->reason)
-				print_text(st->reason, strlen(st->reason));
-			putchar('\n');
-			break;
-		default:
-			printf("unknown (how=%u, code=%d)\n", st->end.how, st->end.code);
-		}
-		if (st->end.nevents != st->events)
-			printf("warning:         the end record counts %llu events\n",
-			       (unsigned long long)st->end.nevents);
+		print_end(st);
 		printf("digest:          %s\n", hex);
 	}
 	free(st->recorder);
@@ -447,42 +480,46 @@ static int do_stats(const char *name)
 	return rc;
 }
 
+enum { O_CHECK, O_STATS, O_HELP, O_VERSION };
+static const struct rrk_opt options[] = {
+	{ "check", 'c', RRK_OPT_NONE, O_CHECK },
+	{ "stats", 0, RRK_OPT_NONE, O_STATS },
+	{ "help", 'h', RRK_OPT_NONE, O_HELP },
+	{ "version", 0, RRK_OPT_NONE, O_VERSION },
+	{ 0 },
+};
+
 int main(int argc, char **argv)
 {
 	rrk_prog = "tracesum";
 	rrk_fail_status = EXIT_BAD;
-	int i = 1;
-	if (argc > 1) {
-		const char *a = argv[1];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--version")) {
-			printf("tracesum (rrkit) %s, trace format %d\n", RRK_VERSION,
-			       RRK_FORMAT_VERSION);
-			return 0;
-		}
-		if (!strcmp(a, "-c") || !strcmp(a, "--check")) {
-			if (argc != 3) {
-				rrk_warn("-c takes exactly one LIST file (try --help)");
-				return EXIT_BAD;
-			}
-			return do_check(argv[2]);
-		}
-		if (!strcmp(a, "--stats")) {
-			if (argc > 3) {
-				rrk_warn("--stats takes one TRACE (try --help)");
-				return EXIT_BAD;
-			}
-			return do_stats(argc == 3 ? argv[2] : "-");
-		}
-		if (!strcmp(a, "--")) {
-			i = 2;
-		} else if (a[0] == '-' && a[1]) {
-			rrk_warn("unknown option '%s' (try --help)", a);
+	/* Only the first argument may be an option: -c and --stats take
+	 * the rest as they are, and so does a list of traces. */
+	struct rrk_opts st = { .in_order = 1 };
+	const char *v;
+	switch (rrk_opt_next(&st, argc, argv, options, &v)) {
+	case O_HELP:
+		usage(stdout);
+		return 0;
+	case O_VERSION:
+		printf("tracesum (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
+		return 0;
+	case O_CHECK:
+		if (argc != 3) {
+			rrk_warn("-c takes exactly one LIST file (try --help)");
 			return EXIT_BAD;
 		}
+		return do_check(argv[2]);
+	case O_STATS:
+		if (argc > 3) {
+			rrk_warn("--stats takes one TRACE (try --help)");
+			return EXIT_BAD;
+		}
+		return do_stats(argc == 3 ? argv[2] : "-");
+	case RRK_OPT_UNKNOWN:
+		rrk_warn("unknown option '%s' (try --help)", v);
+		return EXIT_BAD;
+	default: /* RRK_OPT_END: the traces start at st.ind */
+		return do_sums(argc - st.ind, argv + st.ind);
 	}
-	return do_sums(argc - i, argv + i);
 }
