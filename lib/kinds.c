@@ -2,6 +2,11 @@
  * written once (the event kinds in trace.h's RRK_EVENT_KINDS). */
 #include "trace.h"
 
+#include <stdio.h>
+
+#include "opts.h"
+#include "util.h"
+
 #include <stddef.h>
 
 #define RRK_EV_NAME_(name, num, text) [num] = text,
@@ -28,4 +33,18 @@ const char *rrk_site_kind_name(unsigned kind)
 		[RRK_PATCH_CPUID] = "cpuid",
 	};
 	return kind < sizeof names / sizeof names[0] ? names[kind] : NULL;
+}
+
+int rrk_print_version(void)
+{
+	printf("%s (rrkit) %s, trace format %d\n", rrk_prog, RRK_VERSION, RRK_FORMAT_VERSION);
+	return 0;
+}
+
+int rrk_help_or_version(int id, const char *usage)
+{
+	if (id == RRK_OPT_VERSION)
+		return rrk_print_version();
+	fputs(usage, stdout);
+	return 0;
 }

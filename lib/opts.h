@@ -18,8 +18,15 @@ struct rrk_opt {
 	const char *name; /* without "--"; NULL: short only */
 	char shrt;        /* 0: long only */
 	int arg;          /* RRK_OPT_NONE, _REQ or _OPT */
-	int id;           /* returned when found; >= 0 */
+	int id;           /* returned when found; >= 0, or RRK_OPT_HELP/_VERSION */
 };
+
+/* Every tool's --help (-h) and --version: ids of their own, and the
+ * entries that give them (end a table with RRK_OPT_STANDARD, { 0 }). */
+#define RRK_OPT_HELP (-4)
+#define RRK_OPT_VERSION (-5)
+#define RRK_OPT_STANDARD { "help", 'h', RRK_OPT_NONE, RRK_OPT_HELP }, \
+	{ "version", 0, RRK_OPT_NONE, RRK_OPT_VERSION }
 
 /* What rrk_opt_next returns besides an option's id. */
 #define RRK_OPT_END (-1)     /* no more options: see struct rrk_opts */

@@ -172,6 +172,11 @@ enum rrk_event_kind {
 /* "syscall" for RRK_EV_SYSCALL, ..., "keyframe" for RRK_EV_KEYFRAME;
  * NULL for an unknown kind (lib/kinds.c). */
 const char *rrk_event_kind_name(unsigned kind);
+/* Prints "TOOL (rrkit) VERSION, trace format N" for --version; returns 0. */
+int rrk_print_version(void);
+/* For RRK_OPT_HELP, prints usage; for RRK_OPT_VERSION, the version.
+ * Returns 0, the tool's exit status. */
+int rrk_help_or_version(int id, const char *usage);
 
 /* EVENT payload: this common part, then the kind's body. */
 struct rrk_event {

@@ -49,16 +49,6 @@ static void fail_msg(int status, const char *detail, const char *msg)
 	exit(status);
 }
 
-void rrk_die(const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	fail_msg(rrk_fail_status, NULL, buf);
-}
-
 void rrk_fail_with(int status, const char *detail, const char *fmt, ...)
 {
 	char buf[2048];

@@ -16,12 +16,12 @@ extern int rrk_fail_status;        /* exit status used by rrk_die */
  * message instead of printing it and exiting; fn must not return (rec's
  * keyframer survives a failure of its replay by longjmp). NULL: none. */
 void rrk_set_die_hook(void (*fn)(void *ctx, const char *msg), void *ctx);
-/* Prints "prog: message" and exits with rrk_fail_status. */
-void rrk_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-/* The same with an exit status of its own, and detail (may be NULL):
- * lines printed after the message, not given to a die hook. */
+/* Prints "prog: message" and exits with status, detail (may be NULL)
+ * printed after the message (lines not given to a die hook). */
 void rrk_fail_with(int status, const char *detail, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
+/* The same with the tool's status for its own failures. */
+#define rrk_die(...) rrk_fail_with(rrk_fail_status, NULL, __VA_ARGS__)
 void rrk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *rrk_xmalloc(size_t n);
 void *rrk_xcalloc(size_t n, size_t m);

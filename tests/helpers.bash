@@ -134,7 +134,8 @@ stdout_bytes_upto() {
 		} END { print n + 0 }'
 }
 
-# interrupt_rec [REC-OPTIONS...]: records tests/progs/bin/slow 30 into $T
+# interrupt_rec [REC-OPTIONS...]: records $ROOT/tests/progs/bin/slow 30 into $T
+# (by its full path, so that a check for leftovers names this checkout's)
 # and sends SIGINT to rec's process group, as a terminal's ^C would, once
 # the program ticks; rec's status goes to $BATS_TEST_TMPDIR/status, its
 # stderr to $BATS_TEST_TMPDIR/err. Job control (set -m) gives rec and the
@@ -144,7 +145,7 @@ interrupt_rec() {
 	local d=$BATS_TEST_TMPDIR
 	bash -c 'set -m; d=$1 t=$2; shift 2
 		perl -e '\''$SIG{INT} = "DEFAULT"; exec @ARGV'\'' \
-		bin/rec "$@" -o "$t" tests/progs/bin/slow 30 >/dev/null 2>"$d/err" &
+		bin/rec "$@" -o "$t" "$PWD/tests/progs/bin/slow" 30 >/dev/null 2>"$d/err" &
 		echo $! >"$d/pid"; wait $!; echo $? >"$d/status"' _ "$d" "$T" "$@" &
 	local runner=$!
 	for _ in $(seq 1 100); do

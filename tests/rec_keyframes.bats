@@ -107,7 +107,7 @@ record_keyframes() {
 	interrupted_trace_ok
 	[[ "$output" == *"# keyframe event=5 "* ]]
 	# nothing is left running
-	run ! pgrep -f 'tests/progs/bin/slow 30'
+	run ! pgrep -f "$ROOT/tests/progs/bin/slow 30"
 }
 
 @test "rec --keyframe-interval: bad values, a full disk and a closed pipe give one line" {

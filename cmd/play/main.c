@@ -39,15 +39,11 @@ static const char usage[] =
 	"  -h, --help   show this help\n"
 	"  --version    show the version\n";
 
-enum { O_QUIET, O_GDB, O_GOTO, O_CHECK, O_HELP, O_VERSION };
+enum { O_QUIET, O_GDB, O_GOTO, O_CHECK };
 static const struct rrk_opt options[] = {
-	{ "quiet", 'q', RRK_OPT_NONE, O_QUIET },
-	{ "gdb", 0, RRK_OPT_OPT, O_GDB },
-	{ "goto", 0, RRK_OPT_REQ, O_GOTO },
-	{ "check", 0, RRK_OPT_NONE, O_CHECK },
-	{ "help", 'h', RRK_OPT_NONE, O_HELP },
-	{ "version", 0, RRK_OPT_NONE, O_VERSION },
-	{ 0 },
+	{ "quiet", 'q', RRK_OPT_NONE, O_QUIET }, { "gdb", 0, RRK_OPT_OPT, O_GDB },
+	{ "goto", 0, RRK_OPT_REQ, O_GOTO }, { "check", 0, RRK_OPT_NONE, O_CHECK },
+	RRK_OPT_STANDARD, { 0 },
 };
 
 int main(int argc, char **argv)
@@ -85,12 +81,9 @@ int main(int argc, char **argv)
 			rrk_probe(&caps);
 			return rrk_print_caps(&caps);
 		}
-		case O_HELP:
-			fputs(usage, stdout);
-			return 0;
-		case O_VERSION:
-			printf("play (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
-			return 0;
+		case RRK_OPT_HELP:
+		case RRK_OPT_VERSION:
+			return rrk_help_or_version(id, usage);
 		case RRK_OPT_UNKNOWN:
 			rrk_die("unknown option %s; see play --help", v);
 		default: /* RRK_OPT_OPERAND */

@@ -169,17 +169,12 @@ static int record_with_keyframes(struct rec_options *o, uint64_t every)
 	return WEXITSTATUS(rs);
 }
 
-enum { O_OUT, O_NO_SB, O_INTERVAL, O_TIMESLICE, O_CPU, O_CHECK, O_HELP, O_VERSION };
+enum { O_OUT, O_NO_SB, O_INTERVAL, O_TIMESLICE, O_CPU, O_CHECK };
 static const struct rrk_opt options[] = {
-	{ NULL, 'o', RRK_OPT_REQ, O_OUT },
-	{ "no-syscallbuf", 0, RRK_OPT_NONE, O_NO_SB },
-	{ "keyframe-interval", 0, RRK_OPT_REQ, O_INTERVAL },
-	{ "timeslice", 0, RRK_OPT_REQ, O_TIMESLICE },
-	{ "cpu-features", 0, RRK_OPT_REQ, O_CPU },
-	{ "check", 0, RRK_OPT_NONE, O_CHECK },
-	{ "help", 'h', RRK_OPT_NONE, O_HELP },
-	{ "version", 0, RRK_OPT_NONE, O_VERSION },
-	{ 0 },
+	{ NULL, 'o', RRK_OPT_REQ, O_OUT }, { "no-syscallbuf", 0, RRK_OPT_NONE, O_NO_SB },
+	{ "keyframe-interval", 0, RRK_OPT_REQ, O_INTERVAL }, { "timeslice", 0, RRK_OPT_REQ, O_TIMESLICE },
+	{ "cpu-features", 0, RRK_OPT_REQ, O_CPU }, { "check", 0, RRK_OPT_NONE, O_CHECK },
+	RRK_OPT_STANDARD, { 0 },
 };
 
 int main(int argc, char **argv)
@@ -221,12 +216,9 @@ int main(int argc, char **argv)
 		case O_CHECK:
 			check = 1;
 			break;
-		case O_HELP:
-			fputs(usage, stdout);
-			return 0;
-		case O_VERSION:
-			printf("rec (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
-			return 0;
+		case RRK_OPT_HELP:
+		case RRK_OPT_VERSION:
+			return rrk_help_or_version(id, usage);
 		default: /* RRK_OPT_UNKNOWN */
 			rrk_die("unknown option %s; see rec --help", v);
 		}

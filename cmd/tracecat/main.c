@@ -47,16 +47,12 @@ static void oflush(struct cat *c)
 
 static void oput(struct cat *c, const char *s, size_t n)
 {
-	while (n) {
+	for (size_t k; n; s += k, n -= k) {
 		if (c->olen == sizeof c->obuf)
 			oflush(c);
-		size_t k = sizeof c->obuf - c->olen;
-		if (k > n)
-			k = n;
+		k = n < sizeof c->obuf - c->olen ? n : sizeof c->obuf - c->olen;
 		memcpy(c->obuf + c->olen, s, k);
 		c->olen += k;
-		s += k;
-		n -= k;
 	}
 }
 
@@ -709,13 +705,10 @@ static void usage(FILE *f)
 	      f);
 }
 
-enum { O_JSON, O_HEADER, O_HELP, O_VERSION };
+enum { O_JSON, O_HEADER };
 static const struct rrk_opt options[] = {
-	{ "json", 0, RRK_OPT_NONE, O_JSON },
-	{ "header", 0, RRK_OPT_NONE, O_HEADER },
-	{ "help", 'h', RRK_OPT_NONE, O_HELP },
-	{ "version", 0, RRK_OPT_NONE, O_VERSION },
-	{ 0 },
+	{ "json", 0, RRK_OPT_NONE, O_JSON }, { "header", 0, RRK_OPT_NONE, O_HEADER },
+	RRK_OPT_STANDARD, { 0 },
 };
 
 int main(int argc, char **argv)
@@ -739,13 +732,11 @@ int main(int argc, char **argv)
 		case O_HEADER:
 			c->header = 1;
 			break;
-		case O_HELP:
+		case RRK_OPT_HELP:
 			usage(stdout);
 			return 0;
-		case O_VERSION:
-			printf("tracecat (rrkit) %s, trace format %d\n", RRK_VERSION,
-			       RRK_FORMAT_VERSION);
-			return 0;
+		case RRK_OPT_VERSION:
+			return rrk_print_version();
 		case RRK_OPT_UNKNOWN:
 			rrk_warn("unknown option %s: see tracecat --help", v);
 			return 1;

@@ -234,12 +234,8 @@ int main(int argc, char **argv)
 	uint64_t from = 0, to = 0, every = 0;
 	const char *path = NULL;
 	static const struct rrk_opt options[] = {
-		{ "from", 0, RRK_OPT_REQ, 'f' },
-		{ "to", 0, RRK_OPT_REQ, 't' },
-		{ "keyframe-interval", 0, RRK_OPT_REQ, 'k' },
-		{ "help", 'h', RRK_OPT_NONE, 'h' },
-		{ "version", 0, RRK_OPT_NONE, 'V' },
-		{ 0 },
+		{ "from", 0, RRK_OPT_REQ, 'f' }, { "to", 0, RRK_OPT_REQ, 't' },
+		{ "keyframe-interval", 0, RRK_OPT_REQ, 'k' }, RRK_OPT_STANDARD, { 0 },
 	};
 	struct rrk_opts opts = { 0 };
 	const char *v;
@@ -255,12 +251,9 @@ int main(int argc, char **argv)
 		case 'k':
 			every = number("--keyframe-interval", v);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'V':
-			printf("tracecut (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
-			return 0;
+		case RRK_OPT_HELP:
+		case RRK_OPT_VERSION:
+			return rrk_help_or_version(id, usage);
 		case RRK_OPT_UNKNOWN:
 			rrk_die("unknown option %s; see tracecut --help", v);
 		default: /* RRK_OPT_OPERAND */

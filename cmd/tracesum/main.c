@@ -480,13 +480,10 @@ static int do_stats(const char *name)
 	return rc;
 }
 
-enum { O_CHECK, O_STATS, O_HELP, O_VERSION };
+enum { O_CHECK, O_STATS };
 static const struct rrk_opt options[] = {
-	{ "check", 'c', RRK_OPT_NONE, O_CHECK },
-	{ "stats", 0, RRK_OPT_NONE, O_STATS },
-	{ "help", 'h', RRK_OPT_NONE, O_HELP },
-	{ "version", 0, RRK_OPT_NONE, O_VERSION },
-	{ 0 },
+	{ "check", 'c', RRK_OPT_NONE, O_CHECK }, { "stats", 0, RRK_OPT_NONE, O_STATS },
+	RRK_OPT_STANDARD, { 0 },
 };
 
 int main(int argc, char **argv)
@@ -498,12 +495,11 @@ int main(int argc, char **argv)
 	struct rrk_opts st = { .in_order = 1 };
 	const char *v;
 	switch (rrk_opt_next(&st, argc, argv, options, &v)) {
-	case O_HELP:
+	case RRK_OPT_HELP:
 		usage(stdout);
 		return 0;
-	case O_VERSION:
-		printf("tracesum (rrkit) %s, trace format %d\n", RRK_VERSION, RRK_FORMAT_VERSION);
-		return 0;
+	case RRK_OPT_VERSION:
+		return rrk_print_version();
 	case O_CHECK:
 		if (argc != 3) {
 			rrk_warn("-c takes exactly one LIST file (try --help)");
