@@ -18,7 +18,7 @@ PROGS := $(patsubst tests/progs/%.c,tests/progs/bin/%,$(PROG_SRC))
 SHELL_FILES := $(wildcard .ci/run tests/*.sh tests/*.bash bench/*.sh)
 BATS := $(sort $(wildcard tests/*.bats))
 
-.PHONY: all deps check demo install clean progs lint
+.PHONY: all deps check demo install clean progs lint statics
 all: $(BINS)
 
 deps:
@@ -133,7 +133,7 @@ FORCED_BATS := $(addprefix tests/,record_replay.bats trees.bats patch.bats gdb.b
 	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats stream.bats)
 check: deps
 	$(MAKE) all progs
-	$(MAKE) lint
+	$(MAKE) lint statics
 	bats --formatter tap $(BATS)
 	RRK_NO_SYSCALLBUF=1 bats --formatter tap $(BATS)
 	RRK_FORCE_PATCH=1 RRK_NO_DEBUGREGS=1 bats --formatter tap $(FORCED_BATS)
@@ -212,3 +212,15 @@ bench:
 	@sh bench/deps.sh
 	$(MAKE) all bench-progs tests/progs/bin/rdtsc_loop
 	bash bench/run.sh
+
+# No mutable static data but what tests/statics.allow lists (objdump: the
+# objects' .bss and .data symbols; a function's static loses its number).
+CMD_OBJ := $(patsubst %,build/cmd/%/main.o,$(TOOLS))
+statics: $(LIB_OBJ) $(CMD_OBJ)
+	@for f in $^; do objdump -t $$f | awk -v f=$${f#build/} \
+	  '$$3 == "O" && ($$4 == ".bss" || $$4 == ".data" || $$4 == ".data.rel.local") \
+	   { sub(/\.[0-9]+$$/, "", $$NF); print f, $$NF }'; done | sort >build/statics.found
+	@grep -v '^#' tests/statics.allow | awk 'NF { print $$1, $$2 }' | sort >build/statics.allowed
+	@if comm -23 build/statics.found build/statics.allowed | grep .; then \
+	  echo "statics: mutable static data not in tests/statics.allow (move it into a struct, or say there why it is the process's)"; exit 1; fi
+	@echo "statics: only the process-wide ones of tests/statics.allow"
