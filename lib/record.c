@@ -1,7 +1,7 @@
 /* The recorder: runs the program under ptrace with a seccomp filter that
  * stops every syscall, and writes each nondeterministic input to the trace
  * as an event (doc/design.md). */
-#include "record.h"
+#include "record_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,6 @@
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -47,148 +46,6 @@
 
 extern char **environ;
 
-/* One pending attachment of the event being built. */
-struct att {
-	unsigned type;
-	uint8_t head[sizeof(struct rrk_point)];
-	size_t hlen;
-	uint8_t *data; /* owned */
-	size_t dlen;
-};
-
-/* What the program's fds point to: 0 other, 1 the recorded stdout, 2 the
- * recorded stderr. Shared by threads (CLONE_FILES), copied by fork. */
-struct fdtab {
-	int refs;
-	uint8_t *origin;
-	size_t n;
-};
-
-enum task_state {
-	TS_NEW,     /* created by clone; its first stop has not come yet */
-	TS_READY,   /* stopped by us, may be resumed */
-	TS_RUNNING, /* the one task running (user code or a quick syscall) */
-	TS_BLOCKED, /* inside a syscall that may block; ENTER is recorded */
-	TS_DEAD,
-};
-
-struct rtask {
-	struct tracee t;
-	pid_t pid; /* thread group */
-	enum task_state state;
-	struct fdtab *fds;
-	int in_syscall;      /* between seccomp and exit stops */
-	int entered;         /* an ENTER event was written for this syscall */
-	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
-	int resend_sig;      /* a signal re-sent after a string instruction */
-	uint8_t resend_info[128];
-	uint64_t run_start;  /* when it was last resumed */
-	/* The syscall between its entry and exit stops. */
-	struct rrk_regs entry;
-	char *strs[6];
-	/* Registers as the last syscall returned: a signal that finds the
-	 * task in exactly this state was delivered at that boundary. */
-	struct rrk_regs post;
-	int post_valid;
-	/* Its syscall buffer (0: none): the preload library's records since
-	 * sb_flushed bytes go into the trace with its next event. */
-	uint64_t sb;
-	uint64_t sb_flushed;
-	int sb_new_desched; /* a fork child: its desched event is still the parent's */
-	int sb_borrowed;    /* a vfork child: the buffer is its parent's */
-	struct rrk_sysbuf sb_stash; /* records taken at a syscall's entry */
-	uint8_t *sb_stash_data;
-	size_t sb_stash_len;
-	int sb_stashed;
-	int sb_desched;      /* rec's copy of its desched event, or -1 */
-	int sb_deferred_sig; /* came during a redirected call: sent at its entry */
-	uint64_t sb_deferred_more; /* other signals held with it (bit N-1: N) */
-	uint64_t sb_lib_lo, sb_lib_hi; /* the library's code (from rrk_sbinit) */
-	uint64_t sb_idle;              /* its instruction after clearing busy */
-	int out_wait;        /* parked at the entry of a write to the output */
-	uint64_t ready_seen; /* when maybe_preempt first saw it ready, or 0 */
-	uint8_t sb_deferred_info[128];
-	struct rtask *next;
-};
-
-struct recorder {
-	const struct rec_options *o;
-	struct rrk_writer *w;
-	struct rtask *tasks;
-	struct rtask *cur;    /* the task whose stop is being handled */
-	struct rtask *active; /* the task allowed to run, or NULL */
-	struct rtask *rr_last; /* round-robin position */
-	pid_t root;           /* the first process */
-	int root_status;
-	struct blobs blobs;
-	uint64_t nevents;
-	uint64_t point_ns;    /* what naming the last execution point cost */
-	/* How rdtsc/rdtscp and cpuid stop the program (RRK_MECH_*), from the
-	 * probe; the site kinds rec rewrites (RRK_SITE_BIT bits, 0: none). */
-	struct rrk_hdr_traps mech;
-	unsigned patch_kinds;
-	/* debug registers: 0 not probed yet, 1 they trap, -1 they do not
-	 * (or RRK_NO_DEBUGREGS): int3 breakpoints instead */
-	int dr_state;
-	/* cpuid on the CPU rec and the program run on, taken for the header:
-	 * the program's cpuid is answered from it (cpuid is slow in a VM) */
-	struct rrk_cpuid_leaf leaves[256];
-	size_t nleaves;
-	struct rrk_scans scans; /* each file's sites, found once */
-	/* The sites rewritten in each address space (by the pid of a process
-	 * using it), and those of the event being built. */
-	struct pspace {
-		pid_t pid;
-		pid_t same_as; /* a CLONE_VM child: its parent's memory */
-		struct rrk_patchset ps;
-		/* where files may be mapped: an mprotect elsewhere is of
-		 * anonymous memory, which needs no look at /proc/PID/maps
-		 * (a JIT flips its pages between writable and executable) */
-		struct span {
-			uint64_t start, end;
-		} *files;
-		size_t nfiles;
-	} *pspaces;
-	size_t npspaces;
-	struct rrk_patch_site *newsites;
-	size_t nnew, cnew;
-	int warned_unscanned;
-	uint64_t last_flush;
-	struct att *att;
-	size_t natt, catt;
-	struct rrk_pool pool; /* for attachments */
-	uint32_t warned_ioctls[64];
-	size_t nwarned;
-	const char *abort_reason;
-	char abort_buf[512];
-	/* MAP_SHARED file mappings: the process's writes to the file show
-	 * through them, so their pages are recorded after such writes. */
-	struct shmap {
-		pid_t pid;
-		uint64_t start, len;
-		dev_t dev;
-		ino_t ino;
-	} *shmaps;
-	size_t nshmaps;
-	pid_t emit_tid; /* when set, the tid the next event is listed under */
-	uint32_t exec_new_tid;
-	struct stat out_id[2]; /* the program's stdout and stderr at start */
-	int out_valid[2];
-	/* Every syscall buffer mapped in each address space (by the pid of
-	 * a process using it), also those of threads that have exited:
-	 * execution points leave them out. */
-	struct sbmap {
-		pid_t pid;
-		uint64_t addr;
-	} *sbmaps;
-	size_t nsbmaps;
-	struct rtask *out_busy; /* its write to the output is in the kernel */
-	int outfds_dirty; /* an fd's origin changed: the buffers' bitmaps too */
-	int fds_changed;  /* a traced syscall changed the fd table */
-	int preload_fd;   /* the syscall buffer library, or -1 */
-	struct sigaction saved_acts[6]; /* of saved_sigs, as rec was started */
-};
-
 static volatile sig_atomic_t got_alarm, got_int, got_term;
 static const int saved_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE };
 
@@ -205,8 +62,8 @@ static void att_clear(struct recorder *r)
 	r->natt = 0;
 }
 
-static struct att *att_add(struct recorder *r, unsigned type, const void *head,
-			   size_t hlen, uint8_t *data, size_t dlen)
+struct att *rec_att_add(struct recorder *r, unsigned type, const void *head,
+			size_t hlen, uint8_t *data, size_t dlen)
 {
 	if (r->natt == r->catt)
 		r->att = rrk_xrealloc(r->att, (r->catt = r->catt * 2 + 8) * sizeof *r->att);
@@ -256,7 +113,7 @@ static void send_deferred(struct rtask *t)
  * no place for an execution point, since the library's state there (its
  * frames, what it read from the buffer) need not be the same in replay,
  * where the page differs. */
-static int in_library(const struct rtask *t, uint64_t rip)
+int rec_in_library(const struct rtask *t, uint64_t rip)
 {
 	return t->sb && ((rip >= t->sb_lib_lo && rip < t->sb_lib_hi) ||
 			 (rip >= RRK_SB_PAGE && rip < RRK_SB_PAGE + 4096));
@@ -281,7 +138,7 @@ static void writer_check(struct recorder *r, int rc)
 
 /* Adds the bytes at [addr, addr+len) as MEM attachments, skipping pages
  * that are all zero when skip_zero (fresh anonymous memory is zero). */
-static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_zero)
+void rec_att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_zero)
 {
 	const uint64_t chunk = 4u << 20;
 	while (len) {
@@ -297,7 +154,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 		}
 		if (!skip_zero) {
 			struct rrk_mem m = { addr };
-			att_add(r, RRK_REC_MEM, &m, sizeof m, buf, n);
+			rec_att_add(r, RRK_REC_MEM, &m, sizeof m, buf, n);
 		} else {
 			uint64_t i = 0;
 			while (i < n) {
@@ -313,7 +170,7 @@ static void att_mem(struct recorder *r, uint64_t addr, uint64_t len, int skip_ze
 				struct rrk_mem m = { addr + i };
 				uint8_t *d = rrk_xmalloc(j - i);
 				memcpy(d, buf + i, j - i);
-				att_add(r, RRK_REC_MEM, &m, sizeof m, d, j - i);
+				rec_att_add(r, RRK_REC_MEM, &m, sizeof m, d, j - i);
 				i = j;
 			}
 			rrk_pool_put(&r->pool, buf);
@@ -343,7 +200,7 @@ static void emit(struct recorder *r, unsigned kind, unsigned flags,
 		uint8_t *d = rrk_xmalloc(n);
 		memcpy(d, r->newsites, n);
 		uint8_t none = 0;
-		att_add(r, RRK_REC_PATCH, &none, 0, d, n);
+		rec_att_add(r, RRK_REC_PATCH, &none, 0, d, n);
 		r->nnew = 0;
 	}
 	struct rrk_event ev;
@@ -370,7 +227,7 @@ static void emit(struct recorder *r, unsigned kind, unsigned flags,
 	}
 }
 
-static void note(struct recorder *r, const char *text)
+void rec_note(struct recorder *r, const char *text)
 {
 	rrk_warn("%s", text);
 	writer_check(r, rrk_write_record(r->w, RRK_REC_NOTE, RRK_RF_SKIPPABLE, &r->nevents,
@@ -380,7 +237,7 @@ static void note(struct recorder *r, const char *text)
 /* ---- files as blobs ---- */
 
 /* Stores the file open at fd as a blob (once). */
-static int blob_from_fd(struct recorder *r, int fd, uint8_t digest[32], uint64_t *size)
+int rec_blob_from_fd(struct recorder *r, int fd, uint8_t digest[32], uint64_t *size)
 {
 	int rc = rrk_blobs_add_fd(&r->blobs, r->w, fd, digest, size);
 	if (rc == -2)
@@ -399,7 +256,7 @@ static struct pspace *pspace_find(struct recorder *r, pid_t pid)
 }
 
 /* pid's address space: its rewritten sites and file ranges. */
-static struct pspace *space_of(struct recorder *r, pid_t pid)
+struct pspace *rec_space_of(struct recorder *r, pid_t pid)
 {
 	struct pspace *s = pspace_find(r, pid);
 	if (s && s->same_as)
@@ -415,17 +272,17 @@ static struct pspace *space_of(struct recorder *r, pid_t pid)
 
 static struct rrk_patchset *pspace_of(struct recorder *r, pid_t pid)
 {
-	return &space_of(r, pid)->ps;
+	return &rec_space_of(r, pid)->ps;
 }
 
-static void files_push(struct pspace *s, uint64_t start, uint64_t end)
+void rec_files_push(struct pspace *s, uint64_t start, uint64_t end)
 {
 	s->files = rrk_xrealloc(s->files, (s->nfiles + 1) * sizeof *s->files);
 	s->files[s->nfiles++] = (struct span){ start, end };
 }
 
 /* Forgets file ranges in [lo, hi): unmapped, or mapped over. */
-static void files_drop(struct pspace *s, uint64_t lo, uint64_t hi)
+void rec_files_drop(struct pspace *s, uint64_t lo, uint64_t hi)
 {
 	size_t n = s->nfiles, j = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -437,13 +294,13 @@ static void files_drop(struct pspace *s, uint64_t lo, uint64_t hi)
 		if (f.start < lo)
 			s->files[j++] = (struct span){ f.start, lo };
 		if (f.end > hi) /* (after those still to be read) */
-			files_push(s, hi, f.end);
+			rec_files_push(s, hi, f.end);
 	}
 	memmove(&s->files[j], &s->files[n], (s->nfiles - n) * sizeof *s->files);
 	s->nfiles = j + (s->nfiles - n);
 }
 
-static int files_any(const struct pspace *s, uint64_t lo, uint64_t hi)
+int rec_files_any(const struct pspace *s, uint64_t lo, uint64_t hi)
 {
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i].start < hi && s->files[i].end > lo)
@@ -463,17 +320,17 @@ static void pspace_clear(struct pspace *s)
  * from's (clone with CLONE_VM: share), or an empty one (exec, from == 0). */
 static void pspace_new(struct recorder *r, pid_t pid, pid_t from, int share)
 {
-	space_of(r, pid);
+	rec_space_of(r, pid);
 	struct pspace *s = pspace_find(r, pid), *f = from ? pspace_find(r, from) : NULL;
 	s->same_as = 0;
 	pspace_clear(s);
 	if (f && share) {
 		s->same_as = f->same_as ? f->same_as : from;
 	} else if (f) {
-		f = space_of(r, from);
+		f = rec_space_of(r, from);
 		rrk_ps_copy(&s->ps, &f->ps);
 		for (size_t i = 0; i < f->nfiles; i++)
-			files_push(s, f->files[i].start, f->files[i].end);
+			rec_files_push(s, f->files[i].start, f->files[i].end);
 	}
 }
 
@@ -491,7 +348,7 @@ static const struct rrk_scan *scan_of(struct recorder *r, int fd, const uint8_t 
 }
 
 /* Says once that code at addr cannot be searched for the instructions. */
-static void unscanned(struct recorder *r, uint64_t addr, const char *what)
+void rec_unscanned(struct recorder *r, uint64_t addr, const char *what)
 {
 	if (r->warned_unscanned)
 		return;
@@ -502,7 +359,7 @@ static void unscanned(struct recorder *r, uint64_t addr, const char *what)
 		 what, (unsigned long long)addr,
 		 r->patch_kinds == RRK_SITE_BIT(RRK_SITE_CPUID) ? "cpuid"
 		 : r->patch_kinds & RRK_SITE_BIT(RRK_SITE_CPUID) ? "rdtsc, rdtscp and cpuid" : "rdtsc and rdtscp");
-	note(r, msg);
+	rec_note(r, msg);
 }
 
 /* A site rewritten for the event being built: its PATCH attachment. */
@@ -518,12 +375,12 @@ static void site_added(void *ctx, const struct rrk_patch_site *p)
  * that lie in [start, end) of the current task's process, a mapping of
  * the file from offset; a shared mapping is left alone, as a write there
  * would change the file. */
-static void patch_file(struct recorder *r, const char *name, int fd, const uint8_t digest[32],
-		       uint64_t size, uint64_t start, uint64_t end, uint64_t offset, int shared)
+void rec_patch_file(struct recorder *r, const char *name, int fd, const uint8_t digest[32],
+		    uint64_t size, uint64_t start, uint64_t end, uint64_t offset, int shared)
 {
 	const struct rrk_scan *sc = shared ? NULL : scan_of(r, fd, digest, size);
 	if (!sc || sc->n < 0) {
-		unscanned(r, start, name);
+		rec_unscanned(r, start, name);
 		return;
 	}
 	if (rrk_ps_rewrite(pspace_of(r, r->cur->pid), &r->cur->t, sc->sites, sc->n, start, end, offset,
@@ -552,7 +409,7 @@ static int open_mapped(pid_t tid, const struct mapping *m)
 
 /* After an mprotect that makes [lo, hi) executable: rewrites the sites of
  * the files mapped there (mmap and exec rewrite theirs as they map). */
-static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
+void rec_patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 {
 	struct mapping *maps;
 	long nm = rrk_read_maps(r->cur->t.tid, &maps);
@@ -564,59 +421,23 @@ static void patch_maps(struct recorder *r, uint64_t lo, uint64_t hi)
 		    !strcmp(m->name, "[vsyscall]"))
 			continue;
 		if (m->name[0] != '/' || !m->inode) {
-			unscanned(r, m->start, "anonymous memory (code made at run time)");
+			rec_unscanned(r, m->start, "anonymous memory (code made at run time)");
 			continue;
 		}
 		int fd = open_mapped(r->cur->t.tid, m);
 		uint8_t digest[32];
 		uint64_t size;
-		if (fd < 0 || blob_from_fd(r, fd, digest, &size) < 0) {
+		if (fd < 0 || rec_blob_from_fd(r, fd, digest, &size) < 0) {
 			if (fd >= 0)
 				close(fd);
-			unscanned(r, m->start, m->name);
+			rec_unscanned(r, m->start, m->name);
 			continue;
 		}
 		uint64_t start = m->start > lo ? m->start : lo, end = m->end < hi ? m->end : hi;
-		patch_file(r, m->name, fd, digest, size, start, end, m->offset + (start - m->start), m->shared);
+		rec_patch_file(r, m->name, fd, digest, size, start, end, m->offset + (start - m->start), m->shared);
 		close(fd);
 	}
 	free(maps);
-}
-
-/* Keeps the rewritten sites in step with what a syscall did to the
- * address space, and rewrites the code it made executable. */
-static void patch_after_syscall(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
-{
-	if (nr != SYS_mmap && nr != SYS_munmap && nr != SYS_mremap && nr != SYS_mprotect)
-		return;
-	struct pspace *s = space_of(r, r->cur->pid);
-	rrk_ps_track(&s->ps, nr, a, res);
-	uint64_t len = (a[1] + 4095) & ~4095ull;
-	if (nr == SYS_mmap && res >= 0) {
-		files_drop(s, (uint64_t)res, (uint64_t)res + len); /* (a file's comes back with its MAP) */
-	} else if (nr == SYS_munmap && res == 0) {
-		files_drop(s, a[0], a[0] + len);
-	} else if (nr == SYS_mremap && res >= 0) {
-		uint64_t to = (uint64_t)res, nlen = (a[2] + 4095) & ~4095ull;
-		int file = files_any(s, a[0], a[0] + len);
-		files_drop(s, a[0], a[0] + len);
-		files_drop(s, to, to + nlen);
-		if (file)
-			files_push(s, to, to + nlen);
-	}
-	/* (a file mapping's sites are rewritten with its MAP record; the
-	 * syscall buffer library's own executable pages, its entry page and
-	 * its thunks, have none, and the libc it makes writable for a moment
-	 * had its sites rewritten when it was mapped) */
-	if (nr == SYS_mmap && res >= 0 && (a[2] & PROT_EXEC) && (a[3] & MAP_ANONYMOUS) &&
-	    (uint64_t)res != RRK_SB_PAGE)
-		unscanned(r, (uint64_t)res, "anonymous memory (code made at run time)");
-	else if (nr == SYS_mprotect && res == 0 && (a[2] & PROT_EXEC) && !in_library(r->cur, r->cur->entry.rip)) {
-		if (files_any(s, a[0], a[0] + len))
-			patch_maps(r, a[0], a[0] + len);
-		else
-			unscanned(r, a[0], "anonymous memory (code made at run time)");
-	}
 }
 
 /* ---- exec ---- */
@@ -723,7 +544,7 @@ static void record_exec(struct recorder *r, int initial)
 	if (n > 0) {
 		exe[n] = 0;
 		struct rrk_str s = { 0, 0 };
-		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)rrk_xstrdup(exe), (size_t)n);
+		rec_att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)rrk_xstrdup(exe), (size_t)n);
 	}
 
 	struct mapping *maps;
@@ -746,7 +567,7 @@ static void record_exec(struct recorder *r, int initial)
 			mp.flags |= RRK_MAP_SHARED;
 		int is_file = m->name[0] == '/' && m->inode;
 		if (is_file && r->patch_kinds)
-			files_push(space_of(r, r->cur->pid), m->start, m->end);
+			rec_files_push(rec_space_of(r, r->cur->pid), m->start, m->end);
 		if (!strcmp(m->name, "[stack]"))
 			mp.flags |= RRK_MAP_STACK;
 		/* Read-only file mappings come from the blob; writable ones
@@ -756,25 +577,23 @@ static void record_exec(struct recorder *r, int initial)
 			int fd = open_mapped(r->cur->t.tid, m);
 			if (fd < 0)
 				rrk_die("cannot read %s, mapped by the program: %s", m->name, strerror(errno));
-			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
+			if (rec_blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 				rrk_die("cannot store %s in the trace: %s", m->name, strerror(errno));
 			if (r->patch_kinds && (m->prot & PROT_EXEC))
-				patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset,
-					   m->shared);
+				rec_patch_file(r, m->name, fd, mp.digest, mp.file_size, m->start, m->end, m->offset,
+					       m->shared);
 			close(fd);
 			mp.flags |= RRK_MAP_FILE;
-			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
+			rec_att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
 		} else {
-			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
-			att_mem(r, m->start, m->end - m->start, 1);
+			rec_att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(m->name), strlen(m->name));
+			rec_att_mem(r, m->start, m->end - m->start, 1);
 		}
 	}
 	free(maps);
 	emit(r, RRK_EV_EXEC, initial ? RRK_EVF_INITIAL : 0, initial ? NULL : &r->cur->entry, &body, sizeof body);
 }
 
-static void stop_recording(struct recorder *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* ---- tasks ---- */
 
@@ -904,7 +723,7 @@ static void att_point(struct recorder *r)
 	free(skip);
 	if (prc < 0)
 		rrk_die("cannot read the state of task %d: %s", (int)r->cur->t.tid, strerror(errno));
-	att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
+	rec_att_add(r, RRK_REC_POINT, &pt, sizeof pt, (uint8_t *)rg, n * sizeof *rg);
 }
 
 /* Whether debug registers trap here (probed the first time rec would
@@ -1019,7 +838,7 @@ static void record_sched(struct recorder *r)
 	tracee_getregs(&t->t, &g);
 	t->interrupted = 0;
 	int idle = sb_settle(r, t, &g);
-	if (idle == 1 || idle == 2 || (idle == 0 && in_library(t, g.rip))) {
+	if (idle == 1 || idle == 2 || (idle == 0 && rec_in_library(t, g.rip))) {
 		/* waiting in a buffered call: it stops at that call's entry
 		 * next, where the others get their turn; or it was in one,
 		 * or in the library: not a point play can find, the next
@@ -1045,8 +864,8 @@ static void record_sched(struct recorder *r)
 		struct stop st;
 		uint64_t t0 = rrk_now_ns();
 		if (step_past_rep(r, &g, &st) < 0) {
-			stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec finished a string instruction",
-				       (int)t->t.tid, st.status);
+			rec_stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec finished a string instruction",
+					   (int)t->t.tid, st.status);
 			return;
 		}
 		flags = RRK_EVF_EXECPOINT;
@@ -1115,7 +934,9 @@ static void record_clone(struct recorder *r, unsigned ev)
 	struct rtask *p = r->cur;
 	unsigned long child = 0;
 	ptrace(PTRACE_GETEVENTMSG, p->t.tid, 0, &child);
-	uint64_t flags = p->entry.orig_rax == SYS_clone ? p->entry.rdi : 0;
+	uint64_t a[6];
+	args_of(&p->entry, a);
+	uint64_t flags = rrk_sys_clone_flags(p->entry.orig_rax, a);
 	struct rtask *c = find_task(r, (pid_t)child);
 	int seen = c != NULL; /* its first stop came before ours */
 	if (!c)
@@ -1142,8 +963,6 @@ static void record_clone(struct recorder *r, unsigned ev)
 		c->state = TS_READY;
 	if (ev == PTRACE_EVENT_VFORK) {
 		/* The parent now waits for the child to exec or exit. */
-		uint64_t a[6];
-		args_of(&p->entry, a);
 		struct rrk_ev_syscall body = { p->entry.orig_rax, { a[0], a[1], a[2], a[3], a[4], a[5] },
 					       (int64_t)child };
 		emit(r, RRK_EV_SYSCALL, RRK_EVF_ENTER, &p->entry, &body, sizeof body);
@@ -1201,7 +1020,7 @@ static int any_alive(struct recorder *r)
 
 /* ---- syscalls ---- */
 
-static void set_origin(struct recorder *r, int64_t fd, uint8_t origin)
+void rec_set_origin(struct recorder *r, int64_t fd, uint8_t origin)
 {
 	if (fd < 0 || fd >= (1 << 20))
 		return;
@@ -1216,7 +1035,7 @@ static void set_origin(struct recorder *r, int64_t fd, uint8_t origin)
 	r->cur->fds->origin[fd] = origin;
 }
 
-static uint8_t origin_of(struct recorder *r, int64_t fd)
+uint8_t rec_origin_of(struct recorder *r, int64_t fd)
 {
 	return fd >= 0 && (size_t)fd < r->cur->fds->n ? r->cur->fds->origin[fd] : 0;
 }
@@ -1249,35 +1068,26 @@ static int opened_read_only(const struct rrk_sysent *e, const uint64_t *a)
 	return 0;
 }
 
+void rec_fd_opened(struct rec_call *c)
+{
+	rec_set_origin(c->r, c->res, opened_read_only(c->e, c->a) ? 0 : same_file_as_output(c->r, c->res));
+}
+
+/* What a syscall did to the fd table, for the origins of its fds. */
 static void track_fds(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t res)
 {
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	if (res < 0)
 		return;
-	if ((e->flags & (SF_CLOSE | SF_NEWFD | SF_DUP) || nr == SYS_close_range || nr == SYS_pipe ||
-	     nr == SYS_pipe2 || nr == SYS_socketpair ||
-	     (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC))))
+	if (e->flags & (SF_CLOSE | SF_NEWFD | SF_DUP))
 		r->fds_changed = 1; /* the libraries' fd types are stale */
 	if (e->flags & SF_CLOSE)
-		set_origin(r, (int64_t)a[0], 0);
-	if (nr == SYS_dup2 || nr == SYS_dup3)
-		set_origin(r, (int64_t)a[1], origin_of(r, (int64_t)a[0]));
-	else if (nr == SYS_dup || (nr == SYS_fcntl && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)))
-		set_origin(r, res, origin_of(r, (int64_t)a[0]));
+		rec_set_origin(r, (int64_t)a[0], 0);
+	struct rec_call c = { r, nr, a, res, e };
+	if (rrk_rec_hooks[e->hook].fds)
+		rrk_rec_hooks[e->hook].fds(&c);
 	else if (e->flags & SF_NEWFD)
-		set_origin(r, res, opened_read_only(e, a) ? 0 : same_file_as_output(r, res));
-	if (nr == SYS_close_range) {
-		for (uint64_t fd = a[0]; fd <= a[1] && fd < r->cur->fds->n; fd++)
-			r->cur->fds->origin[fd] = 0;
-	}
-	if ((nr == SYS_pipe || nr == SYS_pipe2 || nr == SYS_socketpair)) {
-		int fds[2];
-		uint64_t p = nr == SYS_socketpair ? a[3] : a[0];
-		if (tracee_read(&r->cur->t, p, fds, sizeof fds) == 0) {
-			set_origin(r, fds[0], 0);
-			set_origin(r, fds[1], 0);
-		}
-	}
+		rec_fd_opened(&c);
 }
 
 
@@ -1341,8 +1151,8 @@ static void sb_take(struct recorder *r, struct rtask *t)
 	}
 	return;
 corrupt:
-	stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
-		       (int)t->t.tid);
+	rec_stop_recording(r, "the syscall buffer of task %d is corrupt (did the program write over it?); try rec --no-syscallbuf",
+			   (int)t->t.tid);
 	t->sb = 0;
 }
 
@@ -1353,8 +1163,8 @@ static void sb_attach(struct recorder *r, struct rtask *t)
 	if (!t->sb_stashed)
 		return;
 	t->sb_stashed = 0;
-	att_add(r, RRK_REC_SYSBUF, &t->sb_stash, sizeof t->sb_stash, t->sb_stash_data,
-		t->sb_stash_len);
+	rec_att_add(r, RRK_REC_SYSBUF, &t->sb_stash, sizeof t->sb_stash, t->sb_stash_data,
+		    t->sb_stash_len);
 	t->sb_stash_data = NULL;
 	t->sb_stash_len = 0;
 }
@@ -1384,7 +1194,7 @@ static void sb_sync_outfds(struct recorder *r)
 		struct rrk_mem m = { at };
 		uint8_t *copy = rrk_xmalloc(sizeof bits);
 		memcpy(copy, bits, sizeof bits);
-		att_add(r, RRK_REC_MEM, &m, sizeof m, copy, sizeof bits);
+		rec_att_add(r, RRK_REC_MEM, &m, sizeof m, copy, sizeof bits);
 		if (!forget)
 			continue;
 		uint64_t known = u->sb + offsetof(struct rrk_sb_hdr, fd_known);
@@ -1394,7 +1204,7 @@ static void sb_sync_outfds(struct recorder *r)
 			continue;
 		}
 		struct rrk_mem k = { known };
-		att_add(r, RRK_REC_MEM, &k, sizeof k, zero, 128);
+		rec_att_add(r, RRK_REC_MEM, &k, sizeof k, zero, 128);
 	}
 }
 
@@ -1438,7 +1248,7 @@ static int64_t sb_init(struct recorder *r, const uint64_t *a)
 		return -EFAULT;
 	}
 	struct rrk_mem m = { RRK_SB_PAGE };
-	att_add(r, RRK_REC_MEM, &m, sizeof m, play_page, RRK_SB_IMAGE_LEN);
+	rec_att_add(r, RRK_REC_MEM, &m, sizeof m, play_page, RRK_SB_IMAGE_LEN);
 	t->sb = a[0];
 	t->sb_idle = a[3];
 	t->sb_flushed = 0;
@@ -1508,7 +1318,7 @@ static void sb_grab_desched(struct rtask *t, int fd)
  * chose is kept. All a program can see is what F_GETPIPE_SZ answers
  * (design.md). */
 #define PIPE_WIDE (256 * 1024)
-static void widen_full_pipe(struct rtask *t, int fd)
+void rec_widen_full_pipe(struct rtask *t, int fd)
 {
 	int mine = task_fd_copy(t, fd);
 	if (mine < 0)
@@ -1644,8 +1454,8 @@ static int sb_settle(struct recorder *r, struct rtask *t, struct rrk_regs *g)
 		return 1;
 	int idle = t->sb ? sb_run_idle(r, t, g) : 0;
 	if (idle < 0)
-		stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec let it finish a buffered syscall",
-			       (int)t->t.tid, t->t.status);
+		rec_stop_recording(r, "task %d stopped unexpectedly (status 0x%x) while rec let it finish a buffered syscall",
+				   (int)t->t.tid, t->t.status);
 	return idle;
 }
 
@@ -1654,9 +1464,7 @@ static int peek_cb(void *ctx, uint64_t addr, void *buf, size_t len)
 	return tracee_read(ctx, addr, buf, len);
 }
 
-static void stop_recording(struct recorder *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void stop_recording(struct recorder *r, const char *fmt, ...)
+void rec_stop_recording(struct recorder *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -1681,7 +1489,7 @@ static void attach_strs(struct recorder *r)
 			continue;
 		struct rrk_str s = { (uint32_t)i, 0 };
 		size_t n = strlen(r->cur->strs[i]);
-		att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)r->cur->strs[i], n);
+		rec_att_add(r, RRK_REC_STR, &s, sizeof s, (uint8_t *)r->cur->strs[i], n);
 		r->cur->strs[i] = NULL;
 	}
 }
@@ -1701,7 +1509,7 @@ static void shared_pages_after_write(struct recorder *r, int fd)
 	for (size_t i = 0; i < r->nshmaps; i++) {
 		struct shmap *m = &r->shmaps[i];
 		if (m->pid == r->cur->pid && m->dev == sb.st_dev && m->ino == sb.st_ino)
-			att_mem(r, m->start, m->len, 0);
+			rec_att_mem(r, m->start, m->len, 0);
 	}
 }
 
@@ -1714,62 +1522,8 @@ static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64
 		*res = e->fake_result;
 		return 1;
 	}
-	/* The program must not turn off our rdtsc and cpuid traps. */
-	if (nr == SYS_prctl && (a[0] == PR_SET_TSC || a[0] == PR_SET_SECCOMP)) {
-		*res = a[0] == PR_SET_TSC ? 0 : -EINVAL;
-		return 1;
-	}
-	/* A filter of the program's own would answer syscalls before ours
-	 * sees them: it is not installed, and the program is told it was. */
-	if (nr == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT)) {
-		note(r, "the program installs a seccomp filter: rec does not apply it, so syscalls it would refuse run normally");
-		*res = 0;
-		return 1;
-	}
-	/* Output that never passes through the program's memory could not be
-	 * re-emitted by play: make the program fall back to read and write. */
-	if ((nr == SYS_sendfile && origin_of(r, (int64_t)a[0])) ||
-	    ((nr == SYS_copy_file_range || nr == SYS_splice) && origin_of(r, (int64_t)a[2])) ||
-	    (nr == SYS_tee && origin_of(r, (int64_t)a[1])) ||
-	    (nr == SYS_vmsplice && origin_of(r, (int64_t)a[0]))) {
-		*res = -EINVAL;
-		return 1;
-	}
-	if (nr == SYS_arch_prctl && (a[0] == RRK_ARCH_SET_CPUID || a[0] == RRK_ARCH_GET_CPUID)) {
-		*res = a[0] == RRK_ARCH_GET_CPUID ? 1 : 0;
-		return 1;
-	}
-	if (nr == SYS_ioctl) {
-		uint32_t req = (uint32_t)a[1];
-		if (!rrk_ioctl_lookup(req)) {
-			unsigned dir = req >> 30, size = (req >> 16) & 0x3fff;
-			int warned = 0;
-			for (size_t i = 0; i < r->nwarned; i++)
-				warned |= r->warned_ioctls[i] == req;
-			if (!warned && r->nwarned < 64)
-				r->warned_ioctls[r->nwarned++] = req;
-			if (dir == 0 || size == 0) {
-				if (!warned) {
-					char msg[256];
-					snprintf(msg, sizeof msg,
-						 "unknown ioctl 0x%x (type 0x%x nr 0x%x) on fd %lld does not encode its argument size: it fails with ENOTTY in the program; report it to have it added",
-						 req, (req >> 8) & 0xff, req & 0xff, (long long)a[0]);
-					note(r, msg);
-				}
-				*res = -ENOTTY;
-				return 1;
-			}
-			if (!warned) {
-				char msg[256];
-				snprintf(msg, sizeof msg,
-					 "unknown ioctl 0x%x (type 0x%x nr 0x%x dir %s size %u): recorded from its encoding",
-					 req, (req >> 8) & 0xff, req & 0xff,
-					 dir == 1 ? "write" : dir == 2 ? "read" : "read-write", size);
-				note(r, msg);
-			}
-		}
-	}
-	return 0;
+	struct rec_call c = { r, nr, a, 0, e };
+	return rrk_rec_hooks[e->hook].entry ? rrk_rec_hooks[e->hook].entry(&c, res) : 0;
 }
 
 static void syscall_entry(struct recorder *r)
@@ -1780,8 +1534,8 @@ static void syscall_entry(struct recorder *r)
 	uint64_t nr = g.orig_rax, a[6];
 	args_of(&g, a);
 	if (tracee_syscall_arch(&r->cur->t) != AUDIT_ARCH_X86_64_ || (nr & 0x40000000)) {
-		stop_recording(r, "the program made a 32-bit or x32 system call (%llu) at event %llu; only 64-bit system calls can be recorded",
-			       (unsigned long long)(nr & ~0x40000000ull), (unsigned long long)r->nevents + 1);
+		rec_stop_recording(r, "the program made a 32-bit or x32 system call (%llu) at event %llu; only 64-bit system calls can be recorded",
+				   (unsigned long long)(nr & ~0x40000000ull), (unsigned long long)r->nevents + 1);
 		return;
 	}
 	struct rtask *t = r->cur;
@@ -1815,17 +1569,15 @@ static void syscall_entry(struct recorder *r)
 	}
 	/* what the library logged before this call comes before it */
 	sb_take(r, t);
-	if (nr == SYS_write && t->sb && g.rip == RRK_SB_PAGE + RRK_SB_TRACED + 2)
-		widen_full_pipe(t, (int)a[0]);
 	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
-		stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
-			       (unsigned long long)nr, (unsigned long long)r->nevents + 1);
+		rec_stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
+				   (unsigned long long)nr, (unsigned long long)r->nevents + 1);
 		return;
 	}
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	if (e->action == ACT_UNSUPPORTED) {
-		stop_recording(r, "unsupported system call %s (%llu) at event %llu: recording stopped; the trace up to here is valid",
-			       e->name, (unsigned long long)nr, (unsigned long long)r->nevents + 1);
+		rec_stop_recording(r, "unsupported system call %s (%llu) at event %llu: recording stopped; the trace up to here is valid",
+				   e->name, (unsigned long long)nr, (unsigned long long)r->nevents + 1);
 		return;
 	}
 	free_strs(r);
@@ -1837,15 +1589,6 @@ static void syscall_entry(struct recorder *r)
 		char buf[4096];
 		if (tracee_read_str(&r->cur->t, a[i], buf, sizeof buf) >= 0)
 			r->cur->strs[i] = rrk_xstrdup(buf);
-	}
-	if (nr == SYS_write || nr == SYS_pwrite64) {
-		/* The first bytes written, so tracecat can show them. */
-		char buf[65];
-		size_t n = a[2] < 64 ? (size_t)a[2] : 64;
-		if (n && tracee_read(&r->cur->t, a[1], buf, n) == 0) {
-			buf[n] = 0;
-			r->cur->strs[1] = rrk_xstrdup(buf);
-		}
 	}
 	int64_t fake;
 	if (policy_fake(r, nr, a, &fake)) {
@@ -1872,13 +1615,13 @@ static void syscall_entry(struct recorder *r)
 	}
 	r->cur->in_syscall = 1;
 	r->cur->entered = 0;
-	int vfork = nr == SYS_vfork || (nr == SYS_clone && (a[0] & CLONE_VFORK));
+	int vfork = !!(rrk_sys_clone_flags(nr, a) & CLONE_VFORK);
 	if ((e->flags & SF_BLOCKING) && !vfork && others_alive(r)) {
 		/* It may wait for another task: let the others run meanwhile.
 		 * (vfork writes its ENTER once the child exists.) */
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
 		unsigned eflags = RRK_EVF_ENTER;
-		uint8_t o = (e->flags & SF_WRITE) ? origin_of(r, (int64_t)a[0]) : 0;
+		uint8_t o = (e->flags & SF_WRITE) ? rec_origin_of(r, (int64_t)a[0]) : 0;
 		if (o) {
 			/* The output order is the order writes enter the kernel,
 			 * if only one is in the kernel at a time: two would race
@@ -1913,90 +1656,26 @@ static void syscall_exit(struct recorder *r)
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	unsigned flags = 0;
 
-	if (res >= 0 || rrk_is_restart(res) || nr == SYS_wait4) {
+	if (res >= 0 || rrk_is_restart(res) || (e->flags & SF_OUTFAIL)) {
 		struct rrk_memrange rg[64];
 		int n = rrk_syscall_outparams(nr, a, res, rg, 64, peek_cb, &r->cur->t);
 		for (int i = 0; i < n; i++)
 			if (rg[i].len && rg[i].len < (1ull << 32))
-				att_mem(r, rg[i].addr, rg[i].len, 0);
+				rec_att_mem(r, rg[i].addr, rg[i].len, 0);
 	}
-	if (r->patch_kinds) /* (before a file mapping's sites are rewritten) */
-		patch_after_syscall(r, nr, a, res);
-	if (nr == SYS_mmap && res >= 0 && !(a[3] & MAP_ANONYMOUS)) {
-		struct rrk_map mp;
-		memset(&mp, 0, sizeof mp);
-		mp.start = (uint64_t)res;
-		mp.end = (uint64_t)res + ((a[1] + 4095) & ~4095ull);
-		mp.prot = (uint32_t)a[2];
-		mp.offset = a[5];
-		if (a[3] & MAP_SHARED)
-			mp.flags |= RRK_MAP_SHARED;
-		char path[64], name[4096] = "";
-		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->cur->t.tid, (int)a[4]);
-		ssize_t ln = readlink(path, name, sizeof name - 1);
-		if (ln > 0)
-			name[ln] = 0;
-		if (r->preload_fd >= 0 && !strncmp(name, "/memfd:rrkit-syscallbuf.so", 26))
-			/* the syscall buffer library: by the name the loader
-			 * knows it by, for a debugger */
-			snprintf(name, sizeof name, "/proc/%d/fd/%d", (int)getpid(), r->preload_fd);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		struct stat sb;
-		if (fd < 0 || fstat(fd, &sb) < 0) {
-			stop_recording(r, "cannot read %s, mapped by the program at event %llu: %s",
-				       name, (unsigned long long)r->nevents + 1, strerror(errno));
-		} else if (S_ISREG(sb.st_mode)) {
-			if (a[3] & MAP_SHARED) {
-				r->shmaps = rrk_xrealloc(r->shmaps, (r->nshmaps + 1) * sizeof *r->shmaps);
-				r->shmaps[r->nshmaps++] = (struct shmap){ r->cur->pid, mp.start,
-									  mp.end - mp.start, sb.st_dev, sb.st_ino };
-			}
-			if (blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
-				stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
-			else if (r->patch_kinds && (a[2] & PROT_EXEC))
-				patch_file(r, name, fd, mp.digest, mp.file_size, mp.start, mp.end, mp.offset,
-					   !!(a[3] & MAP_SHARED));
-			mp.flags |= RRK_MAP_FILE;
-			if (r->patch_kinds)
-				files_push(space_of(r, r->cur->pid), mp.start, mp.end);
-			att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(name), strlen(name));
-		} else if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 5) {
-			/* /dev/zero: the same as anonymous memory */
-		} else {
-			stop_recording(r, "mmap of %s (not a regular file) at event %llu is not supported",
-				       name, (unsigned long long)r->nevents + 1);
-		}
-		if (fd >= 0)
-			close(fd);
-		if ((a[3] & MAP_SHARED) && (a[2] & PROT_WRITE) && !r->abort_reason) {
-			char msg[4300];
-			snprintf(msg, sizeof msg, "writable shared mapping of %s at event %llu: changes made to it by other processes are not recorded",
-				 name, (unsigned long long)r->nevents + 1);
-			note(r, msg);
-		}
-		if (r->abort_reason)
-			return;
-	}
-	if (nr == SYS_munmap && res == 0) {
-		for (size_t i = 0; i < r->nshmaps; i++) {
-			struct shmap *m = &r->shmaps[i];
-			if (m->pid == r->cur->pid && m->start >= a[0] && m->start + m->len <= a[0] + a[1])
-				*m = r->shmaps[--r->nshmaps], i--;
-		}
-	}
-	if (res >= 0 && r->nshmaps && ((e->flags & SF_WRITE) || nr == SYS_ftruncate || nr == SYS_fallocate))
+	/* the row's own code (record_sys.c): the address space, clone */
+	struct rec_call c = { r, nr, a, res, e };
+	if (rrk_rec_hooks[e->hook].exit && rrk_rec_hooks[e->hook].exit(&c))
+		return;
+	if (res >= 0 && r->nshmaps && (e->flags & (SF_WRITE | SF_FILEDATA)))
 		shared_pages_after_write(r, (int)a[0]);
-	if (nr == SYS_clone && res > 0 && (a[0] & CLONE_PARENT_SETTID))
-		att_mem(r, a[2], 4, 0);
 	if (r->cur->entered)
 		flags |= RRK_EVF_ENTERED;
 	if (e->flags & SF_WRITE) {
-		uint8_t o = origin_of(r, (int64_t)a[0]);
+		uint8_t o = rec_origin_of(r, (int64_t)a[0]);
 		flags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
 	}
 	track_fds(r, nr, a, res);
-	if (nr == SYS_vfork || (nr == SYS_clone && (a[0] & CLONE_VFORK)))
-		r->outfds_dirty = 1; /* the child may have written the shared bitmap */
 	if ((r->outfds_dirty || r->fds_changed) && e->action == ACT_EMULATE)
 		sb_sync_outfds(r);
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
@@ -2174,7 +1853,7 @@ static void record_signal(struct recorder *r, int sig)
 		int idle = sb_settle(r, t, &g);
 		if (idle < 0)
 			return;
-		if (idle || in_library(t, g.rip)) {
+		if (idle || rec_in_library(t, g.rip)) {
 			/* it interrupted a buffered call that waited (1: made
 			 * again traced), or it is just out of one (2) or
 			 * elsewhere in the library, whose state play need not
@@ -2211,8 +1890,8 @@ static void record_signal(struct recorder *r, int sig)
 			r->cur->resend_sig = sig;
 			memcpy(r->cur->resend_info, si, sizeof si);
 			if (step_past_rep(r, &g, &st) < 0) {
-				stop_recording(r, "task %d stopped unexpectedly while rec finished a string instruction",
-					       (int)r->cur->t.tid);
+				rec_stop_recording(r, "task %d stopped unexpectedly while rec finished a string instruction",
+						   (int)r->cur->t.tid);
 				return;
 			}
 			syscall(SYS_tgkill, r->cur->pid, r->cur->t.tid, sig);
@@ -2234,8 +1913,8 @@ static void record_signal(struct recorder *r, int sig)
 			return; /* the caller sees the exit on its next wait */
 		}
 		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP) {
-			stop_recording(r, "signal %s: the program did not enter its handler (stopped with %d)",
-				       rrk_signal_name(sig), st.sig);
+			rec_stop_recording(r, "signal %s: the program did not enter its handler (stopped with %d)",
+					   rrk_signal_name(sig), st.sig);
 			return;
 		}
 		tracee_getregs(&r->cur->t, &b.regs_after);
@@ -2243,7 +1922,7 @@ static void record_signal(struct recorder *r, int sig)
 
 		uint64_t end = frame_end(r, &b.regs_after);
 		if (end > b.regs_after.rsp && end - b.regs_after.rsp < (1u << 20))
-			att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
+			rec_att_mem(r, b.regs_after.rsp, end - b.regs_after.rsp, 0);
 		emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
 		r->cur->post_valid = 0;
 		tracee_cont(&r->cur->t, 0);
@@ -2258,7 +1937,7 @@ static void record_signal(struct recorder *r, int sig)
 		char msg[128];
 		snprintf(msg, sizeof msg, "the program got %s; rrkit does not record job-control stops, so it keeps running",
 			 rrk_signal_name(sig));
-		note(r, msg);
+		rec_note(r, msg);
 		tracee_cont(&r->cur->t, 0);
 		return;
 	}
@@ -2506,8 +2185,8 @@ static void start_program(struct recorder *r, int cpu, struct run *run)
 	first->fds = fdtab_new(NULL);
 	first->state = TS_RUNNING;
 	r->cur = first;
-	set_origin(r, 1, 1);
-	set_origin(r, 2, 2);
+	rec_set_origin(r, 1, 1);
+	rec_set_origin(r, 2, 2);
 	run->pid = pid;
 	run->report = report[0];
 }
@@ -2532,7 +2211,7 @@ static int handle_rec_signals(struct recorder *r, struct run *run)
 		kill(run->pid, got_term);
 	}
 	if (got_int >= 2) {
-		stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
+		rec_stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
 		got_int = 0;
 		return 1;
 	}
@@ -2550,7 +2229,7 @@ static int stop_before_start(struct recorder *r, struct rtask *t, const struct s
 		r->root_status = status;
 		int e = 0;
 		if (read(run->report, &e, sizeof e) == sizeof e)
-			stop_recording(r, "cannot execute %s: %s", r->o->path, strerror(e));
+			rec_stop_recording(r, "cannot execute %s: %s", r->o->path, strerror(e));
 		return 1;
 	}
 	if (st->kind == STOP_EXEC) {

@@ -53,8 +53,7 @@ static void task_gone(struct ptask *t)
 }
 
 /* A failure: the program's tasks die first, never left behind. */
-static void fail(struct replayer *rp, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-static void fail(struct replayer *rp, const char *fmt, ...)
+void rrk_rp_fail(struct replayer *rp, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -71,12 +70,12 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 {
 	struct rrk_blob h;
 	if (rec->size < sizeof h)
-		fail(rp, "%s: corrupt blob record", rp->o->trace_name);
+		rrk_rp_fail(rp, "%s: corrupt blob record", rp->o->trace_name);
 	memcpy(&h, rec->data, sizeof h);
 	uint64_t n = rec->size - sizeof h;
 	if (h.total > (1ull << 36) || h.offset > h.total || n > h.total - h.offset)
-		fail(rp, "%s: corrupt blob record (offset %llu size %llu of %llu)", rp->o->trace_name,
-		     (unsigned long long)h.offset, (unsigned long long)n, (unsigned long long)h.total);
+		rrk_rp_fail(rp, "%s: corrupt blob record (offset %llu size %llu of %llu)", rp->o->trace_name,
+			    (unsigned long long)h.offset, (unsigned long long)n, (unsigned long long)h.total);
 	struct blob *b = NULL;
 	for (size_t i = 0; i < rp->nblobs; i++)
 		if (!memcmp(rp->blobs[i].digest, h.digest, 32))
@@ -92,7 +91,7 @@ static void take_blob(struct replayer *rp, const struct rrk_record *rec)
 		b->memfd = -1;
 	}
 	if (b->total != h.total)
-		fail(rp, "%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
+		rrk_rp_fail(rp, "%s: corrupt blob record (sizes disagree)", rp->o->trace_name);
 	if (b->filled == b->total && n)
 		return; /* read again after a checkpoint was restored */
 	memcpy(b->data + h.offset, rec->data + sizeof h, n);
@@ -113,7 +112,7 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 		memcpy(&len, rec->data + off + 4, 4);
 		off += 8;
 		if (len > rec->size - off)
-			fail(rp, "%s: corrupt header record", rp->o->trace_name);
+			rrk_rp_fail(rp, "%s: corrupt header record", rp->o->trace_name);
 		const uint8_t *v = rec->data + off;
 		if (tag == RRK_H_CPU && len == 4)
 			memcpy(&rp->cpu, v, 4);
@@ -134,8 +133,8 @@ static void take_header(struct replayer *rp, const struct rrk_record *rec)
 	if (!rp->mech.cpuid && (rp->hflags & RRK_HF_CPUID_TRAPPED))
 		rp->mech.cpuid = RRK_MECH_FAULT;
 	if (rp->mech.rdtsc > RRK_MECH_PATCH || rp->mech.cpuid > RRK_MECH_PATCH || rp->cpu_level > RRK_CPU_BASELINE)
-		fail(rp, "%s: the header names a way of recording rdtsc or cpuid, or a CPU level, this play does not know; use a newer play",
-		     rp->o->trace_name);
+		rrk_rp_fail(rp, "%s: the header names a way of recording rdtsc or cpuid, or a CPU level, this play does not know; use a newer play",
+			    rp->o->trace_name);
 }
 
 void rrk_proc_copy(struct proc *dst, const struct proc *src)
@@ -272,9 +271,7 @@ static void regs_line(const struct rrk_regs *g, char *buf, size_t len)
 		 (unsigned long long)g->fs_base);
 }
 
-static void diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
-		    const struct rrk_regs *got) __attribute__((noreturn));
-static void diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
+void rrk_rp_diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
 		    const struct rrk_regs *got)
 {
 	char name[64], l1[1024], l2[1024];
@@ -309,10 +306,10 @@ static void check_regs(struct replayer *rp, const struct rrk_regs *want,
 		const char *w = rrk_syscall_name(want->orig_rax), *n = rrk_syscall_name(got->orig_rax);
 		snprintf(buf, sizeof buf, "the program made syscall %s where the recording has %s",
 			 n ? n : "?", w ? w : "?");
-		diverge(rp, buf, want, got);
+		rrk_rp_diverge(rp, buf, want, got);
 	}
 	if (rrk_regs_diff(want, &g, buf, sizeof buf))
-		diverge(rp, buf, want, got);
+		rrk_rp_diverge(rp, buf, want, got);
 }
 
 /* ---- tracee plumbing ---- */
@@ -330,7 +327,7 @@ static struct stop wait_stop(struct replayer *rp)
 static void mem_write(struct replayer *rp, uint64_t addr, const void *data, size_t len)
 {
 	if (tracee_write(&rp->cur_t->t, addr, data, len) < 0)
-		diverge(rp, "cannot write recorded memory into the program", NULL, NULL);
+		rrk_rp_diverge(rp, "cannot write recorded memory into the program", NULL, NULL);
 }
 
 /* A syscall leaves its argument registers as the program passed them. */
@@ -351,7 +348,7 @@ static long inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uin
 	int ok;
 	long r = tracee_inject(&rp->cur_t->t, insn, nr, a0, a1, a2, a3, a4, a5, &ok);
 	if (!ok)
-		fail(rp, "the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
+		rrk_rp_fail(rp, "the replayed program did not run an injected %s", rrk_syscall_name((uint64_t)nr));
 	return r;
 }
 
@@ -375,14 +372,15 @@ static uint8_t *gather(struct replayer *rp, const struct rrk_ev_syscall *b, uint
 	size_t n = 0;
 	struct iovec one, *iov = &one;
 	size_t niov = 0;
-	if (b->nr == SYS_write || b->nr == SYS_pwrite64) {
-		one.iov_base = (void *)b->args[1];
+	const struct rrk_inparam *in = &rrk_sys_row(b->nr)->in;
+	if (in->kind == I_BUF) {
+		one.iov_base = (void *)b->args[in->arg];
 		one.iov_len = len;
 		niov = 1;
-	} else if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
-		niov = b->args[2] < 1024 ? b->args[2] : 1024; /* IOV_MAX */
+	} else if (in->kind == I_IOV) {
+		niov = b->args[in->sizearg] < 1024 ? b->args[in->sizearg] : 1024; /* IOV_MAX */
 		iov = rrk_xmalloc(niov * sizeof *iov);
-		if (tracee_read(&rp->cur_t->t, b->args[1], iov, niov * sizeof iov[0]) < 0)
+		if (tracee_read(&rp->cur_t->t, b->args[in->arg], iov, niov * sizeof iov[0]) < 0)
 			niov = 0;
 	}
 	for (size_t i = 0; i < niov && n < len; i++) {
@@ -407,7 +405,7 @@ static void put_out(struct replayer *rp, int fd, const uint8_t *d, size_t n)
 	if (rc == -EPIPE)
 		rp->out_closed = 1;
 	else if (rc < 0)
-		fail(rp, "writing the program's output: %s", strerror(-rc));
+		rrk_rp_fail(rp, "writing the program's output: %s", strerror(-rc));
 }
 
 /* Output leaves in the order the writes entered the kernel: a write
@@ -456,15 +454,16 @@ static void enter_output(struct replayer *rp, const struct rrk_ev *ev)
 		return;
 	}
 	rp->emitted = ev->hdr.number;
-	uint64_t len = b->nr == SYS_write || b->nr == SYS_pwrite64 ? b->args[2] : (1u << 30);
+	const struct rrk_inparam *in = &rrk_sys_row(b->nr)->in;
+	uint64_t len = in->kind == I_BUF ? b->args[in->sizearg] : (1u << 30);
 	if (len > (1u << 30))
 		len = 1u << 30;
 	struct outslot *s = out_slot(rp, rp->cur_t->rec_tid, fd);
-	if (b->nr == SYS_writev || b->nr == SYS_pwritev || b->nr == SYS_pwritev2) {
+	if (in->kind == I_IOV) {
 		/* the total the vector asks for */
-		uint64_t total = 0, n = b->args[2] < 1024 ? b->args[2] : 1024;
+		uint64_t total = 0, n = b->args[in->sizearg] < 1024 ? b->args[in->sizearg] : 1024;
 		struct iovec *iov = rrk_xmalloc((n ? n : 1) * sizeof *iov);
-		if (tracee_read(&rp->cur_t->t, b->args[1], iov, n * sizeof *iov) == 0)
+		if (tracee_read(&rp->cur_t->t, b->args[in->arg], iov, n * sizeof *iov) == 0)
 			for (uint64_t i = 0; i < n; i++)
 				total += iov[i].iov_len;
 		free(iov);
@@ -518,7 +517,7 @@ static void emit_output(struct replayer *rp, const struct rrk_ev *ev)
 
 /* Where the replayed process has a file's bytes (mapped from a blob):
  * a keyframe refers to the blob for pages still equal to it. */
-static void note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
+void rrk_rp_note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
 		      uint64_t offset, const struct rrk_attach *map)
 {
 	if (!p)
@@ -562,7 +561,7 @@ static void close_blob(struct replayer *rp, uint64_t insn, struct open_blob *ob)
  * play's copy instead of being written in one by one; else copied. The
  * tracee is stopped where a syscall at insn can be injected. With ob,
  * the file stays open in the tracee for the caller to close. */
-static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
+void rrk_rp_put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
 		     struct blob *bl, uint64_t offset, struct open_blob *ob)
 {
 	if (offset >= bl->total)
@@ -615,8 +614,8 @@ static void put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	if ((uint64_t)got == addr)
 		return;
 	if (fd >= 0) /* a failed MAP_FIXED may have unmapped the range */
-		fail(rp, "cannot map recorded file contents at 0x%llx: %s", (unsigned long long)addr,
-		     strerror((int)-got));
+		rrk_rp_fail(rp, "cannot map recorded file contents at 0x%llx: %s", (unsigned long long)addr,
+			    strerror((int)-got));
 	bl->memfd = -2; /* (the tracee cannot open it: copy from now on) */
 	mem_write(rp, addr, bl->data + offset, n);
 }
@@ -643,8 +642,8 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
 		uint8_t cur[16], trap[16];
 		if (!rrk_patch_opcode_ok(s.kind, s.orig, s.len) ||
 		    tracee_read(&rp->cur_t->t, s.addr, cur, s.len) < 0 || memcmp(cur, s.orig, s.len))
-			fail(rp, "%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
-			     rp->o->trace_name, (unsigned long long)evno, (unsigned long long)s.addr);
+			rrk_rp_fail(rp, "%s: event %llu rewrites an instruction at 0x%llx that the replayed program does not have there (a corrupt trace?)",
+				    rp->o->trace_name, (unsigned long long)evno, (unsigned long long)s.addr);
 		rrk_patch_bytes(trap);
 		mem_write(rp, s.addr, trap, s.len);
 		rrk_ps_add(&rp->cur_t->proc->ps, &s);
@@ -656,7 +655,7 @@ static void apply_patches(struct replayer *rp, const struct rrk_attach *a, uint6
  * self_patch in the file-backed code of [lo, hi) of the current task's
  * process: by the latest file range at each address, through the sites of
  * its blob (found once per blob). */
-static void self_patch(struct replayer *rp, uint64_t lo, uint64_t hi)
+void rrk_rp_self_patch(struct replayer *rp, uint64_t lo, uint64_t hi)
 {
 	struct proc *p = rp->cur_t->proc;
 	while (lo < hi) {
@@ -680,7 +679,7 @@ static void self_patch(struct replayer *rp, uint64_t lo, uint64_t hi)
 				sc = rrk_scan_add(&rp->scans, f->digest, bl->data, bl->total, rp->self_patch);
 			if (rrk_ps_rewrite(&p->ps, &rp->cur_t->t, sc->sites, sc->n, lo, end,
 					   f->offset + (lo - f->start), NULL, NULL) < 0)
-				fail(rp, "cannot rewrite instructions in the replayed program: %s", strerror(errno));
+				rrk_rp_fail(rp, "cannot rewrite instructions in the replayed program: %s", strerror(errno));
 		}
 		lo = end;
 	}
@@ -709,8 +708,8 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 		struct rrk_map mp;
 		memcpy(&mp, a->data, sizeof mp);
 		if (mp.end <= mp.start || (mp.start & 4095) || (mp.end & 4095))
-			fail(rp, "%s: corrupt mapping in event %llu", rp->o->trace_name,
-			     (unsigned long long)evno);
+			rrk_rp_fail(rp, "%s: corrupt mapping in event %llu", rp->o->trace_name,
+				    (unsigned long long)evno);
 		uint64_t start = mp.start;
 		if (mp.flags & RRK_MAP_STACK) {
 			/* The recorded stack grew on demand; give it room. */
@@ -726,20 +725,20 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 				start = mp.start;
 		}
 		if (start < text_hi && mp.end > text_lo)
-			fail(rp, "the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
-			     (unsigned long long)start, (unsigned long long)mp.end);
+			rrk_rp_fail(rp, "the recorded program used addresses 0x%llx-0x%llx, where play keeps its replay stub; this trace cannot be replayed",
+				    (unsigned long long)start, (unsigned long long)mp.end);
 		long r = inject(rp, insn, SYS_mmap, start, mp.end - start, mp.prot,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0);
 		if ((uint64_t)r != start)
-			fail(rp, "cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
-			     strerror((int)-r));
+			rrk_rp_fail(rp, "cannot map recorded memory at 0x%llx: %s", (unsigned long long)start,
+				    strerror((int)-r));
 		if (mp.flags & RRK_MAP_FILE) {
 			struct blob *bl = rrk_rp_blob(rp, mp.digest);
 			if (!bl)
-				fail(rp, "%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
-				     (unsigned long long)evno);
-			put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset, &ob);
-			note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
+				rrk_rp_fail(rp, "%s: event %llu needs a file the trace does not contain", rp->o->trace_name,
+					    (unsigned long long)evno);
+			rrk_rp_put_blob(rp, insn, mp.start, mp.end - mp.start, (int)mp.prot, bl, mp.offset, &ob);
+			rrk_rp_note_file(rp->cur_t->proc, mp.start, mp.end, mp.digest, mp.offset, a);
 		}
 		prev_end = mp.end;
 	}
@@ -750,13 +749,13 @@ void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t 
 			continue;
 		memcpy(&mp, att[i].data, sizeof mp);
 		if ((mp.flags & RRK_MAP_FILE) && (mp.prot & PROT_EXEC))
-			self_patch(rp, mp.start, mp.end);
+			rrk_rp_self_patch(rp, mp.start, mp.end);
 	}
 	/* cpuid faulting ends at exec: the new image gets it again */
 	if (rp->mech.cpuid == RRK_MECH_FAULT && !(rp->self_patch & RRK_SITE_BIT(RRK_SITE_CPUID))) {
 		long r = inject(rp, insn, SYS_arch_prctl, RRK_ARCH_SET_CPUID, 0, 0, 0, 0, 0);
 		if (r)
-			fail(rp, "cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
+			rrk_rp_fail(rp, "cannot make cpuid fault in the replayed program: %s", strerror((int)-r));
 	}
 }
 
@@ -804,14 +803,14 @@ uint64_t rrk_rp_strip_stub(struct replayer *rp, uint64_t *text_lo, uint64_t *tex
 {
 	struct rrk_regs stub;
 	if (tracee_open_mem(&rp->cur_t->t) < 0)
-		fail(rp, "cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
+		rrk_rp_fail(rp, "cannot open /proc/%d/mem: %s", (int)rp->cur_t->t.tid, strerror(errno));
 	tracee_getregs(&rp->cur_t->t, &stub);
 	uint64_t insn = stub.rip;
 	*text_lo = *text_hi = 0;
 	struct mapping *maps;
 	long nm = rrk_read_maps(rp->cur_t->t.tid, &maps);
 	if (nm < 0)
-		fail(rp, "cannot read the replay stub's memory map");
+		rrk_rp_fail(rp, "cannot read the replay stub's memory map");
 	for (long i = 0; i < nm; i++) {
 		if (insn >= maps[i].start && insn < maps[i].end) {
 			*text_lo = maps[i].start;
@@ -898,14 +897,14 @@ static void exec_stub(struct replayer *rp, struct rrk_regs *g)
 		st = wait_stop(rp);
 	}
 	if (st.kind != STOP_EXEC)
-		fail(rp, "cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
+		rrk_rp_fail(rp, "cannot start the replay stub (%s): stop %d", rp->stub_path, st.kind);
 }
 
 /* ---- syscalls ---- */
 
 /* Runs the syscall the tracee is entering with changed arguments, then
  * restores the arguments the program passed. Returns the result. */
-static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint64_t nr,
+int64_t rrk_rp_run_real(struct replayer *rp, const struct rrk_regs *entry, uint64_t nr,
 			const uint64_t a[6])
 {
 	struct rrk_regs r = *entry;
@@ -920,7 +919,7 @@ static int64_t run_real(struct replayer *rp, const struct rrk_regs *entry, uint6
 	tracee_syscall(&rp->cur_t->t, 0);
 	struct stop st = wait_stop(rp);
 	if (st.kind != STOP_SYSCALL)
-		diverge(rp, "the program did not finish a syscall run for real", NULL, NULL);
+		rrk_rp_diverge(rp, "the program did not finish a syscall run for real", NULL, NULL);
 	tracee_getregs(&rp->cur_t->t, &r);
 	int64_t res = (int64_t)r.rax;
 	/* Keep what the syscall changed (rax, and fs_base for arch_prctl);
@@ -944,112 +943,39 @@ static void emulate(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev
 	apply_mem(rp, ev);
 }
 
-static const struct rrk_map *ev_map(const struct rrk_ev *ev)
-{
-	for (size_t i = 0; i < ev->nattach; i++)
-		if (ev->attach[i].type == RRK_REC_MAP && ev->attach[i].size >= sizeof(struct rrk_map))
-			return (const void *)ev->attach[i].data;
-	return NULL;
-}
-
+/* ACT_REAL: run at the recorded addresses, with the row's code
+ * (replay_sys.c) at its points. */
 static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rrk_ev *ev)
 {
 	const struct rrk_ev_syscall *b = (const void *)ev->body;
-	uint64_t a[6];
-	memcpy(a, b->args, sizeof a);
-	int64_t want = b->result, got;
-	if (b->nr == SYS_brk) {
-		uint64_t old_top = (rp->cur_t->proc->cur_brk + 4095) & ~4095ull;
-		uint64_t new_top = ((uint64_t)want + 4095) & ~4095ull;
-		uint64_t z[6] = { 0 };
-		if (new_top > old_top) {
-			uint64_t m[6] = { old_top, new_top - old_top, PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0 };
-			got = run_real(rp, g, SYS_mmap, m);
-			if ((uint64_t)got != old_top)
-				diverge(rp, "cannot grow the program break", NULL, NULL);
-		} else if (new_top < old_top) {
-			uint64_t m[6] = { new_top, old_top - new_top, 0, 0, 0, 0 };
-			run_real(rp, g, SYS_munmap, m);
-		} else {
-			(void)z;
-		}
-		rp->cur_t->proc->cur_brk = (uint64_t)want;
-		g->orig_rax = (uint64_t)-1;
-		g->rax = (uint64_t)want;
-		if (new_top == old_top)
-			tracee_setregs(&rp->cur_t->t, g);
-		else {
-			struct rrk_regs r;
-			tracee_getregs(&rp->cur_t->t, &r);
-			r.rax = (uint64_t)want;
-			tracee_setregs(&rp->cur_t->t, &r);
-		}
+	const struct rp_hooks *h = &rrk_rp_hooks[rrk_sys_row(b->nr)->hook];
+	struct rp_call c = { rp, rp->cur_t, ev, b, g, { 0 }, 0 };
+	memcpy(c.a, b->args, sizeof c.a);
+	int64_t want = b->result;
+	if (h->args && h->args(&c))
 		return;
-	}
 	if (want < 0 && want > -4096) {
 		emulate(rp, g, ev); /* a failed call changed nothing */
 		return;
 	}
-	const struct rrk_map *mp = NULL;
-	if (b->nr == SYS_mmap) {
-		mp = ev_map(ev);
-		a[0] = (uint64_t)want;
-		if (!(a[3] & MAP_ANONYMOUS)) {
-			/* The file is in the trace, not on this host. */
-			a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | MAP_FIXED_NOREPLACE)) |
-			       MAP_PRIVATE | MAP_ANONYMOUS;
-			a[4] = (uint64_t)-1;
-			a[5] = 0;
-		}
-		a[3] = (a[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
-	} else if (b->nr == SYS_mremap) {
-		if ((uint64_t)want != a[0]) {
-			a[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
-			a[4] = (uint64_t)want;
-		} else {
-			a[3] &= ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED);
-		}
-	}
-	got = run_real(rp, g, b->nr, a);
-	if (b->nr == SYS_set_tid_address) {
-		rp->cur_t->clear_tid = a[0];
-		/* returns the caller's tid: the program sees the recorded one */
-		struct rrk_regs r;
-		tracee_getregs(&rp->cur_t->t, &r);
-		r.rax = (uint64_t)want;
-		tracee_setregs(&rp->cur_t->t, &r);
-		got = want;
-	}
-	if (got != want) {
+	c.got = rrk_rp_run_real(rp, g, b->nr, c.a);
+	if (h->result)
+		h->result(&c);
+	if (c.got != want) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s returned 0x%llx in replay, 0x%llx when recorded",
-			 rrk_syscall_name(b->nr), (unsigned long long)got, (unsigned long long)want);
-		diverge(rp, msg, NULL, NULL);
+			 rrk_syscall_name(b->nr), (unsigned long long)c.got, (unsigned long long)want);
+		rrk_rp_diverge(rp, msg, NULL, NULL);
 	}
-	if (mp && (mp->flags & RRK_MAP_FILE)) {
-		struct blob *bl = rrk_rp_blob(rp, mp->digest);
-		if (!bl)
-			fail(rp, "%s: event %llu maps a file the trace does not contain", rp->o->trace_name,
-			     (unsigned long long)ev->hdr.number);
-		put_blob(rp, g->rip - 2, (uint64_t)want, b->args[1], (int)b->args[2], bl, mp->offset, NULL);
-		const struct rrk_attach *ma = NULL;
-		for (size_t i = 0; i < ev->nattach && !ma; i++)
-			if (ev->attach[i].data == (const uint8_t *)mp)
-				ma = &ev->attach[i];
-		note_file(rp->cur_t->proc, (uint64_t)want, (uint64_t)want + ((b->args[1] + 4095) & ~4095ull),
-			  mp->digest, mp->offset, ma);
-	}
+	if (h->mapped)
+		h->mapped(&c);
 	apply_mem(rp, ev);
 	rrk_ps_track(&rp->cur_t->proc->ps, b->nr, b->args, want);
 	for (size_t i = 0; i < ev->nattach; i++)
 		if (ev->attach[i].type == RRK_REC_PATCH)
 			apply_patches(rp, &ev->attach[i], ev->hdr.number);
-	if (rp->self_patch && (b->args[2] & PROT_EXEC) &&
-	    (b->nr == SYS_mmap || b->nr == SYS_mprotect)) {
-		uint64_t at = b->nr == SYS_mmap ? (uint64_t)want : b->args[0];
-		self_patch(rp, at, at + ((b->args[1] + 4095) & ~4095ull));
-	}
+	if (h->after)
+		h->after(&c);
 }
 
 /* ---- tasks ---- */
@@ -1116,7 +1042,7 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			fail(rp, "waiting for the replayed program: %s", strerror(errno));
+			rrk_rp_fail(rp, "waiting for the replayed program: %s", strerror(errno));
 		}
 		struct ptask *x = task_by_live(rp, w);
 		if (!x) /* a new task whose parent's clone stop is still to come */
@@ -1163,7 +1089,7 @@ static void collect_vfork(struct replayer *rp, struct ptask *t)
 		t->collect = 0;
 		struct stop st = task_wait(rp, t, 0);
 		if (st.kind != STOP_SYSCALL)
-			diverge(rp, "vfork did not return in replay", NULL, NULL);
+			rrk_rp_diverge(rp, "vfork did not return in replay", NULL, NULL);
 		struct rrk_regs r;
 		tracee_getregs(&t->t, &r);
 		struct rrk_regs *e = &t->collect_entry;
@@ -1292,8 +1218,8 @@ static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, in
 		uint8_t saved;
 		g.rip = DISPLACED;
 		if (tracee_setregs(&t->t, &g) < 0 || rrk_sw_break(&t->t, point, &saved) < 0)
-			fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
-			     (unsigned long long)point, strerror(errno));
+			rrk_rp_fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
+				    (unsigned long long)point, strerror(errno));
 		tracee_cont(&t->t, 0);
 		t->running = 1;
 		st = task_wait(rp, t, expect_sig);
@@ -1327,8 +1253,8 @@ static struct stop run_to_int3(struct replayer *rp, struct ptask *t, int sig, in
 	}
 	uint8_t saved;
 	if (rrk_sw_break(&t->t, point, &saved) < 0)
-		fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
-		     (unsigned long long)point, strerror(errno));
+		rrk_rp_fail(rp, "cannot write a breakpoint into the replayed program at %#llx: %s",
+			    (unsigned long long)point, strerror(errno));
 	tracee_cont(&t->t, sig);
 	t->running = 1;
 	st = task_wait(rp, t, expect_sig);
@@ -1444,7 +1370,7 @@ static void unexpected(struct replayer *rp, const struct stop *st)
 	}
 	int has_regs = st->kind != STOP_EXITED && ev->hdr.kind != RRK_EV_EXIT &&
 		       ev->hdr.kind != RRK_EV_EXEC;
-	diverge(rp, msg, has_regs ? &ev->hdr.regs : NULL, has_regs ? &g : NULL);
+	rrk_rp_diverge(rp, msg, has_regs ? &ev->hdr.regs : NULL, has_regs ? &g : NULL);
 }
 
 /* Where the count of buffered records left is, in the buffer of the
@@ -1491,7 +1417,7 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 	struct rrk_regs g;
 	for (;;) {
 		if (tracee_getregs(&t->t, &g) < 0)
-			fail(rp, "cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
+			rrk_rp_fail(rp, "cannot read the registers of task %d: %s", (int)t->t.tid, strerror(errno));
 		g.rip = go;
 		go = pf->resume;
 		tracee_setregs(&t->t, &g);
@@ -1506,7 +1432,7 @@ static int run_filtered(struct replayer *rp, struct ptask *t, const struct rrk_e
 			rrk_pfilter_jump(&t->t, pf, 0);
 			if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n)) {
 				if (rrk_pfilter_disarm(&t->t, insn, pf) < 0)
-					fail(rp, "task %d did not cooperate at its execution point", (int)t->t.tid);
+					rrk_rp_fail(rp, "task %d did not cooperate at its execution point", (int)t->t.tid);
 				return 1;
 			}
 			rrk_pfilter_jump(&t->t, pf, 1);
@@ -1553,16 +1479,16 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 		rg = (const void *)(a->data + sizeof *p);
 	}
 	if (!p)
-		fail(rp, "%s: event %llu has no execution point", rp->o->trace_name,
-		     (unsigned long long)ev->hdr.number);
+		rrk_rp_fail(rp, "%s: event %llu has no execution point", rp->o->trace_name,
+			    (unsigned long long)ev->hdr.number);
 	collect_vfork(rp, t);
 	if (t->has_pending)
-		diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
+		rrk_rp_diverge(rp, "the task stopped on its way to the execution point", NULL, NULL);
 	if (rrk_point_matches(&t->t, &t->proc->ps, &ev->hdr.regs, p, rg, n))
 		return;
 	int dr = rrk_rp_dr_works(rp);
 	if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-		fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 	/* The point lies after the buffered calls flushed with it. When the
 	 * instruction keeps coming back before the task has used them up,
 	 * watch the buffer's count of records left instead (a stop per
@@ -1586,7 +1512,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				 * the watchpoint's length */
 				ptrace(PTRACE_POKEUSER, t->t.tid, (void *)offsetof(struct user, u_debugreg[7]), 0);
 				if (rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-					fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
+					rrk_rp_fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 			}
 			continue;
 		}
@@ -1618,7 +1544,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 				if (found)
 					break;
 				if (dr && rrk_rp_debugregs(rp, t, ev->hdr.regs.rip) < 0)
-					fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
+					rrk_rp_fail(rp, "cannot set a hardware breakpoint: %s", strerror(errno));
 				continue;
 			}
 			if (try_pf && getenv("RRK_DEBUG"))
@@ -1628,7 +1554,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			    left > 0) {
 				watching = 1;
 				if (watch_left(t, left_at) < 0)
-					fail(rp, "cannot set a hardware watchpoint: %s", strerror(errno));
+					rrk_rp_fail(rp, "cannot set a hardware watchpoint: %s", strerror(errno));
 			}
 			continue;
 		}
@@ -1663,13 +1589,13 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 {
 	const struct rrk_ev_syscall *b = (const void *)ev->body;
 	struct ptask *p = rp->cur_t;
-	uint64_t flags = b->nr == SYS_clone ? b->args[0] : b->nr == SYS_vfork ? CLONE_VFORK | CLONE_VM : 0;
+	uint64_t flags = rrk_sys_clone_flags(b->nr, b->args);
 	if (b->result < 0) {
 		emulate(rp, g, ev);
 		return;
 	}
 	struct rrk_regs r = *g;
-	if (b->nr == SYS_clone)
+	if (flags & CLONE_CHILD_SETTID)
 		r.rdi &= ~(uint64_t)CLONE_CHILD_SETTID;
 	tracee_setregs(&p->t, &r);
 	tracee_syscall(&p->t, 0);
@@ -1678,7 +1604,7 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 	unsigned evno = (unsigned)st.status >> 16;
 	if (st.kind != STOP_OTHER_EVENT ||
 	    (evno != PTRACE_EVENT_CLONE && evno != PTRACE_EVENT_FORK && evno != PTRACE_EVENT_VFORK))
-		diverge(rp, "clone did not create a task in replay", NULL, NULL);
+		rrk_rp_diverge(rp, "clone did not create a task in replay", NULL, NULL);
 	unsigned long live = 0;
 	ptrace(PTRACE_GETEVENTMSG, p->t.tid, 0, &live);
 	struct ptask *c = task_by_live(rp, (pid_t)live);
@@ -1705,7 +1631,7 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 	if (flags & CLONE_CHILD_SETTID) {
 		int32_t tid = (int32_t)b->result;
 		if (tracee_write(&c->t, b->args[3], &tid, 4) < 0)
-			diverge(rp, "cannot write the child's tid", NULL, NULL);
+			rrk_rp_diverge(rp, "cannot write the child's tid", NULL, NULL);
 	}
 	tracee_syscall(&p->t, 0);
 	p->running = 1;
@@ -1717,7 +1643,7 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 	}
 	st = task_wait(rp, p, 0);
 	if (st.kind != STOP_SYSCALL)
-		diverge(rp, "clone did not return in replay", NULL, NULL);
+		rrk_rp_diverge(rp, "clone did not return in replay", NULL, NULL);
 	finish_clone(rp, g, ev);
 }
 
@@ -1731,7 +1657,7 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 	if (ev->hdr.flags & RRK_EVF_ENTERED) {
 		g = e->hdr.regs;
 		if (!t->at_entry)
-			diverge(rp, "a syscall result for a task that is not in that syscall", NULL, NULL);
+			rrk_rp_diverge(rp, "a syscall result for a task that is not in that syscall", NULL, NULL);
 		t->at_entry = 0;
 		if (t->in_real) {
 			t->in_real = 0;
@@ -1752,13 +1678,12 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 			tracee_setregs(&t->t, &g);
 		}
 	}
-	if (b->nr == SYS_prctl && b->args[0] == PR_SET_NAME && b->result == 0 &&
-	    !(ev->hdr.flags & RRK_EVF_ENTER)) {
-		char name[16];
-		if (tracee_read_str(&t->t, b->args[1], name, sizeof name) >= 0)
-			memcpy(t->name, name, sizeof name);
+	const struct rrk_sysent *row = rrk_sys_row(b->nr);
+	if (rrk_rp_hooks[row->hook].pre && !(ev->hdr.flags & RRK_EVF_ENTER)) {
+		struct rp_call c = { rp, t, ev, b, &g, { 0 }, 0 };
+		rrk_rp_hooks[row->hook].pre(&c);
 	}
-	unsigned action = b->nr < RRK_NSYSCALLS ? rrk_systable[b->nr].action : ACT_UNSUPPORTED;
+	unsigned action = row->action;
 	if (ev->hdr.flags & RRK_EVF_FAKED)
 		action = ACT_EMULATE;
 	if (ev->hdr.flags & RRK_EVF_ENTER) {
@@ -1774,7 +1699,7 @@ static void replay_syscall(struct replayer *rp, const struct rrk_ev *ev)
 		 * exits the trace lists before this one's. */
 		tracee_cont(&t->t, 0);
 		t->running = 1;
-		mark_exiting(rp, t, b->nr == SYS_exit_group);
+		mark_exiting(rp, t, !!(row->flags & SF_EXIT_GROUP));
 		break;
 	case ACT_SIGRETURN:
 		break; /* runs for real when the tracee resumes */
@@ -1828,8 +1753,8 @@ static void check_cpu(struct replayer *rp)
 	if (rp->mech.cpuid != RRK_MECH_NONE) {
 		char why[256];
 		if (rrk_cpu_check(rp->leaves, rp->nleaves, rp->cpu_level, why, sizeof why) < 0)
-			fail(rp, "cannot replay %s on this CPU: %s; record with rec --cpu-features=baseline for a trace that replays on any x86-64 CPU",
-			     rp->o->trace_name, why);
+			rrk_rp_fail(rp, "cannot replay %s on this CPU: %s; record with rec --cpu-features=baseline for a trace that replays on any x86-64 CPU",
+				    rp->o->trace_name, why);
 		return;
 	}
 	for (size_t i = 0; i < rp->nleaves; i++) {
@@ -1855,9 +1780,9 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 {
 	int mfd = memfd_create("rrkit-stub", MFD_CLOEXEC);
 	if (mfd < 0)
-		fail(rp, "cannot create the replay stub: memfd_create: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot create the replay stub: memfd_create: %s", strerror(errno));
 	if (rrk_write_all(mfd, rrk_stub_elf, (size_t)(rrk_stub_elf_end - rrk_stub_elf)) < 0)
-		fail(rp, "cannot write the replay stub: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot write the replay stub: %s", strerror(errno));
 	snprintf(rp->stub_path, sizeof rp->stub_path, "/proc/%d/fd/%d", (int)getpid(), mfd);
 	/* With cpuid recorded any CPU will do; without, the program runs
 	 * cpuid for real, and the APIC ids differ from CPU to CPU. */
@@ -1869,10 +1794,10 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 	check_cpu(rp);
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
-		fail(rp, "cannot start the replay: pipe: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot start the replay: pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
-		fail(rp, "cannot start the replay: fork: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot start the replay: fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(go[1]);
 		child(rp, go[0]);
@@ -1886,9 +1811,9 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 		   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT) < 0)
-		fail(rp, "cannot trace the replay: ptrace: %s", strerror(errno));
+		rrk_rp_fail(rp, "cannot trace the replay: ptrace: %s", strerror(errno));
 	if (write(go[1], "g", 1) != 1)
-		fail(rp, "cannot start the replay");
+		rrk_rp_fail(rp, "cannot start the replay");
 	close(go[1]);
 	t->running = 1;
 	for (;;) {
@@ -1896,7 +1821,7 @@ static void start(struct replayer *rp, uint32_t rec_tid)
 		if (st.kind == STOP_EXEC)
 			break;
 		if (st.kind == STOP_EXITED)
-			fail(rp, "the replay stub could not start (status 0x%x)", st.status);
+			rrk_rp_fail(rp, "the replay stub could not start (status 0x%x)", st.status);
 		tracee_cont(&t->t, 0);
 		t->running = 1;
 	}
@@ -1917,11 +1842,11 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 	int rewritten;
 	unsigned len, kind = rrk_trap_at(&rp->cur_t->proc->ps, g.rip, insn, &len, &rewritten);
 	if (rewritten && !kind)
-		diverge(rp, "the program faulted at an int 0xf3 that rec did not put there", &ev->hdr.regs, &g);
+		rrk_rp_diverge(rp, "the program faulted at an int 0xf3 that rec did not put there", &ev->hdr.regs, &g);
 	if (ev->hdr.kind == RRK_EV_RDTSC) {
 		const struct rrk_ev_rdtsc *b = (const void *)ev->body;
 		if (kind != (b->is_rdtscp ? RRK_PATCH_RDTSCP : RRK_PATCH_RDTSC))
-			diverge(rp, "the program faulted, but not at rdtsc", &ev->hdr.regs, &g);
+			rrk_rp_diverge(rp, "the program faulted, but not at rdtsc", &ev->hdr.regs, &g);
 		g.rax = (uint32_t)b->tsc;
 		g.rdx = b->tsc >> 32;
 		if (b->is_rdtscp)
@@ -1929,7 +1854,7 @@ static void replay_trap_insn(struct replayer *rp, const struct rrk_ev *ev, struc
 	} else {
 		const struct rrk_ev_cpuid *b = (const void *)ev->body;
 		if (kind != RRK_PATCH_CPUID)
-			diverge(rp, "the program faulted, but not at cpuid", &ev->hdr.regs, &g);
+			rrk_rp_diverge(rp, "the program faulted, but not at cpuid", &ev->hdr.regs, &g);
 		g.rax = b->eax;
 		g.rbx = b->ebx;
 		g.rcx = b->ecx;
@@ -1972,8 +1897,8 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 		return;
 	if (!(ev->hdr.flags & (RRK_EVF_AT_SYSCALL | RRK_EVF_EXECPOINT)) &&
 	    b->disposition == RRK_SIG_HANDLED)
-		fail(rp, "%s: event %llu: a signal handled in the middle of user code, without an execution point",
-		     rp->o->trace_name, (unsigned long long)ev->hdr.number);
+		rrk_rp_fail(rp, "%s: event %llu: a signal handled in the middle of user code, without an execution point",
+			    rp->o->trace_name, (unsigned long long)ev->hdr.number);
 	uint64_t none = 0;
 	ptrace(PTRACE_SETSIGMASK, rp->cur_t->t.tid, (void *)8, &none);
 	syscall(SYS_tgkill, rp->cur_t->t.tid, rp->cur_t->t.tid, (int)b->signo);
@@ -2009,7 +1934,7 @@ static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 		char msg[128];
 		snprintf(msg, sizeof msg, "the program ended with status 0x%x, recorded 0x%x",
 			 st.status, b->status);
-		diverge(rp, msg, NULL, NULL);
+		rrk_rp_diverge(rp, msg, NULL, NULL);
 	}
 	task_gone(t);
 }
@@ -2128,10 +2053,10 @@ static void read_again(struct replayer *rp)
 {
 	rrk_reader_close(rp->rd);
 	if (lseek(rp->o->trace_fd, 0, SEEK_SET) < 0)
-		fail(rp, "cannot read %s again: %s", rp->o->trace_name, strerror(errno));
+		rrk_rp_fail(rp, "cannot read %s again: %s", rp->o->trace_name, strerror(errno));
 	rp->rd = rrk_reader_open(rp->o->trace_fd, rp->o->trace_name);
 	if (!rp->rd)
-		fail(rp, "cannot read %s again", rp->o->trace_name);
+		rrk_rp_fail(rp, "cannot read %s again", rp->o->trace_name);
 	rrk_reader_hash_background(rp->rd);
 	rrk_reader_avoid_cpu(rp->rd, sched_getcpu()); /* play's, pinned by now */
 	rp->cur = 1;
@@ -2167,7 +2092,7 @@ static int jump(struct replayer *rp, uint64_t n, uint64_t first)
 		/* back to the very first record, keyframe or not */
 		read_again(rp);
 		if (advance(rp) || cur(rp)->hdr.number != first)
-			fail(rp, "%s changed while being replayed", rp->o->trace_name);
+			rrk_rp_fail(rp, "%s changed while being replayed", rp->o->trace_name);
 	}
 	rrk_ev_free(&kf);
 	return have;
@@ -2190,12 +2115,12 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 	int st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF)
-			fail(rp, "%s: the trace holds no events (%s)", o->trace_name,
-			     rp->have_end && rp->end.how == RRK_END_ABORTED ? rp->end_reason : "empty recording");
-		fail(rp, "%s", rrk_reader_error(rp->rd));
+			rrk_rp_fail(rp, "%s: the trace holds no events (%s)", o->trace_name,
+				    rp->have_end && rp->end.how == RRK_END_ABORTED ? rp->end_reason : "empty recording");
+		rrk_rp_fail(rp, "%s", rrk_reader_error(rp->rd));
 	}
 	if (!rp->have_header)
-		fail(rp, "%s: the trace has no header record", o->trace_name);
+		rrk_rp_fail(rp, "%s: the trace has no header record", o->trace_name);
 	struct rrk_ev *ev = cur(rp);
 	uint64_t first = ev->hdr.number;
 	if (o->goto_event > first && lseek(o->trace_fd, 0, SEEK_CUR) >= 0 &&
@@ -2208,7 +2133,7 @@ void rrk_rp_begin(struct replayer *rp, const struct replay_options *o)
 		return;
 	}
 	if (ev->hdr.kind != RRK_EV_EXEC || !(ev->hdr.flags & RRK_EVF_INITIAL))
-		fail(rp, "%s: the first event is not the program's start", o->trace_name);
+		rrk_rp_fail(rp, "%s: the first event is not the program's start", o->trace_name);
 	start(rp, ev->hdr.tid);
 	build_image(rp, ev);
 	rp->last = ev->hdr.number;
@@ -2220,7 +2145,7 @@ void rrk_rp_rewind(struct replayer *rp, uint64_t when)
 	for (;;) {
 		int st = advance(rp);
 		if (st)
-			fail(rp, "%s changed while being replayed", rp->o->trace_name);
+			rrk_rp_fail(rp, "%s changed while being replayed", rp->o->trace_name);
 		if (cur(rp)->hdr.number >= when && cur(rp)->hdr.kind != RRK_EV_KEYFRAME)
 			break;
 	}
@@ -2245,12 +2170,12 @@ int rrk_rp_prepare(struct replayer *rp)
 		st = advance(rp);
 	if (st) {
 		if (st == RRK_EOF && rp->have_end && rp->end.how == RRK_END_ABORTED)
-			fail(rp, "the recording stopped early (%s); replayed all %llu events it holds",
-			     rp->end_reason, (unsigned long long)rp->last);
+			rrk_rp_fail(rp, "the recording stopped early (%s); replayed all %llu events it holds",
+				    rp->end_reason, (unsigned long long)rp->last);
 		if (st == RRK_EOF)
 			return 1;
-		fail(rp, "%s; replayed up to event %llu", rrk_reader_error(rp->rd),
-		     (unsigned long long)rp->last);
+		rrk_rp_fail(rp, "%s; replayed up to event %llu", rrk_reader_error(rp->rd),
+			    (unsigned long long)rp->last);
 	}
 	struct rrk_ev *ev = cur(rp);
 	if (ev->hdr.kind == RRK_EV_KEYFRAME)
@@ -2263,8 +2188,8 @@ int rrk_rp_prepare(struct replayer *rp)
 	}
 	rp->cur_t = task_by_rec(rp, ev->hdr.tid);
 	if (!rp->cur_t)
-		fail(rp, "%s: event %llu belongs to task %u, which does not exist at that point",
-		     o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
+		rrk_rp_fail(rp, "%s: event %llu belongs to task %u, which does not exist at that point",
+			    o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
 	struct ptask *ct = rp->cur_t;
 	if (ct->restart_pending) {
 		ct->restart_pending = 0;
@@ -2307,16 +2232,16 @@ static void fill_sysbuf(struct replayer *rp, const struct rrk_ev *ev, struct pta
 			continue;
 		}
 		if (h.version != RRK_SB_VERSION)
-			fail(rp, "%s: event %llu: syscall buffer protocol %u is not %d; use a play of the same version as the rec",
-			     rp->o->trace_name, (unsigned long long)ev->hdr.number, h.version, RRK_SB_VERSION);
+			rrk_rp_fail(rp, "%s: event %llu: syscall buffer protocol %u is not %d; use a play of the same version as the rec",
+				    rp->o->trace_name, (unsigned long long)ev->hdr.number, h.version, RRK_SB_VERSION);
 		if (!h.addr || (h.addr & 4095) || h.offset > RRK_SB_SIZE || len > RRK_SB_SIZE - RRK_SB_HDR_SIZE - h.offset ||
 		    rrk_sb_walk(a->data + sizeof h, len, NULL, NULL) != (long)h.count)
-			fail(rp, "%s: event %llu: corrupt syscall buffer record", rp->o->trace_name,
-			     (unsigned long long)ev->hdr.number);
+			rrk_rp_fail(rp, "%s: event %llu: corrupt syscall buffer record", rp->o->trace_name,
+				    (unsigned long long)ev->hdr.number);
 		uint64_t fields[2] = { h.offset, h.count }; /* used, left */
 		if (tracee_write(&t->t, h.addr + RRK_SB_HDR_SIZE + h.offset, a->data + sizeof h, len) < 0 ||
 		    tracee_write(&t->t, h.addr + RRK_SB_OFF_USED, fields, sizeof fields) < 0)
-			diverge(rp, "the task's syscall buffer is not where it was", NULL, NULL);
+			rrk_rp_diverge(rp, "the task's syscall buffer is not where it was", NULL, NULL);
 	}
 }
 
@@ -2391,8 +2316,8 @@ int rrk_rp_process(struct replayer *rp)
 		replay_signal(rp, ev, &stp);
 		break;
 	default:
-		fail(rp, "%s: event %llu has unknown kind %u", o->trace_name,
-		     (unsigned long long)ev->hdr.number, ev->hdr.kind);
+		rrk_rp_fail(rp, "%s: event %llu has unknown kind %u", o->trace_name,
+			    (unsigned long long)ev->hdr.number, ev->hdr.kind);
 	}
 	fill_sysbuf(rp, ev, ct, 1);
 	task_done(ct, ev, 1);

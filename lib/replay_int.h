@@ -1,6 +1,7 @@
 /* The replay engine's state, private to its parts: the engine
- * (replay.c), snapshots (snapshot.c) and keyframes (keyframe.c). Code
- * above the engine uses replay.h and the views of replay_task.h. */
+ * (replay.c), its per-syscall code (replay_sys.c), snapshots (snapshot.c)
+ * and keyframes (keyframe.c). Code above the engine uses replay.h and the
+ * views of replay_task.h. */
 #ifndef RRK_REPLAY_INT_H
 #define RRK_REPLAY_INT_H
 
@@ -10,6 +11,7 @@
 #include "patchset.h"
 #include "replay.h"
 #include "replay_task.h"
+#include "syshooks.h"
 #include "trace.h"
 #include "tracee.h"
 
@@ -89,6 +91,54 @@ long rrk_rp_inject(struct replayer *rp, uint64_t insn, long nr, uint64_t a0, uin
 void rrk_rp_map_image(struct replayer *rp, const struct rrk_attach *att, size_t n,
 		      uint64_t stack_limit, uint64_t insn, uint64_t text_lo, uint64_t text_hi,
 		      uint64_t evno);
+
+/* A failure: the program's tasks die first, never left behind. */
+void rrk_rp_fail(struct replayer *rp, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+/* The replay does not match the recording at the current event: what,
+ * and the registers expected and found when both are given. */
+void rrk_rp_diverge(struct replayer *rp, const char *what, const struct rrk_regs *want,
+		    const struct rrk_regs *got) __attribute__((noreturn));
+/* Runs the syscall the current task is entering (registers entry) as nr
+ * with arguments a, then restores the arguments the program passed.
+ * Returns the result. */
+int64_t rrk_rp_run_real(struct replayer *rp, const struct rrk_regs *entry, uint64_t nr, const uint64_t a[6]);
+/* bl's bytes from offset on, at addr (an anonymous mapping of at least
+ * len bytes with prot, just made), by a syscall at insn; ob: NULL, or
+ * the blob's file the tracee keeps open for the next segment. */
+struct open_blob;
+void rrk_rp_put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
+		     struct blob *bl, uint64_t offset, struct open_blob *ob);
+/* p has the blob's bytes from offset at [start, end); map: its MAP record. */
+void rrk_rp_note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
+		      uint64_t offset, const struct rrk_attach *map);
+/* Rewrites the kinds of rp->self_patch in the file-backed code of [lo, hi). */
+void rrk_rp_self_patch(struct replayer *rp, uint64_t lo, uint64_t hi);
+
+/* ---- per-syscall code (replay_sys.c), by the row's hook id ---- */
+
+/* The syscall being replayed in the current task. */
+struct rp_call {
+	struct replayer *rp;
+	struct ptask *t;
+	const struct rrk_ev *ev;
+	const struct rrk_ev_syscall *b;
+	struct rrk_regs *g; /* its registers at entry */
+	uint64_t a[6];      /* the arguments it runs with (ACT_REAL): args may rewrite them */
+	int64_t got;        /* what it returned in replay */
+};
+struct rp_hooks {
+	/* Before the action, for any event but an ENTER. */
+	void (*pre)(struct rp_call *c);
+	/* ACT_REAL, before anything: 1 = it did it all (brk). */
+	int (*args)(struct rp_call *c);
+	/* ACT_REAL, ran; before got is checked against the recorded result. */
+	void (*result)(struct rp_call *c);
+	/* ACT_REAL, checked; before the MEM attachments are written. */
+	void (*mapped)(struct rp_call *c);
+	/* ACT_REAL, after the MEM and PATCH attachments. */
+	void (*after)(struct rp_call *c);
+};
+extern const struct rp_hooks rrk_rp_hooks[RRK_HK_COUNT];
 
 /* Starts the replay over from keyframe kf (a new stub, rebuilt). */
 void rrk_rp_begin_keyframe(struct replayer *rp, const struct rrk_ev *kf);

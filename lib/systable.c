@@ -7,7 +7,9 @@
 #include "systable.h"
 
 #include <errno.h>
+#include <sched.h>
 
+#include "syshooks.h"
 #include "sysnr.h"
 
 /* Table-writing shorthands. T(...) parenthesises a list so that it passes
@@ -24,13 +26,17 @@
 #define MSGH(a) { O_MSGHDR, a, 0, 0 }
 #define SPEC { O_SPECIAL, 0, 0, 0 }
 
-#define ENT(nm, n, at, o, act, fl, fake)                                   \
+/* x: more fields, as a T() list of designated initializers (HK, HKA, IN) */
+#define ENTX(nm, n, at, o, act, fl, fake, x)                               \
 	[SYS_##nm] = { .name = #nm, .nargs = n, .argtype = { UNP at }, .out = { UNP o },   \
-		       .action = act, .flags = fl, .fake_result = fake }
+		       .action = act, .flags = fl, .fake_result = fake, UNP x }
+#define ENT(nm, n, at, o, act, fl, fake) ENTX(nm, n, at, o, act, fl, fake, ())
 /* emulated: run at record, results written back at replay */
 #define E(nm, n, at, o, fl) ENT(nm, n, at, o, ACT_EMULATE, fl, 0)
+#define EX(nm, n, at, o, fl, x) ENTX(nm, n, at, o, ACT_EMULATE, fl, 0, x)
 /* run for real in both (address space) */
 #define R(nm, n, at, o) ENT(nm, n, at, o, ACT_REAL, 0, 0)
+#define RX(nm, n, at, o, x) ENTX(nm, n, at, o, ACT_REAL, 0, 0, x)
 /* cannot be recorded by emulating the result */
 #define U(nm, n, at) ENT(nm, n, at, NOOUT, ACT_UNSUPPORTED, 0, 0)
 /* not run; returns res in both */
@@ -39,9 +45,15 @@
 #define BLK SF_BLOCKING
 #define NFD SF_NEWFD
 
+/* the engines' code for the syscall (syshooks.h), and the argument it reads */
+#define HK(h) .hook = RRK_HK_##h
+#define HKA(h, a) .hook = RRK_HK_##h, .hook_arg = a
+/* the bytes an output syscall hands the kernel */
+#define IN(k, a, s) .in = { k, a, s }
+
 const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(read, 3, T(A_FD, A_PTR, A_SIZE), T(RES(1)), BLK),
-	E(write, 3, T(A_FD, A_PTR, A_SIZE), NOOUT, SF_WRITE | BLK),
+	EX(write, 3, T(A_FD, A_PTR, A_SIZE), NOOUT, SF_WRITE | BLK, T(HK(WRITE), IN(I_BUF, 1, 2))),
 	E(open, 3, T(A_PATH, A_OPENFLAGS, A_MODE), NOOUT, NFD | BLK),
 	E(close, 1, T(A_FD), NOOUT, SF_CLOSE),
 	E(stat, 2, T(A_PATH, A_PTR), T(FX(1, 144)), 0),
@@ -49,40 +61,41 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(lstat, 2, T(A_PATH, A_PTR), T(FX(1, 144)), 0),
 	E(poll, 3, T(A_PTR, A_UINT, A_INT), T(AXS(0, 1, 8)), BLK | SF_OUTERR),
 	E(lseek, 3, T(A_FD, A_OFF, A_WHENCE), NOOUT, 0),
-	R(mmap, 6, T(A_PTR, A_SIZE, A_PROT, A_MMAPFLAGS, A_FD, A_OFF), NOOUT),
-	R(mprotect, 3, T(A_PTR, A_SIZE, A_PROT), NOOUT),
-	R(munmap, 2, T(A_PTR, A_SIZE), NOOUT),
-	R(brk, 1, T(A_PTR), NOOUT),
+	RX(mmap, 6, T(A_PTR, A_SIZE, A_PROT, A_MMAPFLAGS, A_FD, A_OFF), NOOUT, T(HK(MMAP))),
+	RX(mprotect, 3, T(A_PTR, A_SIZE, A_PROT), NOOUT, T(HK(MPROTECT))),
+	RX(munmap, 2, T(A_PTR, A_SIZE), NOOUT, T(HK(MUNMAP))),
+	RX(brk, 1, T(A_PTR), NOOUT, T(HK(BRK))),
 	/* oldact: handler, flags, restorer, mask (sigsetsize 8) */
 	E(rt_sigaction, 4, T(A_SIGNUM, A_PTR, A_PTR, A_SIZE), T(FX(2, 32)), 0),
 	E(rt_sigprocmask, 4, T(A_SIGHOW, A_PTR, A_PTR, A_SIZE), T(ASZ(2, 3)), 0),
 	ENT(rt_sigreturn, 0, T(0), NOOUT, ACT_SIGRETURN, 0, 0),
-	E(ioctl, 3, T(A_FD, A_IOCTL, A_HEX), T(SPEC), BLK),
+	EX(ioctl, 3, T(A_FD, A_IOCTL, A_HEX), T(SPEC), BLK, T(HK(IOCTL))),
 	E(pread64, 4, T(A_FD, A_PTR, A_SIZE, A_OFF), T(RES(1)), BLK),
-	E(pwrite64, 4, T(A_FD, A_PTR, A_SIZE, A_OFF), NOOUT, SF_WRITE | BLK),
+	EX(pwrite64, 4, T(A_FD, A_PTR, A_SIZE, A_OFF), NOOUT, SF_WRITE | BLK,
+	   T(HK(WRITE), IN(I_BUF, 1, 2))),
 	E(readv, 3, T(A_FD, A_PTR, A_INT), T(IOV(1, 2)), BLK),
-	E(writev, 3, T(A_FD, A_PTR, A_INT), NOOUT, SF_WRITE | BLK),
+	EX(writev, 3, T(A_FD, A_PTR, A_INT), NOOUT, SF_WRITE | BLK, T(IN(I_IOV, 1, 2))),
 	E(access, 2, T(A_PATH, A_ACCESS), NOOUT, 0),
-	E(pipe, 1, T(A_PTR), T(FX(0, 8)), NFD),
+	EX(pipe, 1, T(A_PTR), T(FX(0, 8)), NFD, T(HKA(PIPE, 0))),
 	/* fd sets and timeout: lib/sysout.c */
 	E(select, 5, T(A_INT, A_PTR, A_PTR, A_PTR, A_PTR), T(SPEC), BLK | SF_OUTERR),
 	E(sched_yield, 0, T(0), NOOUT, 0),
-	R(mremap, 5, T(A_PTR, A_SIZE, A_SIZE, A_HEX, A_PTR), NOOUT),
+	RX(mremap, 5, T(A_PTR, A_SIZE, A_SIZE, A_HEX, A_PTR), NOOUT, T(HK(MREMAP))),
 	E(msync, 3, T(A_PTR, A_SIZE, A_HEX), NOOUT, BLK),
 	E(mincore, 3, T(A_PTR, A_SIZE, A_PTR), T(SPEC), 0),
 	R(madvise, 3, T(A_PTR, A_SIZE, A_MADVISE), NOOUT),
 	E(shmget, 3, T(A_HEX, A_SIZE, A_HEX), NOOUT, 0),
 	U(shmat, 3, T(A_INT, A_PTR, A_HEX)),
 	E(shmctl, 3, T(A_INT, A_INT, A_PTR), T(SPEC), 0),
-	E(dup, 1, T(A_FD), NOOUT, NFD | SF_DUP),
-	E(dup2, 2, T(A_FD, A_FD), NOOUT, NFD | SF_DUP),
+	EX(dup, 1, T(A_FD), NOOUT, NFD | SF_DUP, T(HK(DUP))),
+	EX(dup2, 2, T(A_FD, A_FD), NOOUT, NFD | SF_DUP, T(HK(DUP2))),
 	E(pause, 0, T(0), NOOUT, BLK),
 	E(nanosleep, 2, T(A_PTR, A_PTR), T(FX(1, 16)), BLK | SF_OUTERR),
 	E(getitimer, 2, T(A_INT, A_PTR), T(FX(1, 32)), 0),
 	E(alarm, 1, T(A_UINT), NOOUT, 0),
 	E(setitimer, 3, T(A_INT, A_PTR, A_PTR), T(FX(2, 32)), 0),
 	E(getpid, 0, T(0), NOOUT, 0),
-	E(sendfile, 4, T(A_FD, A_FD, A_PTR, A_SIZE), T(FX(2, 8)), BLK),
+	EX(sendfile, 4, T(A_FD, A_FD, A_PTR, A_SIZE), T(FX(2, 8)), BLK, T(HKA(OUT_SPLICE, 0))),
 	E(socket, 3, T(A_INT, A_INT, A_INT), NOOUT, NFD),
 	E(connect, 3, T(A_FD, A_PTR, A_INT), NOOUT, BLK),
 	E(accept, 3, T(A_FD, A_PTR, A_PTR), T(SLEN(1, 2)), NFD | BLK),
@@ -96,15 +109,15 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(listen, 2, T(A_FD, A_INT), NOOUT, 0),
 	E(getsockname, 3, T(A_FD, A_PTR, A_PTR), T(SLEN(1, 2)), 0),
 	E(getpeername, 3, T(A_FD, A_PTR, A_PTR), T(SLEN(1, 2)), 0),
-	E(socketpair, 4, T(A_INT, A_INT, A_INT, A_PTR), T(FX(3, 8)), NFD),
+	EX(socketpair, 4, T(A_INT, A_INT, A_INT, A_PTR), T(FX(3, 8)), NFD, T(HKA(PIPE, 3))),
 	E(setsockopt, 5, T(A_FD, A_INT, A_INT, A_PTR, A_INT), NOOUT, 0),
 	E(getsockopt, 5, T(A_FD, A_INT, A_INT, A_PTR, A_PTR), T(SLEN(3, 4)), 0),
-	ENT(clone, 5, T(A_HEX, A_PTR, A_PTR, A_PTR, A_HEX), NOOUT, ACT_CLONE, 0, 0),
+	ENTX(clone, 5, T(A_HEX, A_PTR, A_PTR, A_PTR, A_HEX), NOOUT, ACT_CLONE, 0, 0, T(HK(CLONE))),
 	ENT(fork, 0, T(0), NOOUT, ACT_CLONE, 0, 0),
-	ENT(vfork, 0, T(0), NOOUT, ACT_CLONE, SF_BLOCKING, 0),
+	ENTX(vfork, 0, T(0), NOOUT, ACT_CLONE, SF_BLOCKING, 0, T(HK(CLONE))),
 	ENT(execve, 3, T(A_PATH, A_STRARRAY, A_STRARRAY), NOOUT, ACT_EXEC, 0, 0),
 	ENT(exit, 1, T(A_INT), NOOUT, ACT_EXIT, 0, 0),
-	E(wait4, 4, T(A_INT, A_PTR, A_HEX, A_PTR), T(FX(1, 4), FX(3, 144)), BLK),
+	E(wait4, 4, T(A_INT, A_PTR, A_HEX, A_PTR), T(FX(1, 4), FX(3, 144)), BLK | SF_OUTFAIL),
 	E(kill, 2, T(A_INT, A_SIGNUM), NOOUT, 0),
 	E(uname, 1, T(A_PTR), T(FX(0, 390)), 0),
 	E(semget, 3, T(A_HEX, A_INT, A_HEX), NOOUT, 0),
@@ -115,12 +128,12 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(msgsnd, 4, T(A_INT, A_PTR, A_SIZE, A_HEX), NOOUT, BLK),
 	E(msgrcv, 5, T(A_INT, A_PTR, A_SIZE, A_INT, A_HEX), T(SPEC), BLK),
 	E(msgctl, 3, T(A_INT, A_INT, A_PTR), T(SPEC), 0),
-	E(fcntl, 3, T(A_FD, A_FCNTL, A_HEX), T(SPEC), BLK),
+	EX(fcntl, 3, T(A_FD, A_FCNTL, A_HEX), T(SPEC), BLK, T(HK(FCNTL))),
 	E(flock, 2, T(A_FD, A_INT), NOOUT, BLK),
 	E(fsync, 1, T(A_FD), NOOUT, BLK),
 	E(fdatasync, 1, T(A_FD), NOOUT, BLK),
 	E(truncate, 2, T(A_PATH, A_OFF), NOOUT, 0),
-	E(ftruncate, 2, T(A_FD, A_OFF), NOOUT, 0),
+	E(ftruncate, 2, T(A_FD, A_OFF), NOOUT, SF_FILEDATA),
 	E(getdents, 3, T(A_FD, A_PTR, A_UINT), T(RES(1)), 0),
 	/* the result is the length including the NUL */
 	E(getcwd, 2, T(A_PTR, A_SIZE), T(RES(0)), 0),
@@ -203,8 +216,8 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(pivot_root, 2, T(A_PATH, A_PATH), NOOUT, 0),
 	/* removed from the kernel: fails with ENOSYS */
 	E(_sysctl, 1, T(A_PTR), NOOUT, 0),
-	E(prctl, 5, T(A_PRCTL, A_HEX, A_HEX, A_HEX, A_HEX), T(SPEC), 0),
-	ENT(arch_prctl, 2, T(A_ARCHPRCTL, A_HEX), T(SPEC), ACT_REAL, 0, 0),
+	EX(prctl, 5, T(A_PRCTL, A_HEX, A_HEX, A_HEX, A_HEX), T(SPEC), 0, T(HK(PRCTL))),
+	ENTX(arch_prctl, 2, T(A_ARCHPRCTL, A_HEX), T(SPEC), ACT_REAL, 0, 0, T(HK(ARCH_PRCTL))),
 	E(adjtimex, 1, T(A_PTR), T(FX(0, 208)), 0),
 	E(setrlimit, 2, T(A_RLIMIT, A_PTR), NOOUT, 0),
 	E(chroot, 1, T(A_PATH), NOOUT, 0),
@@ -269,7 +282,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	U(remap_file_pages, 5, T(A_PTR, A_SIZE, A_PROT, A_SIZE, A_HEX)),
 	E(getdents64, 3, T(A_FD, A_PTR, A_UINT), T(RES(1)), 0),
 	/* real: the kernel clears that word when the thread exits */
-	R(set_tid_address, 1, T(A_PTR), NOOUT),
+	RX(set_tid_address, 1, T(A_PTR), NOOUT, T(HK(SET_TID_ADDRESS))),
 	E(restart_syscall, 0, T(0), NOOUT, BLK),
 	E(semtimedop, 4, T(A_INT, A_PTR, A_SIZE, A_PTR), NOOUT, BLK),
 	E(fadvise64, 4, T(A_FD, A_OFF, A_SIZE, A_INT), NOOUT, 0),
@@ -283,7 +296,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(clock_getres, 2, T(A_CLOCKID, A_PTR), T(FX(1, 16)), 0),
 	E(clock_nanosleep, 4, T(A_CLOCKID, A_HEX, A_PTR, A_PTR), T(FX(3, 16)),
 	  BLK | SF_OUTERR),
-	ENT(exit_group, 1, T(A_INT), NOOUT, ACT_EXIT, 0, 0),
+	ENT(exit_group, 1, T(A_INT), NOOUT, ACT_EXIT, SF_EXIT_GROUP, 0),
 	E(epoll_wait, 4, T(A_FD, A_PTR, A_INT, A_INT), T(SPEC), BLK),
 	E(epoll_ctl, 4, T(A_FD, A_INT, A_FD, A_PTR), NOOUT, 0),
 	E(tgkill, 3, T(A_INT, A_INT, A_SIGNUM), NOOUT, 0),
@@ -332,12 +345,12 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(unshare, 1, T(A_HEX), NOOUT, 0),
 	E(set_robust_list, 2, T(A_PTR, A_SIZE), NOOUT, 0),
 	E(get_robust_list, 3, T(A_INT, A_PTR, A_PTR), T(FX(1, 8), FX(2, 8)), 0),
-	E(splice, 6, T(A_FD, A_PTR, A_FD, A_PTR, A_SIZE, A_HEX),
-	  T(FX(1, 8), FX(3, 8)), BLK),
-	E(tee, 4, T(A_FD, A_FD, A_SIZE, A_HEX), NOOUT, BLK),
+	EX(splice, 6, T(A_FD, A_PTR, A_FD, A_PTR, A_SIZE, A_HEX),
+	   T(FX(1, 8), FX(3, 8)), BLK, T(HKA(OUT_SPLICE, 2))),
+	EX(tee, 4, T(A_FD, A_FD, A_SIZE, A_HEX), NOOUT, BLK, T(HKA(OUT_SPLICE, 1))),
 	E(sync_file_range, 4, T(A_FD, A_OFF, A_OFF, A_HEX), NOOUT, BLK),
 	/* from a pipe's read end it fills the iovecs */
-	E(vmsplice, 4, T(A_FD, A_PTR, A_SIZE, A_HEX), T(IOV(1, 2)), BLK),
+	EX(vmsplice, 4, T(A_FD, A_PTR, A_SIZE, A_HEX), T(IOV(1, 2)), BLK, T(HKA(OUT_SPLICE, 0))),
 	E(move_pages, 6, T(A_INT, A_SIZE, A_PTR, A_PTR, A_PTR, A_HEX),
 	  T(AXS(4, 1, 4)), 0),
 	E(utimensat, 4, T(A_DIRFD, A_PATH, A_PTR, A_ATFLAGS), NOOUT, 0),
@@ -345,18 +358,19 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(signalfd, 3, T(A_FD, A_PTR, A_SIZE), NOOUT, NFD),
 	E(timerfd_create, 2, T(A_CLOCKID, A_HEX), NOOUT, NFD),
 	E(eventfd, 1, T(A_UINT), NOOUT, NFD),
-	E(fallocate, 4, T(A_FD, A_INT, A_OFF, A_OFF), NOOUT, 0),
+	E(fallocate, 4, T(A_FD, A_INT, A_OFF, A_OFF), NOOUT, SF_FILEDATA),
 	E(timerfd_settime, 4, T(A_FD, A_HEX, A_PTR, A_PTR), T(FX(3, 32)), 0),
 	E(timerfd_gettime, 2, T(A_FD, A_PTR), T(FX(1, 32)), 0),
 	E(accept4, 4, T(A_FD, A_PTR, A_PTR, A_HEX), T(SLEN(1, 2)), NFD | BLK),
 	E(signalfd4, 4, T(A_FD, A_PTR, A_SIZE, A_HEX), NOOUT, NFD),
 	E(eventfd2, 2, T(A_UINT, A_HEX), NOOUT, NFD),
 	E(epoll_create1, 1, T(A_HEX), NOOUT, NFD),
-	E(dup3, 3, T(A_FD, A_FD, A_OPENFLAGS), NOOUT, NFD | SF_DUP),
-	E(pipe2, 2, T(A_PTR, A_OPENFLAGS), T(FX(0, 8)), NFD),
+	EX(dup3, 3, T(A_FD, A_FD, A_OPENFLAGS), NOOUT, NFD | SF_DUP, T(HK(DUP2))),
+	EX(pipe2, 2, T(A_PTR, A_OPENFLAGS), T(FX(0, 8)), NFD, T(HKA(PIPE, 0))),
 	E(inotify_init1, 1, T(A_HEX), NOOUT, NFD),
 	E(preadv, 5, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF), T(IOV(1, 2)), BLK),
-	E(pwritev, 5, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF), NOOUT, SF_WRITE | BLK),
+	EX(pwritev, 5, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF), NOOUT, SF_WRITE | BLK,
+	   T(IN(I_IOV, 1, 2))),
 	E(rt_tgsigqueueinfo, 4, T(A_INT, A_INT, A_SIGNUM, A_PTR), NOOUT, 0),
 	U(perf_event_open, 5, T(A_PTR, A_INT, A_INT, A_FD, A_HEX)),
 	E(recvmmsg, 5, T(A_FD, A_PTR, A_UINT, A_HEX, A_PTR), T(SPEC), BLK),
@@ -380,7 +394,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(sched_setattr, 3, T(A_INT, A_PTR, A_HEX), NOOUT, 0),
 	E(sched_getattr, 4, T(A_INT, A_PTR, A_UINT, A_HEX), T(ASZ(1, 2)), 0),
 	E(renameat2, 5, T(A_DIRFD, A_PATH, A_DIRFD, A_PATH, A_HEX), NOOUT, 0),
-	E(seccomp, 3, T(A_INT, A_HEX, A_PTR), NOOUT, 0),
+	EX(seccomp, 3, T(A_INT, A_HEX, A_PTR), NOOUT, 0, T(HK(SECCOMP))),
 	E(getrandom, 3, T(A_PTR, A_SIZE, A_HEX), T(RES(0)), BLK),
 	E(memfd_create, 2, T(A_STR, A_HEX), NOOUT, NFD),
 	U(kexec_file_load, 5, T(A_FD, A_FD, A_SIZE, A_STR, A_HEX)),
@@ -390,11 +404,11 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	U(userfaultfd, 1, T(A_HEX)),
 	E(membarrier, 3, T(A_INT, A_HEX, A_INT), NOOUT, 0),
 	E(mlock2, 3, T(A_PTR, A_SIZE, A_HEX), NOOUT, 0),
-	E(copy_file_range, 6, T(A_FD, A_PTR, A_FD, A_PTR, A_SIZE, A_HEX),
-	  T(FX(1, 8), FX(3, 8)), BLK),
+	EX(copy_file_range, 6, T(A_FD, A_PTR, A_FD, A_PTR, A_SIZE, A_HEX),
+	   T(FX(1, 8), FX(3, 8)), BLK, T(HKA(OUT_SPLICE, 2))),
 	E(preadv2, 6, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF, A_HEX), T(IOV(1, 2)), BLK),
-	E(pwritev2, 6, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF, A_HEX), NOOUT,
-	  SF_WRITE | BLK),
+	EX(pwritev2, 6, T(A_FD, A_PTR, A_INT, A_OFF, A_OFF, A_HEX), NOOUT,
+	   SF_WRITE | BLK, T(IN(I_IOV, 1, 2))),
 	U(pkey_mprotect, 4, T(A_PTR, A_SIZE, A_PROT, A_INT)),
 	U(pkey_alloc, 2, T(A_HEX, A_HEX)),
 	U(pkey_free, 1, T(A_INT)),
@@ -415,7 +429,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	/* glibc falls back to clone, whose flags are in registers */
 	F(clone3, 2, T(A_PTR, A_SIZE), -ENOSYS),
 	/* closes a range of fds; not flagged SF_CLOSE (that is args[0] only) */
-	E(close_range, 3, T(A_FD, A_FD, A_HEX), NOOUT, 0),
+	EX(close_range, 3, T(A_FD, A_FD, A_HEX), NOOUT, 0, T(HK(CLOSE_RANGE))),
 	E(openat2, 4, T(A_DIRFD, A_PATH, A_PTR, A_SIZE), NOOUT, NFD | BLK),
 	E(pidfd_getfd, 3, T(A_FD, A_INT, A_HEX), NOOUT, NFD),
 	E(faccessat2, 4, T(A_DIRFD, A_PATH, A_ACCESS, A_ATFLAGS), NOOUT, 0),
@@ -447,3 +461,16 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	E(lsm_set_self_attr, 4, T(A_INT, A_PTR, A_SIZE, A_HEX), NOOUT, 0),
 	E(lsm_list_modules, 3, T(A_PTR, A_PTR, A_HEX), T(SLEN(0, 1)), 0),
 };
+
+const struct rrk_sysent *rrk_sys_row(uint64_t nr)
+{
+	static const struct rrk_sysent none;
+	return nr < RRK_NSYSCALLS ? &rrk_systable[nr] : &none;
+}
+
+uint64_t rrk_sys_clone_flags(uint64_t nr, const uint64_t a[6])
+{
+	if (nr == SYS_clone)
+		return a[0];
+	return nr == SYS_vfork ? CLONE_VFORK | CLONE_VM : 0;
+}

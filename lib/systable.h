@@ -80,6 +80,23 @@ enum rrk_action {
 #define SF_WRITE 0x4     /* writes args[0]'s fd from user memory (output) */
 #define SF_CLOSE 0x8     /* closes args[0] */
 #define SF_DUP 0x10      /* result duplicates args[0] (dup, dup2, dup3) */
+/* (SF_OUTERR 0x20 is below) */
+#define SF_OUTFAIL 0x40    /* outparams are looked for even when it fails (wait4) */
+#define SF_FILEDATA 0x80   /* changes a file's bytes (ftruncate, fallocate): shared maps re-read */
+#define SF_EXIT_GROUP 0x100 /* ends every thread of the process (exit_group) */
+
+/* The user memory an output syscall (SF_WRITE) hands the kernel: play
+ * re-emits these bytes. */
+enum rrk_inkind {
+	I_NONE = 0,
+	I_BUF, /* args[arg], args[sizearg] bytes */
+	I_IOV, /* iovec array at args[arg], count args[sizearg] */
+};
+struct rrk_inparam {
+	uint8_t kind; /* I_* */
+	uint8_t arg;
+	uint8_t sizearg;
+};
 
 struct rrk_sysent {
 	const char *name;
@@ -87,12 +104,24 @@ struct rrk_sysent {
 	uint8_t argtype[6];
 	struct rrk_outparam out[3];
 	uint8_t action;
-	uint8_t flags;     /* SF_* */
+	uint16_t flags;    /* SF_* */
 	int16_t fake_result; /* for ACT_FAKE: e.g. -ENOSYS */
+	/* Code of this syscall in the engines (syshooks.h: an id, the
+	 * handlers are lib/record_sys.c's and lib/replay_sys.c's), and the
+	 * argument it looks at (the output fd of sendfile, splice, ...). */
+	uint8_t hook;
+	uint8_t hook_arg;
+	struct rrk_inparam in;
 };
 
 #define RRK_NSYSCALLS 462
 extern const struct rrk_sysent rrk_systable[RRK_NSYSCALLS];
+/* nr's row; outside the table, a row of zeros (no name, ACT_UNSUPPORTED,
+ * no hook), so that a number read from a trace needs no check first. */
+const struct rrk_sysent *rrk_sys_row(uint64_t nr);
+/* The CLONE_* flags a task-creating syscall acts with: clone's args[0],
+ * vfork's CLONE_VFORK|CLONE_VM, 0 for fork and anything else. */
+uint64_t rrk_sys_clone_flags(uint64_t nr, const uint64_t a[6]);
 
 /* Name for nr, or NULL when nr is outside the table or unnamed. */
 const char *rrk_syscall_name(uint64_t nr);
