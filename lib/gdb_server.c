@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "systable.h"
 #include "util.h"
 
 /* ---- breakpoints and watchpoints ---- */
@@ -436,7 +437,8 @@ static int final_event(struct replayer *rp, struct ptask *t, const struct rrk_ev
 	if (ev->hdr.kind != RRK_EV_SYSCALL)
 		return 0;
 	const struct rrk_ev_syscall *b = (const void *)ev->body;
-	return b->nr == SYS_exit_group || (b->nr == SYS_exit && threads == 1);
+	const struct rrk_sysent *e = rrk_sys_row(b->nr);
+	return e->action == ACT_EXIT && ((e->flags & SF_EXIT_GROUP) || threads == 1);
 }
 
 static void gdb_obs_before(void *ctx, const struct rrk_ev *ev, struct ptask *t)
