@@ -5,20 +5,33 @@ PREFIX ?= /usr/local
 CC := musl-gcc
 HOSTCC ?= gcc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib -Ipreload
+CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibuild/include -Ilib
 LDFLAGS += -static
 ZSTD_A ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a))
 
 TOOLS := rec play tracecat tracesum tracecut
 BINS := $(addprefix bin/,$(TOOLS))
-LIB_SRC := $(sort $(wildcard lib/*.c))
+# lib/ by layer, lowest first: each folder uses only the folders its
+# USES_ line names (make layers checks it; doc/design.md has the map).
+LAYERS := abi base format sys ptrace record replay debug keyframe
+USES_abi :=
+USES_base := abi
+USES_format := abi base
+USES_sys := abi base format
+USES_ptrace := abi base format sys
+USES_record := abi base format sys ptrace
+USES_replay := abi base format sys ptrace
+USES_debug := abi base format sys ptrace replay
+USES_keyframe := abi base format sys ptrace replay
+LIB_SRC := $(sort $(wildcard $(LAYERS:%=lib/%/*.c)))
+LIB_HDR := $(wildcard $(LAYERS:%=lib/%/*.h))
 LIB_OBJ := $(patsubst lib/%.c,build/lib/%.o,$(LIB_SRC))
 PROG_SRC := $(sort $(wildcard tests/progs/*.c))
 PROGS := $(patsubst tests/progs/%.c,tests/progs/bin/%,$(PROG_SRC))
 SHELL_FILES := $(wildcard .ci/run tests/*.sh tests/*.bash bench/*.sh)
 BATS := $(sort $(wildcard tests/*.bats))
 
-.PHONY: all deps check demo install clean progs lint statics
+.PHONY: all deps check demo install clean progs lint statics layers
 all: $(BINS)
 
 deps:
@@ -33,8 +46,8 @@ build/include/.stamp:
 	cp /usr/include/zstd.h /usr/include/zstd_errors.h build/include/
 	@touch $@
 
-build/lib/%.o: lib/%.c lib/*.h preload/sysbuf.h build/include/.stamp
-	@mkdir -p build/lib
+build/lib/%.o: lib/%.c $(LIB_HDR) build/include/.stamp
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 build/librrkit.a: $(LIB_OBJ)
@@ -66,31 +79,31 @@ build/libzydis.a: $(ZYDIS_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-build/lib/sites.o: CFLAGS += $(ZYDIS_FLAGS) -I$(ZYDIS_SRC)/include
-build/lib/sites.o: | $(ZYDIS_SRC)/src/Decoder.c build/include/Zycore
+build/lib/ptrace/sites.o: CFLAGS += $(ZYDIS_FLAGS) -I$(ZYDIS_SRC)/include
+build/lib/ptrace/sites.o: | $(ZYDIS_SRC)/src/Decoder.c build/include/Zycore
 
 # The replay stub: a tiny program that play execs and then replaces with
 # the recorded image. It is linked far from where programs usually live.
-build/stub.elf: lib/stub.S
+build/stub.elf: lib/replay/stub.S
 	@mkdir -p build
 	$(HOSTCC) -nostdlib -static -no-pie -Wl,-Ttext-segment=0x200000000000 -Wl,--build-id=none $< -o $@
 
-build/stub_embed.o: lib/stub_embed.S build/stub.elf
-	$(CC) -c lib/stub_embed.S -Ibuild -o $@
+build/stub_embed.o: lib/replay/stub_embed.S build/stub.elf
+	$(CC) -c lib/replay/stub_embed.S -Ibuild -o $@
 
 # The syscall buffer library: freestanding (raw syscalls, no C library),
 # preloaded into dynamically linked programs by rec, which carries it.
 PRELOAD_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-plt -mgeneral-regs-only -mno-red-zone -fvisibility=hidden
-build/rrk_preload.so: preload/preload.c preload/entry.S preload/sysbuf.h lib/sysnr.h
+build/rrk_preload.so: preload/preload.c preload/entry.S lib/abi/sysbuf.h lib/abi/sysnr.h
 	@mkdir -p build
 	$(HOSTCC) $(PRELOAD_CFLAGS) -Ilib -nostdlib -shared -Wl,-z,defs -Wl,--hash-style=both \
 		preload/preload.c preload/entry.S -o $@
 
-build/preload_embed.o: lib/preload_embed.S build/rrk_preload.so
-	$(CC) -c lib/preload_embed.S -Ibuild -o $@
+build/preload_embed.o: lib/record/preload_embed.S build/rrk_preload.so
+	$(CC) -c lib/record/preload_embed.S -Ibuild -o $@
 
-build/cmd/%.o: cmd/%.c lib/*.h preload/sysbuf.h build/include/.stamp
+build/cmd/%.o: cmd/%.c $(LIB_HDR) build/include/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -133,7 +146,7 @@ FORCED_BATS := $(addprefix tests/,record_replay.bats trees.bats patch.bats gdb.b
 	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats stream.bats)
 check: deps
 	$(MAKE) all progs
-	$(MAKE) lint statics
+	$(MAKE) lint statics layers
 	bats --formatter tap $(BATS)
 	RRK_NO_SYSCALLBUF=1 bats --formatter tap $(BATS)
 	RRK_FORCE_PATCH=1 RRK_NO_DEBUGREGS=1 bats --formatter tap $(FORCED_BATS)
@@ -152,14 +165,14 @@ clean:
 	rm -rf build bin tests/progs/bin tests/tools/bin
 
 # Test tool: writes synthetic traces (tests/trace_io.bats, tests/golden.bats).
-tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a build/libzydis.a lib/*.h preload/sysbuf.h build/include/.stamp
+tests/tools/bin/mktrace: tests/tools/mktrace.c build/librrkit.a build/libzydis.a $(LIB_HDR) build/include/.stamp
 	@mkdir -p tests/tools/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
 progs: tests/tools/bin/mktrace
 
 # Test tool: changes one event of a trace (tests/divergence.bats).
-tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
+tests/tools/bin/tamper: tests/tools/tamper.c build/librrkit.a build/libzydis.a $(LIB_HDR) build/include/.stamp
 	@mkdir -p tests/tools/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
@@ -167,7 +180,7 @@ progs: tests/tools/bin/tamper
 
 # Test tool: lists the rdtsc/rdtscp/cpuid sites rec would patch
 # (tests/decoder.bats).
-tests/tools/bin/sites: tests/tools/sites.c build/librrkit.a build/libzydis.a lib/*.h build/include/.stamp
+tests/tools/bin/sites: tests/tools/sites.c build/librrkit.a build/libzydis.a $(LIB_HDR) build/include/.stamp
 	@mkdir -p tests/tools/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) $< build/librrkit.a build/libzydis.a $(ZSTD_A) -o $@
 
@@ -224,3 +237,27 @@ statics: $(LIB_OBJ) $(CMD_OBJ)
 	@if comm -23 build/statics.found build/statics.allowed | grep .; then \
 	  echo "statics: mutable static data not in tests/statics.allow (move it into a struct, or say there why it is the process's)"; exit 1; fi
 	@echo "statics: only the process-wide ones of tests/statics.allow"
+
+# The layers of lib/: a folder's #include "x/y.h" names only folders its
+# USES_ line lists (a bare "y.h" must be in the same folder), and its
+# objects take no symbol that a higher layer's objects define (nm).
+# Prints each offence.
+LAYER_TMP := build/layers
+define layer_check
+	@for f in $(wildcard lib/$(1)/*.[ch]); do \
+	  sed -n 's/^#include "\([^"]*\)".*/\1/p' $$f | while read -r h; do \
+	    case $$h in */*) d=$${h%%/*};; *) d=$(1); [ -e lib/$(1)/$$h ] || d="?";; esac; \
+	    case " $(1) $(USES_$(1)) " in *" $$d "*) ;; *) echo "$$f: #include \"$$h\": not below $(1)/"; exit 1;; esac; \
+	  done || exit 1; \
+	done
+	@nm -g --defined-only $(LIB_OBJ) | awk 'NF==3{print $$3}' | sort -u >$(LAYER_TMP)/all
+	@nm -g --defined-only /dev/null $(filter $(foreach u,$(1) $(USES_$(1)),build/lib/$(u)/%),$(LIB_OBJ)) 2>/dev/null | awk 'NF==3{print $$3}' | sort -u >$(LAYER_TMP)/ok
+	@nm -u /dev/null $(filter build/lib/$(1)/%,$(LIB_OBJ)) 2>/dev/null | awk 'NF==2{print $$2}' | sort -u | comm -12 - $(LAYER_TMP)/all | comm -23 - $(LAYER_TMP)/ok >$(LAYER_TMP)/bad
+	@if [ -s $(LAYER_TMP)/bad ]; then echo "lib/$(1)/ uses symbols of a higher layer:"; \
+	  nm -A -u $(filter build/lib/$(1)/%,$(LIB_OBJ)) | awk 'NR==FNR{bad[$$1]=1; next} bad[$$3]{sub(/:.*/, "", $$1); print "  " $$1 " -> " $$3}' $(LAYER_TMP)/bad -; exit 1; fi
+
+endef
+layers: $(LIB_OBJ)
+	@mkdir -p $(LAYER_TMP)
+	$(foreach L,$(LAYERS),$(call layer_check,$(L)))
+	@echo "layers: each folder of lib/ uses only those below it"

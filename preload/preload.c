@@ -31,7 +31,7 @@
 #include <linux/time_types.h>
 #include <linux/uio.h>
 
-#include "sysbuf.h"
+#include "abi/sysbuf.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # bats' run sets status and output
-# The rdtsc/rdtscp/cpuid site finder (lib/sites.c, through
+# The rdtsc/rdtscp/cpuid site finder (lib/ptrace/sites.c, through
 # tests/tools/bin/sites): instruction boundaries on a made-up file, the
 # system's libraries against objdump -d (tests/oracle.sh), files without
 # section headers, and hostile input.

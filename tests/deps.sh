@@ -12,7 +12,7 @@ set -eu
 # diffutils: cmp; procps: ps/pgrep; bsdutils: script (terminal test);
 # gdb: play --gdb and its tests (tests/gdb.bats); libzycore-dev: the
 # headers of Zycore, under the Zydis decoder that tests/zydis.sh fetches
-# (lib/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats).
+# (lib/ptrace/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
 file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb libzycore-dev
 xz-utils tar"

@@ -127,7 +127,7 @@ echo "oracle: $(wc -l <"$tmp/ours") sites ($kinds) in" \
 # points) and the symbols below it. One that only objdump has is
 # explained when that listing shows (bad) in the 64 bytes before it:
 # objdump is decoding data there, and its instruction is none (the finder
-# leaves out what follows undecodable bytes that closely; lib/sites.c).
+# leaves out what follows undecodable bytes that closely; lib/ptrace/sites.c).
 unexplained=0
 listed=
 while read -r f a k side; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # bats' run sets status, output, lines, stderr
 # rec --check: what this machine lets rrkit do, each mechanism tried for
-# real (lib/probe.c). The trap lines are checked against what the CPU
+# real (lib/ptrace/probe.c). The trap lines are checked against what the CPU
 # does for tests/progs/trap_probe, which asks for the same faults on its
 # own.
 

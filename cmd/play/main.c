@@ -6,12 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gdb_server.h"
-#include "opts.h"
-#include "probe.h"
-#include "replay.h"
-#include "trace.h"
-#include "util.h"
+#include "debug/gdb_server.h"
+#include "base/opts.h"
+#include "ptrace/probe.h"
+#include "replay/replay.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 static const char usage[] =
 	"usage: play [-q] [--goto N] [TRACE|-]\n"

@@ -10,13 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cpufeat.h"
-#include "keyframer.h"
-#include "opts.h"
-#include "probe.h"
-#include "record.h"
-#include "trace.h"
-#include "util.h"
+#include "ptrace/cpufeat.h"
+#include "keyframe/keyframer.h"
+#include "base/opts.h"
+#include "ptrace/probe.h"
+#include "record/record.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 static const char usage[] =
 	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS]\n"

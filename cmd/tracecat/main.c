@@ -1,11 +1,11 @@
 /* tracecat: print an rrkit trace, one line per event.
  *   tracecat [--json] [--header] [TRACE|-]
  * Lines are "EVENTNO TID KIND DETAIL..." (see man/tracecat.1). */
-#include "systable.h"
-#include "sbuf.h"
-#include "trace.h"
-#include "opts.h"
-#include "util.h"
+#include "sys/systable.h"
+#include "ptrace/sbuf.h"
+#include "format/trace.h"
+#include "base/opts.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

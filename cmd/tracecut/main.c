@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "opts.h"
-#include "replay.h"
-#include "trace.h"
-#include "util.h"
+#include "base/opts.h"
+#include "replay/replay.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 static const char usage[] =
 	"usage: tracecut [--from N] [--to M] [TRACE|-] > OUT\n"

@@ -1,10 +1,10 @@
 /* tracesum: content digests and summaries of rrkit traces.
  * The digest covers the decoded record stream (END included), so it does
  * not change when a trace is recompressed or split into frames differently. */
-#include "opts.h"
-#include "systable.h"
-#include "trace.h"
-#include "util.h"
+#include "base/opts.h"
+#include "sys/systable.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,10 +9,10 @@
  * (--bad-digest: and an end record whose digest does not match them).
  * --all-kinds writes one fixed trace with every kind of event, record and
  * attachment (tests/golden.bats). */
-#include "sysbuf.h"
-#include "systable.h"
-#include "trace.h"
-#include "util.h"
+#include "abi/sysbuf.h"
+#include "sys/systable.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +245,7 @@ static int set_version(long v)
 
 /* ---- --all-kinds ----
  * One trace with every event kind, record type, attachment and event flag
- * the format has, and one SYSCALL for each way lib/fmtargs.c shows an
+ * the format has, and one SYSCALL for each way lib/sys/fmtargs.c shows an
  * argument (A_*) and each way the table describes the memory a syscall
  * writes (O_*). tests/golden.bats compares tracecat's and tracesum's
  * output on it with tests/golden/. Its end is that of a program that
@@ -427,7 +427,7 @@ static void ak_exit(struct ak *k, uint32_t tid, int32_t status)
 	ak_event(k, tid, RRK_EV_EXIT, 0, &x, sizeof x);
 }
 
-/* Appends one syscall buffer record (preload/sysbuf.h) to b at *off. */
+/* Appends one syscall buffer record (lib/abi/sysbuf.h) to b at *off. */
 static void ak_sbrec(uint8_t *b, size_t *off, uint16_t nr, uint16_t flags, int64_t ret,
 		     const uint64_t args[6], const void *data, size_t dlen)
 {

@@ -7,9 +7,9 @@
  * passed over with --skip. --time adds "FILE time: N sites, U us, again
  * V us" lines on stderr: rrk_find_sites alone (the file already in
  * memory), first call and a second one. */
-#include "sites.h"
-#include "trace.h"
-#include "util.h"
+#include "ptrace/sites.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-#include "util.h"
+#include "format/trace.h"
+#include "base/util.h"
 
 int main(int argc, char **argv)
 {
