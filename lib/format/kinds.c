@@ -1,5 +1,5 @@
 /* The names of the trace's event kinds and patch-site kinds, each list
- * written once (the event kinds in trace.h's RRK_EVENT_KINDS). */
+ * written once (the event kinds in wire.h's RRK_EVENT_KINDS). */
 #include "trace.h"
 
 #include <stdio.h>
