@@ -83,7 +83,7 @@ enum rrk_rec_type {
 	RRK_REC_NOTE = 8,   /* skippable: a warning the recorder printed */
 	RRK_REC_POINT = 9,  /* attachment: the execution point of the event */
 	RRK_REC_KEYFRAME = 10, /* the whole replayed state before an event,
-				* followed by its nattach MAP and MEM records */
+				* followed by its nattach MAP, MEM and PATCH records */
 	RRK_REC_SYSBUF = 11, /* attachment: syscalls the task made through its
 			      * syscall buffer since its previous event */
 	RRK_REC_PATCH = 12,  /* attachment: instructions rec made trap by
@@ -114,8 +114,9 @@ RRK_WIRE_AT(rrk_patch_site, len, 9);
 RRK_WIRE_AT(rrk_patch_site, reserved, 10);
 RRK_WIRE_AT(rrk_patch_site, orig, 16);
 
-/* SYSBUF payload: this header, then the buffer's records [offset,
- * offset + size) as the preload library wrote them (lib/abi/sysbuf.h). */
+/* SYSBUF payload: this header, then the buffer's count records, filling
+ * the rest of the payload, as the preload library wrote them
+ * (lib/abi/sysbuf.h). */
 struct rrk_sysbuf {
 	uint64_t addr;    /* the buffer's header in the task */
 	uint64_t offset;  /* where the records start, after the header */
@@ -277,8 +278,8 @@ RRK_WIRE_AT(rrk_event, regs, 24);
 #define RRK_EVF_STDERR 0x2   /* a write to the recorded stderr */
 #define RRK_EVF_INITIAL 0x4  /* EXEC: the first exec, no recorded syscall entry */
 #define RRK_EVF_FAKED 0x8    /* SYSCALL: not executed at record; result invented */
-#define RRK_EVF_AT_SYSCALL 0x10 /* SIGNAL: delivered as the previous syscall
-				 * returned, before any user instruction */
+#define RRK_EVF_AT_SYSCALL 0x10 /* SIGNAL, SCHED: at the previous syscall's
+				 * return, before any user instruction */
 #define RRK_EVF_ENTER 0x20   /* SYSCALL: the task entered a syscall that may
 			      * block; its result comes in a later event
 			      * (for vfork and clone, result is the child) */
@@ -409,7 +410,7 @@ RRK_WIRE_AT(rrk_mem, addr, 0);
  * nor the mapped file's. */
 struct rrk_keyframe {
 	uint64_t event;    /* the event replayed next */
-	uint32_t nattach;  /* MAP and MEM records that follow */
+	uint32_t nattach;  /* MAP, MEM and PATCH records that follow */
 	uint32_t nprocs;
 	uint32_t nthreads;
 	uint32_t reserved;
@@ -515,7 +516,7 @@ struct rrk_end {
 	uint32_t how;
 	int32_t code;
 	uint8_t digest[32]; /* SHA-256 of every decoded record before END */
-	/* then, for ABORTED, the reason text (no NUL) */
+	/* then, for ABORTED and CUT, the reason text (no NUL) */
 };
 /* spec 5.7 */
 RRK_WIRE_SIZE(rrk_end, 48);

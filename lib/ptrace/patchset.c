@@ -2,9 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-
 #include "base/util.h"
+#include "sys/syshooks.h"
 
 _Static_assert((int)RRK_SITE_RDTSC == (int)RRK_PATCH_RDTSC &&
 		       (int)RRK_SITE_RDTSCP == (int)RRK_PATCH_RDTSCP &&
@@ -137,16 +136,16 @@ static uint64_t pages(uint64_t len)
 	return (len + 4095) & ~4095ull;
 }
 
-void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res)
+void rrk_ps_track(struct rrk_patchset *ps, unsigned hook, const uint64_t a[6], int64_t res)
 {
 	if (res < 0 && res > -4096)
 		return;
 	uint64_t to = (uint64_t)res;
-	if (nr == SYS_mmap) {
+	if (hook == RRK_HK_MMAP) {
 		rrk_ps_drop(ps, to, to + pages(a[1]));
-	} else if (nr == SYS_munmap) {
+	} else if (hook == RRK_HK_MUNMAP) {
 		rrk_ps_drop(ps, a[0], a[0] + pages(a[1]));
-	} else if (nr == SYS_mremap) {
+	} else if (hook == RRK_HK_MREMAP) {
 		uint64_t old = pages(a[1]), len = pages(a[2]);
 		if (len < old)
 			rrk_ps_drop(ps, a[0] + len, a[0] + old);

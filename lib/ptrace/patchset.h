@@ -47,9 +47,10 @@ void rrk_ps_move(struct rrk_patchset *ps, uint64_t from, uint64_t len, uint64_t 
 int rrk_ps_rewrite(struct rrk_patchset *ps, struct tracee *t, const struct rrk_site *sites, long n,
 		   uint64_t start, uint64_t end, uint64_t offset,
 		   void (*added)(void *ctx, const struct rrk_patch_site *s), void *ctx);
-/* Follows what syscall nr (arguments a, result res) did to the address
- * space: mmap and munmap forget the sites they replaced, mremap moves them. */
-void rrk_ps_track(struct rrk_patchset *ps, uint64_t nr, const uint64_t a[6], int64_t res);
+/* Follows what a syscall whose table row names hook (RRK_HK_*, arguments
+ * a, result res) did to the address space: mmap and munmap forget the
+ * sites they replaced, mremap moves them; other hooks change nothing. */
+void rrk_ps_track(struct rrk_patchset *ps, unsigned hook, const uint64_t a[6], int64_t res);
 void rrk_ps_copy(struct rrk_patchset *dst, const struct rrk_patchset *src);
 void rrk_ps_clear(struct rrk_patchset *ps);
 /* buf holds len bytes of memory read at addr: puts the original bytes

@@ -125,7 +125,7 @@ static struct pspace *tracked_space(struct rec_call *c)
 	if (!c->r->patch_kinds)
 		return NULL;
 	struct pspace *s = rec_space_of(c->r, c->r->cur->pid);
-	rrk_ps_track(&s->ps, c->nr, c->a, c->res);
+	rrk_ps_track(&s->ps, c->e->hook, c->a, c->res);
 	return s;
 }
 

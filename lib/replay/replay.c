@@ -970,7 +970,7 @@ static void replay_real(struct replayer *rp, struct rrk_regs *g, const struct rr
 	if (h->mapped)
 		h->mapped(&c);
 	apply_mem(rp, ev);
-	rrk_ps_track(&rp->cur_t->proc->ps, b->nr, b->args, want);
+	rrk_ps_track(&rp->cur_t->proc->ps, rrk_sys_row(b->nr)->hook, b->args, want);
 	for (size_t i = 0; i < ev->nattach; i++)
 		if (ev->attach[i].type == RRK_REC_PATCH)
 			apply_patches(rp, &ev->attach[i], ev->hdr.number);
