@@ -307,20 +307,6 @@ static int copy_record(struct cut *c, const struct rrk_record *rec)
 	return 0;
 }
 
-/* The input's END record: kept for the cut's own end. */
-static void keep_end(struct cut *c, const struct rrk_record *rec)
-{
-	if (rec->size < sizeof c->end)
-		return;
-	memcpy(&c->end, rec->data, sizeof c->end);
-	size_t n = rec->size - sizeof c->end;
-	if (n > sizeof c->reason - 1)
-		n = sizeof c->reason - 1;
-	memcpy(c->reason, rec->data + sizeof c->end, n);
-	c->reason[n] = 0;
-	c->have_end = 1;
-}
-
 /* Copies the input from rd, cut; then ends the output. */
 static void run_cut(struct cut *c, struct rrk_reader *rd)
 {
@@ -328,7 +314,9 @@ static void run_cut(struct cut *c, struct rrk_reader *rd)
 	int st;
 	while ((st = rrk_read_record(rd, &rec)) == RRK_OK) {
 		if (rec.type == RRK_REC_END) {
-			keep_end(c, &rec);
+			/* kept for the cut's own end */
+			if (rrk_end_parse(&rec, &c->end, c->reason, sizeof c->reason) == 0)
+				c->have_end = 1;
 			continue;
 		}
 		if (!c->copying)

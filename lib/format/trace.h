@@ -106,6 +106,10 @@ int rrk_read_event(struct rrk_reader *r, struct rrk_ev *ev,
 		   void (*on_other)(void *ctx, const struct rrk_record *rec),
 		   void *ctx);
 void rrk_ev_free(struct rrk_ev *ev);
+/* An END record's fixed part into *end and its reason text into reason
+ * (NUL-terminated, cut to len). Returns 0, or -1 when rec is too short
+ * to hold one (nothing changed). */
+int rrk_end_parse(const struct rrk_record *rec, struct rrk_end *end, char *reason, size_t len);
 /* A deep copy of src into dst (zeroed). */
 void rrk_ev_copy(struct rrk_ev *dst, const struct rrk_ev *src);
 

@@ -633,6 +633,19 @@ static void clear_attach(struct rrk_reader *r, struct rrk_ev *ev)
 	ev->nattach = 0;
 }
 
+int rrk_end_parse(const struct rrk_record *rec, struct rrk_end *end, char *reason, size_t len)
+{
+	if (rec->size < sizeof *end)
+		return -1;
+	memcpy(end, rec->data, sizeof *end);
+	size_t n = rec->size - sizeof *end;
+	if (n > len - 1)
+		n = len - 1;
+	memcpy(reason, rec->data + sizeof *end, n);
+	reason[n] = 0;
+	return 0;
+}
+
 void rrk_ev_free(struct rrk_ev *ev)
 {
 	if (!ev)

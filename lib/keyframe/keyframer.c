@@ -51,16 +51,9 @@ static void tap(void *ctx, const struct rrk_record *rec)
 {
 	struct keyframer *k = ctx;
 	if (rec->type == RRK_REC_END) {
-		/* written again at the k->end, with this stream's digest */
-		if (rec->size >= sizeof k->end) {
-			memcpy(&k->end, rec->data, sizeof k->end);
-			size_t n = rec->size - sizeof k->end;
-			if (n > sizeof k->end_reason - 1)
-				n = sizeof k->end_reason - 1;
-			memcpy(k->end_reason, rec->data + sizeof k->end, n);
-			k->end_reason[n] = 0;
+		/* written again at the end, with this stream's digest */
+		if (rrk_end_parse(rec, &k->end, k->end_reason, sizeof k->end_reason) == 0)
 			k->have_end = 1;
-		}
 		return;
 	}
 	if (k->q_head + k->q_len == k->q_cap) {

@@ -164,15 +164,8 @@ static void on_other(void *ctx, const struct rrk_record *rec)
 	case RRK_REC_HEADER: take_header(rp, rec); break;
 	case RRK_REC_BLOB: take_blob(rp, rec); break;
 	case RRK_REC_END:
-		if (rec->size >= sizeof rp->end) {
-			memcpy(&rp->end, rec->data, sizeof rp->end);
+		if (rrk_end_parse(rec, &rp->end, rp->end_reason, sizeof rp->end_reason) == 0)
 			rp->have_end = 1;
-			size_t n = rec->size - sizeof rp->end;
-			if (n >= sizeof rp->end_reason)
-				n = sizeof rp->end_reason - 1;
-			memcpy(rp->end_reason, rec->data + sizeof rp->end, n);
-			rp->end_reason[n] = 0;
-		}
 		break;
 	default: break;
 	}
@@ -1278,8 +1271,8 @@ struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int e
 struct stop rrk_rp_run(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 		       uint64_t point)
 {
-	if (rp->nobs && rp->run_obs >= 0)
-		return rp->obs[rp->run_obs]->run(rp->obs_ctx[rp->run_obs], t, sig, expect_sig, point);
+	if (rp->runner)
+		return rp->runner->run(rp->runner_ctx, t, sig, expect_sig, point);
 	return rrk_rp_run_bare(rp, t, sig, expect_sig, point);
 }
 
@@ -1287,12 +1280,12 @@ void rrk_rp_observe(struct replayer *rp, const struct rrk_rp_observer *obs, void
 {
 	if (rp->nobs == RRK_RP_MAX_OBS)
 		rrk_die("internal error: more than %d observers of a replay", RRK_RP_MAX_OBS);
-	if (!rp->nobs)
-		rp->run_obs = -1;
-	if (obs->run && rp->run_obs >= 0)
+	if (obs->run && rp->runner)
 		rrk_die("internal error: two observers resume the replay's tasks");
-	if (obs->run)
-		rp->run_obs = (int)rp->nobs;
+	if (obs->run) {
+		rp->runner = obs;
+		rp->runner_ctx = ctx;
+	}
 	rp->obs[rp->nobs] = obs;
 	rp->obs_ctx[rp->nobs++] = ctx;
 	rp->obs_flags |= obs->flags;

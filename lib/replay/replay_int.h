@@ -65,7 +65,8 @@ struct replayer {
 	void *obs_ctx[RRK_RP_MAX_OBS];
 	size_t nobs;
 	unsigned obs_flags;   /* RRK_OBS_*, of all of them */
-	int run_obs;          /* the one whose run resumes tasks, or -1 */
+	const struct rrk_rp_observer *runner; /* the one whose run resumes tasks */
+	void *runner_ctx;
 	/* A debugger's hardware watchpoints and breakpoints use debug
 	 * registers 0-2; play's execution-point search uses 3. */
 	uint64_t user_dr[3];
