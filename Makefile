@@ -149,7 +149,7 @@ check: deps
 	$(MAKE) lint statics layers
 	bats --formatter tap $(BATS)
 	RRK_NO_SYSCALLBUF=1 bats --formatter tap $(BATS)
-	RRK_FORCE_PATCH=1 RRK_NO_DEBUGREGS=1 bats --formatter tap $(FORCED_BATS)
+	RRK_FORCE_PATCH=1 RRK_NO_DEBUGREGS=1 RRK_PRED_ALWAYS=1 bats --formatter tap $(FORCED_BATS)
 
 demo: deps
 	$(MAKE) all progs

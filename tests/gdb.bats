@@ -583,6 +583,39 @@ G
 	cmp "$OUT1" "$OUT2"
 }
 
+# A checkpoint part way through a run whose system calls went through
+# the syscall buffer (gdb_long's getppid per round, no event between
+# rounds): the copy has consumed some of the run's records, and a
+# restart goes on from there (it once filled the buffer again from the
+# run's start, and the replay diverged at the next event).
+@test "gdb: monitor checkpoint part way through buffered system calls, restart, on to the end" {
+	record "$P/gdb_long" 100
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+break marker if round == 60
+continue
+monitor checkpoint
+print round
+delete
+continue
+monitor restart 1
+maintenance flush register-cache
+print round
+break marker
+continue
+print round
+delete
+continue
+G
+	gdb_batch "$T" "$S"
+	grep -q '^Checkpoint 1 at event ' "$GOUT"
+	grep -q '^\$1 = 60$' "$GOUT"
+	grep -q '^\$2 = 60$' "$GOUT"
+	grep -q '^\$3 = 61$' "$GOUT"
+	[ "$(grep -c divergence "$GERR")" -eq 0 ]
+	[ "$(grep -c '^rounds=100$' "$GERR")" -eq 1 ]
+}
+
 @test "gdb: monitor when, goto, checkpoint, restart; play --goto N" {
 	record "$P/gdb_basic"
 	# the events of the writes of the second and third lines
@@ -679,6 +712,65 @@ G
 	grep '^AT ' "$GOUT" | sed 's/^AT //' | tr '\n' ' ' |
 		grep -Eq '^first 13 main 32 main 32 [_A-Za-z]*strtoul[_a-z]* [0-9]+ first 13 $'
 	grep -q '^=> 0x[0-9a-f]* <main+[0-9]*>:.*call.*<first>' "$GOUT"
+	grep -q '^result=' "$GERR"
+}
+
+# Reverse steps from a position deep in a long run without events:
+# middle() is reached after 50 million rounds of crunch(), about 250
+# million instructions after the run's last event, which single steps
+# from there would take hours to count. play finds the instruction
+# before the position by the state it leaves (lib/debug/gdb_pred.c):
+# the call into middle(), the line before it, crunch()'s return and its
+# loop. The landings are those of gdb's record full on the live program
+# (compute_long 2000, checked by hand).
+@test "gdb: reverse-stepi, -next and -step deep in a long computation land as record full would" {
+	record "$P/compute_long" 50000000
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+python
+def where():
+    f = gdb.selected_frame()
+    i = gdb.execute("x/i $pc", to_string=True).split(":", 1)[1].split()
+    print("AT %s %d %s" % (f.name(), gdb.find_pc_line(f.pc()).line, i[0]))
+end
+break middle
+continue
+python where()
+reverse-stepi
+python where()
+reverse-stepi
+python where()
+reverse-stepi
+python where()
+stepi
+stepi
+python where()
+reverse-next
+python where()
+reverse-step
+python where()
+reverse-step
+python where()
+reverse-stepi
+python where()
+continue
+python where()
+G
+	gdb_batch "$T" "$S"
+	grep '^AT ' "$GOUT" | sed 's/^AT //' >"$BATS_TEST_TMPDIR/landed"
+	cat >"$BATS_TEST_TMPDIR/want" <<'W'
+middle 18 mov
+main 34 call
+main 34 mov
+main 33 mov
+main 34 call
+main 34 mov
+crunch 26 ret
+crunch 24 add
+crunch 25 add
+middle 18 mov
+W
+	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/landed"
 	grep -q '^result=' "$GERR"
 }
 

@@ -126,7 +126,20 @@ enum job_kind {
 	JOB_NTH,       /* run to the nth breakpoint stop; report there */
 	JOB_STEPSCAN,  /* step the target's task from its stretch start */
 	JOB_STEPN,     /* step it n times from its stretch start; report */
+	JOB_PRED,      /* find which candidate instruction comes just before
+			* the target, and its how-many-th matching state */
+	JOB_PREDN,     /* run to that state; report */
 };
+/* An instruction that may come just before a position (gdb_pred.c):
+ * run there, the general registers but those in ignore are want's. */
+#define GDB_PRED_MAX 8
+struct gdb_pred {
+	uint64_t addr;
+	struct rrk_regs want;
+	unsigned ignore;   /* rrk_pfilter_differ's bits */
+	size_t cover;      /* bytes of whole instructions a jump there covers */
+};
+struct gdb_pred_run;
 /* gdb's changes to registers and memory, kept aside (a replay runs as
  * recorded): what gdb reads shows them, resuming drops them. */
 struct gdb_overlay_reg {
@@ -231,6 +244,14 @@ struct gdb_session {
 	int prot_step;        /* protected for a single step */
 	uint64_t prot_insn;   /* a syscall instruction of prot_insn_tid's */
 	pid_t prot_insn_tid;
+	/* the instruction before a position (gdb_pred.c) */
+	struct gdb_pred pred[GDB_PRED_MAX];
+	int npred, pred_pick;
+	uint64_t pred_n;
+	struct gdb_pred_run *pred_run;
+	uint64_t step_cap;    /* JOB_STEPSCAN gives up after this many steps */
+	uint64_t long_when;   /* a run known to be longer than that */
+	uint32_t long_tid;
 };
 
 /* gdb_server.c */
@@ -286,5 +307,20 @@ const char *gdb_take_final_reason(struct gdb_session *s);
  * that stepping there again starts close by. */
 void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t);
 int gdb_user_restart(struct gdb_session *s, int id);
+/* gdb_pred.c: the instructions that may come just before p (t stopped
+ * there) into s->pred; how many. */
+int gdb_pred_candidates(struct gdb_session *s, struct ptask *t, const struct mark *p);
+/* Runs t through the target's run for JOB_PRED or JOB_PREDN; returns
+ * after it reported the stop before the target and gdb resumed. */
+void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_sig, uint64_t point);
+/* gdb_reverse.c: JOB_PREDN from the job's checkpoint; single steps from
+ * the run's start instead (none of the candidates came before). */
+void gdb_pred_restart(struct gdb_session *s) __attribute__((noreturn));
+void gdb_pred_failed(struct gdb_session *s) __attribute__((noreturn));
+/* JOB_STEPSCAN took more than s->step_cap steps: the run is long. */
+void gdb_step_cap_reached(struct gdb_session *s) __attribute__((noreturn));
+/* Single steps from a run's start before play looks for the
+ * instruction before a position by state (about 0.5 s of steps). */
+#define GDB_STEP_CAP 10000
 
 #endif

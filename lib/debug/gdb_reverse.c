@@ -292,8 +292,9 @@ void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t)
  * when `at` (p an event's stop: the state just before the instruction
  * that made the event, which the stop itself shows only in part: a
  * syscall instruction has already changed rcx and r11). */
-static void stepscan(struct gdb_session *s, const struct mark *p, int at) __attribute__((noreturn));
-static void stepscan(struct gdb_session *s, const struct mark *p, int at)
+static void stepscan_cap(struct gdb_session *s, const struct mark *p, int at, uint64_t cap)
+	__attribute__((noreturn));
+static void stepscan_cap(struct gdb_session *s, const struct mark *p, int at, uint64_t cap)
 {
 	struct checkpoint *cp = cp_before(s, 2 * p->when, 1);
 	if (!cp)
@@ -301,7 +302,52 @@ static void stepscan(struct gdb_session *s, const struct mark *p, int at)
 	copy_mark(&s->target, p);
 	s->job = JOB_STEPSCAN;
 	s->scan_at = at;
+	s->step_cap = cap;
 	restart_from(s, cp);
+}
+
+static void stepscan(struct gdb_session *s, const struct mark *p, int at) __attribute__((noreturn));
+static void stepscan(struct gdb_session *s, const struct mark *p, int at)
+{
+	stepscan_cap(s, p, at, 0);
+}
+
+/* Finds the instruction before p among s->pred by the state it leaves
+ * (gdb_pred.c), from the last checkpoint before p's run. */
+static void pred_start(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
+static void pred_start(struct gdb_session *s, const struct mark *p)
+{
+	struct checkpoint *cp = cp_before(s, 2 * p->when, 1);
+	if (!cp)
+		seek_begin(s, 0);
+	copy_mark(&s->target, p);
+	s->job = JOB_PRED;
+	s->step_cap = 0;
+	restart_from(s, cp);
+}
+
+void gdb_pred_restart(struct gdb_session *s)
+{
+	restart_from(s, scan_checkpoint(s));
+}
+
+void gdb_pred_failed(struct gdb_session *s)
+{
+	struct mark p;
+	memset(&p, 0, sizeof p);
+	copy_mark(&p, &s->target);
+	s->npred = 0;
+	stepscan(s, &p, 0);
+}
+
+void gdb_step_cap_reached(struct gdb_session *s)
+{
+	struct mark p;
+	memset(&p, 0, sizeof p);
+	copy_mark(&p, &s->target);
+	s->long_when = p.when;
+	s->long_tid = p.tid;
+	pred_start(s, &p);
 }
 
 /* The state just before p, where p is the first of its task's run. */
@@ -382,6 +428,10 @@ void gdb_target_reached(struct gdb_session *s, struct ptask *t)
 			copy_mark(&p, &s->target);
 			stepn(s, &p, s->count - 1);
 		}
+	case JOB_PRED:
+	case JOB_PREDN:
+		/* the first state of the run: what came before is an event */
+		gdb_pred_failed(s);
 	case JOB_STEPN:
 	case JOB_NONE:
 		return;
@@ -438,7 +488,16 @@ void gdb_reverse_step(struct gdb_session *s)
 		before_run(s, &p);
 	if (p.kind == MK_POINT && p.step > 0)
 		stepn(s, &p, (uint64_t)p.step - 1);
-	stepscan(s, &p, 0);
+	/* Single steps from the start of the run when it is short, else
+	 * the instructions that may come before p, found by state */
+	struct ptask *t = p.kind == MK_POINT ? rrk_rp_task(s->rp, p.tid) : NULL;
+	s->npred = t ? gdb_pred_candidates(s, t, &p) : 0;
+	if (getenv("RRK_DEBUG"))
+		fprintf(stderr, "gdb: %d instructions may come before %#llx\n", s->npred,
+			(unsigned long long)p.regs.rip);
+	if (s->npred && ((s->long_when == p.when && s->long_tid == p.tid) || rrk_env_on("RRK_PRED_ALWAYS")))
+		pred_start(s, &p);
+	stepscan_cap(s, &p, 0, s->npred ? GDB_STEP_CAP : 0);
 }
 
 void gdb_goto_event(struct gdb_session *s, uint64_t n, int reply_ok)

@@ -213,6 +213,8 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 	int stepjob = s->job == JOB_STEPSCAN || s->job == JOB_STEPN;
 	if (stepjob && step && s->stretch_started)
 		s->count++; /* steps since the start of the run */
+	if (s->job == JOB_STEPSCAN && s->step_cap && s->count > s->step_cap)
+		gdb_step_cap_reached(s);
 	if (s->job == JOB_STEPSCAN && s->watch_back && s->count > WATCH_STEP_LIMIT) {
 		gdb_watch_too_far(s);
 		return;
@@ -270,6 +272,8 @@ static void on_trap(struct gdb_session *s, struct ptask *t, int user, int step, 
 			gdb_step_checkpoint(s, t);
 		return;
 	case JOB_SEEK:
+	case JOB_PRED: /* (its own runs: gdb_pred.c) */
+	case JOB_PREDN:
 		return;
 	}
 }
@@ -289,6 +293,11 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 		}
 		if (s->job != JOB_NTH && job_targets(s, t) && gdb_mark_is(s, t, &s->target))
 			gdb_target_reached(s, t);
+		if ((s->job == JOB_PRED || s->job == JOB_PREDN) && job_targets(s, t)) {
+			gdb_pred_run(s, t, sig, expect_sig, point);
+			sig = 0;
+			continue;
+		}
 		int stepjob = (s->job == JOB_STEPSCAN || s->job == JOB_STEPN) &&
 			      t->rec_tid == s->target.tid && ev->hdr.number == s->target.when;
 		if (stepjob && !s->stretch_started) {

@@ -208,7 +208,8 @@ static size_t rip_op(uint8_t *code, size_t k, const struct layout *l, const uint
  * each general register but rsp compared with its recorded value; all
  * equal: flags and rsp back, int3 (*trap: after it); else flags and
  * rsp back and a jump to resume. */
-static size_t full_check(uint8_t *code, size_t k, const struct layout *l, uint64_t resume, uint64_t *trap)
+static size_t full_check(uint8_t *code, size_t k, const struct layout *l, uint64_t resume, unsigned ignore,
+			 uint64_t *trap)
 {
 	static const uint8_t pushf = 0x9c, popf = 0x9d, int3 = 0xcc, jmp = 0xe9;
 	static const uint8_t save_rsp[3] = { 0x48, 0x89, 0x25 };   /* mov %rsp, disp32(%rip) */
@@ -219,6 +220,9 @@ static size_t full_check(uint8_t *code, size_t k, const struct layout *l, uint64
 	k = rip_op(code, k, l, own_stack, l->top);
 	k = put(code, k, &pushf, 1);
 	for (int i = 0; i < 15; i++) {
+		jne_at[i] = 0;
+		if (ignore & (1u << i))
+			continue;
 		/* cmp r64, [rip + disp32]: REX.W (+R), 3B, modrm 00 reg 101 */
 		uint8_t op[3] = { (uint8_t)(0x48 | (reg_num[i] >= 8 ? 4 : 0)), 0x3b,
 				  (uint8_t)(((reg_num[i] & 7) << 3) | 5) };
@@ -233,7 +237,8 @@ static size_t full_check(uint8_t *code, size_t k, const struct layout *l, uint64
 	k = put(code, k, &int3, 1);
 	*trap = l->base + k;
 	for (int i = 0; i < 15; i++)
-		put_rel32(code, jne_at[i], l->base + jne_at[i] + 4, l->base + k);
+		if (jne_at[i])
+			put_rel32(code, jne_at[i], l->base + jne_at[i] + 4, l->base + k);
 	k = put(code, k, &popf, 1);
 	k = rip_op(code, k, l, load_rsp, l->saved_rsp);
 	k = put(code, k, &jmp, 1);
@@ -250,7 +255,7 @@ static size_t full_check(uint8_t *code, size_t k, const struct layout *l, uint64
  * copies_end are set. */
 static size_t build(uint8_t *code, const struct layout *l, uint64_t point, const uint8_t *insn,
 		    size_t len, const struct covered *cv, size_t ninsn, int quick, const uint64_t val[15],
-		    struct rrk_pfilter *f)
+		    unsigned ignore, struct rrk_pfilter *f)
 {
 	static const uint8_t jmp = 0xe9;
 	static const uint8_t save_rcx[3] = { 0x48, 0x89, 0x0d };   /* mov %rcx, disp32(%rip) */
@@ -331,16 +336,16 @@ static size_t build(uint8_t *code, const struct layout *l, uint64_t point, const
 	} else {
 		put_rel32(code, jmp_full_at, l->base + jmp_full_at + 4, l->base + k);
 	}
-	return full_check(code, k, l, f->resume, &f->trap);
+	return full_check(code, k, l, f->resume, ignore, &f->trap);
 }
 
 /* The register checked first: one that differed at every miss so far,
  * else one that differs now; not rcx (the quick check's scratch). */
-static int quick_reg(unsigned differ, const struct rrk_regs *now, const struct rrk_regs *want)
+static int quick_reg(unsigned differ, unsigned ignore, const struct rrk_regs *now, const struct rrk_regs *want)
 {
-	unsigned m = differ & ~(1u << NUM_RCX);
+	unsigned keep = ~(ignore | 1u << NUM_RCX), m = differ & keep;
 	if (!m)
-		m = rrk_pfilter_differ(now, want) & ~(1u << NUM_RCX);
+		m = rrk_pfilter_differ(now, want) & keep;
 	for (int i = 0; i < 15; i++)
 		if (m & (1u << i))
 			return i;
@@ -348,7 +353,7 @@ static int quick_reg(unsigned differ, const struct rrk_regs *now, const struct r
 }
 
 int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struct rrk_regs *want,
-		    unsigned differ, struct rrk_pfilter *f)
+		    unsigned differ, unsigned ignore, struct rrk_pfilter *f)
 {
 	uint8_t b[32];
 	struct covered cv[5];
@@ -425,7 +430,7 @@ int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struc
 	uint64_t val[15];
 	reg_values(want, val);
 	memcpy(code + DATA, val, sizeof val);
-	build(code + (entry - page), &l, point, b, len, cv, ninsn, quick_reg(differ, &r0, want), val, f);
+	build(code + (entry - page), &l, point, b, len, cv, ninsn, quick_reg(differ, ignore, &r0, want), val, ignore, f);
 	f->why = NULL;
 	f->page = page;
 	f->entry = entry;

@@ -35,12 +35,13 @@ struct rrk_pfilter {
  * chosen so that its bytes where those later instructions start are
  * 0xcc: a branch to one of them traps (rrk_pfilter_stray) rather than
  * running half a jump. differ: the registers that differed from want
- * at each miss so far (rrk_pfilter_differ). t is left at point,
+ * at each miss so far (rrk_pfilter_differ); ignore: registers not
+ * compared (same bits). t is left at point,
  * registers as they were. Returns 0, or -1 with nothing changed when
  * one of those instructions cannot run elsewhere (a call, a system
  * call, an indirect jump...) or no pages could be mapped. */
 int rrk_pfilter_arm(struct tracee *t, uint64_t insn, uint64_t point, const struct rrk_regs *want,
-		    unsigned differ, struct rrk_pfilter *f);
+		    unsigned differ, unsigned ignore, struct rrk_pfilter *f);
 /* Bit i set for each general register (rax, rcx, rdx, rbx, rbp, rsi,
  * rdi, r8..r15) whose value in now is not the one in want. Play ANDs
  * them over the misses before arming: the filter checks first, cheaply,

@@ -452,3 +452,75 @@ size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond)
 	}
 	return 0;
 }
+
+/* Register number n (0-15 as encoded: rax, rcx, rdx, rbx, rsp, rbp,
+ * rsi, rdi, r8..r15) as a bit in rrk_pfilter_differ's order, which
+ * leaves rsp out. */
+static unsigned gpr_bit(unsigned n)
+{
+	n &= 15;
+	return n == 4 ? 0 : 1u << (n < 4 ? n : n - 1);
+}
+
+/* The general registers ins may write, at least those: the decoder is
+ * built without operand tables, so this reads the encoding (ModRM reg
+ * and r/m, the register in the opcode) and adds the implicit ones of the
+ * instructions that have them. More than written only costs a wider
+ * search. */
+static unsigned gpr_writes(const ZydisDecodedInstruction *ins)
+{
+	const unsigned RAX = 1, RCX = 2, RDX = 4, RBX = 8, RSI = 32, RDI = 64;
+	unsigned w = 0, rexr = ins->raw.rex.R ? 8 : 0, rexb = ins->raw.rex.B ? 8 : 0;
+	/* VEX and EVEX keep R and B elsewhere: both banks */
+	unsigned both = ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ? 8 : 0;
+	if (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) {
+		w |= gpr_bit(ins->raw.modrm.reg | rexr) | gpr_bit(ins->raw.modrm.reg | both);
+		if (ins->raw.modrm.mod == 3)
+			w |= gpr_bit(ins->raw.modrm.rm | rexb) | gpr_bit(ins->raw.modrm.rm | both);
+	}
+	uint8_t op = ins->opcode;
+	if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
+		if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x97) || (op >= 0xb0 && op <= 0xbf))
+			w |= gpr_bit((op & 7) | rexb) | RAX; /* push/pop, xchg, mov imm */
+		if (op == 0x98 || op == 0x99 || op == 0xf6 || op == 0xf7 || op == 0x69 || op == 0x6b)
+			w |= RAX | RDX;
+		if ((op >= 0xa4 && op <= 0xaf) || op == 0x6c || op == 0x6d || op == 0x6e || op == 0x6f)
+			w |= RAX | RCX | RSI | RDI; /* string instructions */
+		if (op == 0xd7 || op == 0x9f || op == 0xcc)
+			w |= RAX;
+	} else if (ins->opcode_map == ZYDIS_OPCODE_MAP_0F) {
+		if (op == 0xa2 || op == 0x31 || op == 0x01 || op == 0x05 || op == 0x07 || op == 0x33)
+			w |= RAX | RBX | RCX | RDX | (1u << 10); /* cpuid, rdtsc(p), syscall: r11 */
+		if (op == 0xb0 || op == 0xb1 || op == 0xc7)
+			w |= RAX | RDX; /* cmpxchg */
+		if (op >= 0xc8 && op <= 0xcf)
+			w |= gpr_bit((op & 7) | rexb); /* bswap */
+	}
+	return w;
+}
+
+size_t rrk_insn_info(const uint8_t *code, size_t n, struct rrk_insn *out)
+{
+	ZydisDecodedInstruction ins;
+	memset(out, 0, sizeof *out);
+	if (!decode(code, n, &ins))
+		return 0;
+	out->len = ins.length;
+	out->writes = gpr_writes(&ins);
+	unsigned dummy, modrm = 0;
+	int64_t rel;
+	int cond;
+	if (rrk_insn_next(code, n, &dummy)) {
+		out->flow = RRK_FLOW_NEXT;
+	} else if (rrk_insn_jump(code, n, &rel, &cond)) {
+		out->rel = rel;
+		out->flow = cond == -1 ? RRK_FLOW_JMP : cond == -3 ? RRK_FLOW_CALL : RRK_FLOW_JCC;
+	} else if (ins.mnemonic == ZYDIS_MNEMONIC_CALL) {
+		out->flow = RRK_FLOW_ICALL;
+	} else if (rrk_insn_leaves(code, n, &dummy, &modrm) && ins.mnemonic == ZYDIS_MNEMONIC_RET) {
+		out->flow = RRK_FLOW_RET;
+	} else {
+		out->flow = RRK_FLOW_OTHER;
+	}
+	return out->len;
+}

@@ -79,4 +79,25 @@ size_t rrk_insn_jump(const uint8_t *code, size_t n, int64_t *rel, int *cond);
  * place), its length; else 0. */
 size_t rrk_insn_leaves(const uint8_t *code, size_t n, unsigned *rip_disp, unsigned *call_modrm);
 
+/* How control leaves one instruction, for finding the one before a
+ * position (doc/design.md, "Going back"). */
+enum rrk_flow {
+	RRK_FLOW_NEXT,    /* on to the next instruction */
+	RRK_FLOW_JCC,     /* a conditional jump by rel (or on to the next) */
+	RRK_FLOW_JMP,     /* a relative jmp by rel */
+	RRK_FLOW_CALL,    /* a call rel32: to rel, and back to the next */
+	RRK_FLOW_ICALL,   /* an indirect call */
+	RRK_FLOW_RET,
+	RRK_FLOW_OTHER,   /* anything else: indirect jmp, syscall, ud2... */
+};
+struct rrk_insn {
+	size_t len;
+	enum rrk_flow flow;
+	int64_t rel;      /* JCC, JMP, CALL: the target less the end */
+	unsigned writes;  /* the general registers it writes, in
+			   * rrk_pfilter_differ's bits (rsp is not one) */
+};
+/* Decodes the instruction at code[0, n); its length, or 0. */
+size_t rrk_insn_info(const uint8_t *code, size_t n, struct rrk_insn *out);
+
 #endif

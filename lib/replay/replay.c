@@ -1524,7 +1524,7 @@ static void reach_point(struct replayer *rp, const struct rrk_ev *ev)
 			int try_pf = hits >= PFILTER_AFTER && !(hits & (hits - 1));
 			if (try_pf && !(rp->obs_flags & RRK_OBS_EXACT) && !rrk_no_pfilter() && has_entry_page(t) &&
 			    rrk_pfilter_arm(&t->t, RRK_SB_PAGE + RRK_SB_TRACED, ev->hdr.regs.rip, &ev->hdr.regs,
-					    differ, &pf) == 0) {
+					    differ, 0, &pf) == 0) {
 				if (dr)
 					rrk_rp_debugregs(rp, t, 0);
 				if (getenv("RRK_DEBUG"))
@@ -2243,8 +2243,12 @@ int rrk_rp_process(struct replayer *rp)
 	const struct replay_options *o = rp->o;
 	struct rrk_ev *ev = cur(rp);
 	struct ptask *ct = rp->cur_t;
-	fill_sysbuf(rp, ev, ct, 0);
+	if (!rp->keep_sysbuf)
+		fill_sysbuf(rp, ev, ct, 0);
+	rp->keep_sysbuf = 0;
+	rp->in_run = 0;
 	notify_before(rp, ev, ct);
+	rp->in_run = 1;
 	if (ev->hdr.kind == RRK_EV_SCHED) {
 		/* the recorder switched tasks here: be at the same point */
 		if (ev->hdr.flags & RRK_EVF_EXECPOINT)

@@ -76,6 +76,13 @@ struct replayer {
 	 * do, -1 they do not (or RRK_NO_DEBUGREGS): int3 and single steps
 	 * instead. */
 	int dr_state;
+	/* The current event's task may have run toward it (after the
+	 * observers' before): a snapshot taken now is part way through the
+	 * run, its syscall buffer partly consumed. */
+	int in_run;
+	/* Restored part way through a run: the buffer is the copy's, not
+	 * to be filled again. */
+	int keep_sysbuf;
 };
 
 /* Unmaps everything of the current task's stub process but the stub's

@@ -27,6 +27,7 @@ struct rrk_snap {
 	struct ptask task;
 	struct proc proc;
 	struct rrk_ev *kf;
+	int in_run;       /* part way through the run toward `when` */
 };
 
 /* clone(CLONE_PARENT | SIGCHLD): a fork whose child is play's child too,
@@ -78,6 +79,7 @@ struct rrk_snap *rrk_snap_take(struct replayer *rp, uint64_t when)
 	sn->when = when;
 	sn->pid = pid;
 	sn->regs = r;
+	sn->in_run = rp->in_run;
 	sn->task = *t;
 	rrk_proc_copy(&sn->proc, t->proc);
 	return sn;
@@ -197,4 +199,5 @@ void rrk_snap_restore(struct replayer *rp, const struct rrk_snap *sn)
 	rp->tasks = t;
 	rrk_rp_rewind(rp, sn->when);
 	rp->cur_t = t;
+	rp->keep_sysbuf = sn->in_run;
 }
