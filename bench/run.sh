@@ -541,16 +541,18 @@ fi
 # From the end of tests/progs/compute_long (2 x 2e9 rounds of arithmetic,
 # no system call between its start-up and its printf), back to first(),
 # called once near its start, then one instruction, one line and one step
-# back (issue 15's acceptance). Each command's time is gdb's own (python
-# time around gdb.execute).
-# shellcheck disable=SC2016 # gdb's $pc, not the shell's
-rev_script='python
+# back (issue 15's acceptance). Then from middle(), 2.5 s into the same
+# run: one instruction, one line and one step back (into crunch()'s
+# tail). Each command's time is gdb's own (python time around
+# gdb.execute).
+rev_timed='python
 import time
 def timed(cmd):
     t0 = time.time()
     gdb.execute(cmd)
     print("TIME %s %.3f" % (cmd, time.time() - t0))
-end
+end'
+rev_script="$rev_timed"'
 python timed("continue")
 break first
 python timed("reverse-continue")
@@ -558,44 +560,62 @@ python timed("reverse-stepi")
 python timed("reverse-next")
 python timed("reverse-step")
 python print("LANDED %s" % gdb.selected_frame().name())'
+rev_deep_script="$rev_timed"'
+break middle
+python timed("continue")
+python timed("reverse-stepi")
+python timed("reverse-next")
+python timed("reverse-step")
+python print("LANDED %s" % gdb.selected_frame().name())'
 rev_cmds=(continue reverse-continue reverse-stepi reverse-next reverse-step)
+rev_deep_cmds=(continue reverse-stepi reverse-next reverse-step)
 rev_runs=$((runs < 3 ? runs : 3))
 [ "$uncapped" = 1 ] && rev_runs=$runs
 rev_done=0
 declare -A rev_med=()
+# rev_measure KEY SCRIPT LANDING CMD...: rev_runs runs of gdb with SCRIPT
+# on $tmp/rev.trace, with and without debug registers; the medians of
+# each CMD's time go to rev_med[KEY.MODE.CMD]; a run counts when its
+# LANDED line matches LANDING.
+rev_measure() {
+	local key=$1 script=$2 landing=$3 mode i c nodr
+	shift 3
+	printf '%s\n' "$script" >"$tmp/rev.gdb"
+	for mode in dr nodr; do
+		declare -A rev_t=()
+		for ((i = 1; i <= rev_runs; i++)); do
+			nodr=""
+			[ "$mode" = nodr ] && nodr=1
+			time_cmd env ${nodr:+RRK_NO_DEBUGREGS=1} gdb -nx -q -batch -iex 'set debuginfod enabled off' \
+				-ex "target remote | exec '$root/$toolbin/play' --gdb=- '$tmp/rev.trace' 2>/dev/null" \
+				-x "$tmp/rev.gdb"
+			if [ "$status" != 0 ] || ! grep -q "^LANDED .*$landing" "$log"; then
+				failed "play --gdb ($key, $mode)"
+				continue
+			fi
+			for c in "$@"; do
+				rev_t[$c]+=" $(sed -n "s/^TIME $c \([0-9.]*\)\$/\1/p" "$log")"
+			done
+			say "bench:   $key $mode run $i: $(grep '^TIME' "$log" | sed 's/^TIME //' | tr '\n' ' ')"
+		done
+		for c in "$@"; do
+			if [ -n "${rev_t[$c]:-}" ]; then
+				rev_med[$key.$mode.$c]=$(med_of "${rev_t[$c]}")
+			fi
+		done
+		unset rev_t
+	done
+}
 if selected gdb-reverse; then
 	rev_done=1
 	row=gdb-reverse
-	printf '%s\n' "$rev_script" >"$tmp/rev.gdb"
 	say "bench: gdb-reverse: tests/progs/bin/compute_long under play --gdb, $rev_runs run(s) each with and without RRK_NO_DEBUGREGS=1"
 	time_cmd "$rec" -o "$tmp/rev.trace" -- tests/progs/bin/compute_long 2000000000
 	if [ "$status" != 0 ]; then
 		failed "rec compute_long"
 	else
-		for mode in dr nodr; do
-			declare -A rev_t=()
-			for ((i = 1; i <= rev_runs; i++)); do
-				nodr=""
-				[ "$mode" = nodr ] && nodr=1
-				time_cmd env ${nodr:+RRK_NO_DEBUGREGS=1} gdb -nx -q -batch -iex 'set debuginfod enabled off' \
-					-ex "target remote | exec '$root/$toolbin/play' --gdb=- '$tmp/rev.trace' 2>/dev/null" \
-					-x "$tmp/rev.gdb"
-				if [ "$status" != 0 ] || ! grep -q '^LANDED .*strtoul' "$log"; then
-					failed "play --gdb ($mode)"
-					continue
-				fi
-				for c in "${rev_cmds[@]}"; do
-					rev_t[$c]+=" $(sed -n "s/^TIME $c \([0-9.]*\)\$/\1/p" "$log")"
-				done
-				say "bench:   $mode run $i: $(grep '^TIME' "$log" | sed 's/^TIME //' | tr '\n' ' ')"
-			done
-			for c in "${rev_cmds[@]}"; do
-				if [ -n "${rev_t[$c]:-}" ]; then
-					rev_med[$mode.$c]=$(med_of "${rev_t[$c]}")
-				fi
-			done
-			unset rev_t
-		done
+		rev_measure start "$rev_script" strtoul "${rev_cmds[@]}"
+		rev_measure deep "$rev_deep_script" crunch "${rev_deep_cmds[@]}"
 	fi
 fi
 
@@ -631,9 +651,13 @@ machine_details() {
 header=(workload runs "native s" rec "rec --no-syscallbuf" play "strace -f" "trace MB/s" "play/rec")
 
 rev_lines() {
-	printf '%-18s %10s %20s\n' command seconds 'RRK_NO_DEBUGREGS=1'
+	printf '%-18s %10s %20s\n' 'from the end' seconds 'RRK_NO_DEBUGREGS=1'
 	for c in "${rev_cmds[@]}"; do
-		printf '%-18s %10s %20s\n' "$c" "$(fmt3 "${rev_med[dr.$c]:-}")" "$(fmt3 "${rev_med[nodr.$c]:-}")"
+		printf '%-18s %10s %20s\n' "$c" "$(fmt3 "${rev_med[start.dr.$c]:-}")" "$(fmt3 "${rev_med[start.nodr.$c]:-}")"
+	done
+	printf '%-18s %10s %20s\n' 'at middle()' seconds 'RRK_NO_DEBUGREGS=1'
+	for c in "${rev_deep_cmds[@]}"; do
+		printf '%-18s %10s %20s\n' "$c" "$(fmt3 "${rev_med[deep.dr.$c]:-}")" "$(fmt3 "${rev_med[deep.nodr.$c]:-}")"
 	done
 }
 
@@ -871,13 +895,19 @@ served by `play --gdb=- TRACE` to `gdb -batch` with this script, which
 prints the time of each command (median of the runs, each a new gdb and
 play; with and without `RRK_NO_DEBUGREGS=1`); a run counts only if the
 last command lands in `strtoul` (called by the line before, as gdb's
-`record full` lands on the live program). A position far into the
-computation (`middle()`, half way) is still single-stepped from the
-run's start by reverse-stepi: doc/design.md, "Debugging a replay".
+`record full` lands on the live program). The second script stops at
+`middle()`, 2.5 s into the run, and steps back from there; a run counts
+if it lands in `crunch()`. play finds the instruction before such a
+position by the state it leaves, starting from a copy of the replay made
+part way through the run on the way there: doc/design.md, "Going back".
 
 EOF
 	echo '```'
 	printf '%s\n' "$rev_script"
+	echo '```'
+	echo
+	echo '```'
+	printf '%s\n' "$rev_deep_script"
 	echo '```'
 	echo
 	if [ "$rev_done" = 1 ]; then

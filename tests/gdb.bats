@@ -587,7 +587,9 @@ G
 # the syscall buffer (gdb_long's getppid per round, no event between
 # rounds): the copy has consumed some of the run's records, and a
 # restart goes on from there (it once filled the buffer again from the
-# run's start, and the replay diverged at the next event).
+# run's start, and the replay diverged at the next event). gdb does not
+# know that a monitor command moved the program: the flushes drop what
+# it cached of registers and memory.
 @test "gdb: monitor checkpoint part way through buffered system calls, restart, on to the end" {
 	record "$P/gdb_long" 100
 	[ "$rec_status" -eq 0 ]
@@ -600,6 +602,7 @@ delete
 continue
 monitor restart 1
 maintenance flush register-cache
+maintenance flush dcache
 print round
 break marker
 continue
@@ -716,16 +719,15 @@ G
 }
 
 # Reverse steps from a position deep in a long run without events:
-# middle() is reached after 50 million rounds of crunch(), about 250
-# million instructions after the run's last event, which single steps
-# from there would take hours to count. play finds the instruction
-# before the position by the state it leaves (lib/debug/gdb_pred.c):
-# the call into middle(), the line before it, crunch()'s return and its
-# loop. The landings are those of gdb's record full on the live program
-# (compute_long 2000, checked by hand).
-@test "gdb: reverse-stepi, -next and -step deep in a long computation land as record full would" {
-	record "$P/compute_long" 50000000
-	[ "$rec_status" -eq 0 ]
+# middle() is reached after crunch()'s rounds, hundreds of millions of
+# instructions after the run's last event, which single steps from
+# there would take hours to count. play finds the instruction before the
+# position by the state it leaves (lib/debug/gdb_pred.c): the call into
+# middle(), the line before it, crunch()'s return and its loop. The
+# landings are those of gdb's record full on the live program
+# (compute_long 2000, checked by hand). deep_steps TRACE: the script and
+# the comparison.
+deep_steps() {
 	cat >"$S" <<'G'
 python
 def where():
@@ -756,7 +758,7 @@ python where()
 continue
 python where()
 G
-	gdb_batch "$T" "$S"
+	gdb_batch "$1" "$S"
 	grep '^AT ' "$GOUT" | sed 's/^AT //' >"$BATS_TEST_TMPDIR/landed"
 	cat >"$BATS_TEST_TMPDIR/want" <<'W'
 middle 18 mov
@@ -772,6 +774,17 @@ middle 18 mov
 W
 	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/landed"
 	grep -q '^result=' "$GERR"
+}
+
+# 200 million rounds, about 0.25 s: the continue to middle() leaves
+# checkpoints part way through the run (every 0.1 s) to start from;
+# then without them, from the run's start.
+@test "gdb: reverse-stepi, -next and -step deep in a long computation land as record full would" {
+	record "$P/compute_long" 200000000
+	[ "$rec_status" -eq 0 ]
+	deep_steps "$T"
+	T=$BATS_TEST_TMPDIR/short.trace record "$P/compute_long" 50000000
+	RRK_NO_STRETCH=1 deep_steps "$BATS_TEST_TMPDIR/short.trace"
 }
 
 @test "gdb: ^C from gdb stops a running replay" {

@@ -76,6 +76,9 @@ struct mark {
 	/* MK_POINT: single steps since the start of the task's run toward
 	 * `when`, when known (else -1) */
 	int64_t step;
+	/* MK_POINT: the latest stretch checkpoint (its serial) known to lie
+	 * before it in the same run, or 0 */
+	uint64_t anc;
 };
 /* Order: AFTER(E-1) < POINT(E) < EVSTOP(E) < AFTER(E). */
 uint64_t mark_time(const struct mark *m);
@@ -94,6 +97,11 @@ struct checkpoint {
 	int64_t step;
 	uint32_t step_tid;
 	uint64_t serial;
+	/* made where play interrupted a long run of task step_tid (`at` is
+	 * its state); parent: the stretch checkpoint before it in that run
+	 * (serial), or 0 */
+	int stretch;
+	uint64_t parent;
 };
 
 /* ---- the session ---- */
@@ -252,6 +260,11 @@ struct gdb_session {
 	uint64_t step_cap;    /* JOB_STEPSCAN gives up after this many steps */
 	uint64_t long_when;   /* a run known to be longer than that */
 	uint32_t long_tid;
+	uint64_t pred_from;   /* the stretch checkpoint JOB_PRED started from */
+	/* the latest stretch checkpoint of the replay since the last
+	 * restore, in the run of task pass_tid toward event pass_when */
+	uint64_t pass_anc, pass_when;
+	uint32_t pass_tid;
 };
 
 /* gdb_server.c */
@@ -317,6 +330,13 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
  * the run's start instead (none of the candidates came before). */
 void gdb_pred_restart(struct gdb_session *s) __attribute__((noreturn));
 void gdb_pred_failed(struct gdb_session *s) __attribute__((noreturn));
+/* Stretch checkpoints: while a task runs long without a stop, play
+ * interrupts it every GDB_STRETCH_NS and copies the replay there, so that
+ * going back from a position deep in the run starts close to it.
+ * Whether to time this resume of t; the copy at t's interrupt stop. */
+#define GDB_STRETCH_NS 100000000ull
+int gdb_stretch_wanted(struct gdb_session *s, struct ptask *t);
+void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t);
 /* JOB_STEPSCAN took more than s->step_cap steps: the run is long. */
 void gdb_step_cap_reached(struct gdb_session *s) __attribute__((noreturn));
 /* Single steps from a run's start before play looks for the

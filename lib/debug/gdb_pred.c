@@ -339,8 +339,20 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		tracee_cont(&t->t, sig);
 		sig = 0;
 		t->running = 1;
-		struct stop st = rrk_rp_wait(rp, t, expect_sig);
+		/* stretch checkpoints on the way to the stop it reports (none
+		 * while the program has a jump into the check: a copy would
+		 * keep it) */
+		int armed = 0, interrupted = 0;
+		for (int k = 0; k < s->npred; k++)
+			armed |= r->pf[k].page != 0;
+		struct stop st = s->job == JOB_PREDN && !armed && gdb_stretch_wanted(s, t)
+					 ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
+					 : rrk_rp_wait(rp, t, expect_sig);
 		bps_out(t, r);
+		if (interrupted) {
+			gdb_stretch_checkpoint(s, t);
+			continue;
+		}
 		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP || tracee_getregs(&t->t, &g) < 0)
 			fallback(s, "the run went on to its event");
 		int i, handled = 0;

@@ -59,6 +59,7 @@ void gdb_capture(struct gdb_session *s, struct ptask *t, enum mark_kind kind, st
 	m->prev_kind = t->last_kind;
 	m->prev_stop = t->last_stop_ev;
 	m->step = -1;
+	m->anc = kind == MK_POINT && s->pass_when == m->when && s->pass_tid == m->tid ? s->pass_anc : 0;
 	tracee_getregs(&t->t, &m->regs);
 	if (kind != MK_EVSTOP && rrk_point_capture(&t->t, t->proc ? &t->proc->ps : NULL, NULL, 0, &m->pt, &m->rg, &m->nrg) < 0)
 		m->nrg = 0;
@@ -190,6 +191,10 @@ static void restart_from(struct gdb_session *s, struct checkpoint *cp)
 	s->stretch_started = cp->step >= 0;
 	s->count = cp->step >= 0 ? (uint64_t)cp->step : 0;
 	s->scan_pid = cp->pid;
+	/* stretch checkpoints made from here on lie after this one */
+	s->pass_anc = cp->stretch ? cp->serial : 0;
+	s->pass_when = cp->when;
+	s->pass_tid = cp->stretch ? cp->step_tid : 0;
 	longjmp(s->driver, 1);
 }
 
@@ -287,6 +292,61 @@ void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t)
 	*cp_add(s) = cp;
 }
 
+int gdb_stretch_wanted(struct gdb_session *s, struct ptask *t)
+{
+	(void)t;
+	return !s->detached && !s->newatch && !rrk_env_on("RRK_NO_STRETCH") && rrk_snap_possible(s->rp);
+}
+
+#define STRETCH_MAX 64
+
+void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t)
+{
+	struct rrk_regs g;
+	/* the resume flag (back from a fault, part way through a rep
+	 * string...): a copy would not go on as the task does */
+	if (tracee_getregs(&t->t, &g) < 0 || (g.eflags & 0x10000))
+		return;
+	uint64_t when = rrk_rp_cur(s->rp)->hdr.number;
+	struct checkpoint cp;
+	if (cp_take(s->rp, &cp, when) < 0)
+		return;
+	cp.mid = 1;
+	cp.stretch = 1;
+	cp.step_tid = t->rec_tid;
+	cp.serial = ++s->cp_serial;
+	gdb_capture(s, t, MK_POINT, &cp.at);
+	cp.parent = cp.at.anc;
+	s->pass_anc = cp.serial;
+	s->pass_when = when;
+	s->pass_tid = t->rec_tid;
+	/* at most STRETCH_MAX of them: the oldest goes */
+	size_t n = 0, oldest = 0;
+	for (size_t i = 0; i < s->ncps; i++)
+		if (s->cps[i].stretch) {
+			if (!n || s->cps[i].serial < s->cps[oldest].serial)
+				oldest = i;
+			n++;
+		}
+	if (n >= STRETCH_MAX && s->cps[oldest].pid != s->scan_pid) {
+		cp_drop(&s->cps[oldest]);
+		s->cps[oldest] = cp;
+		return;
+	}
+	*cp_add(s) = cp;
+}
+
+/* Stretch checkpoint serial of p's run, or NULL. */
+static struct checkpoint *stretch_cp(struct gdb_session *s, uint64_t serial, const struct mark *p)
+{
+	for (size_t i = 0; i < s->ncps && serial; i++) {
+		struct checkpoint *c = &s->cps[i];
+		if (c->stretch && c->serial == serial && c->pid > 0 && c->when == p->when && c->step_tid == p->tid)
+			return c;
+	}
+	return NULL;
+}
+
 /* Counts the single steps p's task takes from the start of its run
  * toward p->when up to p, then stops one step before p, or at p itself
  * when `at` (p an event's stop: the state just before the instruction
@@ -313,17 +373,30 @@ static void stepscan(struct gdb_session *s, const struct mark *p, int at)
 }
 
 /* Finds the instruction before p among s->pred by the state it leaves
- * (gdb_pred.c), from the last checkpoint before p's run. */
-static void pred_start(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
-static void pred_start(struct gdb_session *s, const struct mark *p)
+ * (gdb_pred.c), from cp, which lies before p. */
+static void pred_from(struct gdb_session *s, const struct mark *p, struct checkpoint *cp) __attribute__((noreturn));
+static void pred_from(struct gdb_session *s, const struct mark *p, struct checkpoint *cp)
 {
-	struct checkpoint *cp = cp_before(s, 2 * p->when, 1);
+	if (!cp)
+		cp = cp_before(s, 2 * p->when, 1);
 	if (!cp)
 		seek_begin(s, 0);
 	copy_mark(&s->target, p);
 	s->job = JOB_PRED;
 	s->step_cap = 0;
+	s->pred_from = cp->stretch ? cp->serial : 0;
 	restart_from(s, cp);
+}
+
+/* From the latest stretch checkpoint before p (not p itself), else from
+ * the checkpoint before p's run. */
+static void pred_start(struct gdb_session *s, const struct mark *p) __attribute__((noreturn));
+static void pred_start(struct gdb_session *s, const struct mark *p)
+{
+	struct checkpoint *cp = stretch_cp(s, p->anc, p);
+	if (cp && !memcmp(&cp->at.regs, &p->regs, sizeof p->regs))
+		cp = stretch_cp(s, cp->parent, p);
+	pred_from(s, p, cp);
 }
 
 void gdb_pred_restart(struct gdb_session *s)
@@ -336,6 +409,12 @@ void gdb_pred_failed(struct gdb_session *s)
 	struct mark p;
 	memset(&p, 0, sizeof p);
 	copy_mark(&p, &s->target);
+	/* the instruction may lie before the stretch checkpoint the search
+	 * started from: from the one before it, down to the run's start */
+	if (s->pred_from) {
+		struct checkpoint *from = stretch_cp(s, s->pred_from, &p);
+		pred_from(s, &p, from ? stretch_cp(s, from->parent, &p) : NULL);
+	}
 	s->npred = 0;
 	stepscan(s, &p, 0);
 }
@@ -495,7 +574,7 @@ void gdb_reverse_step(struct gdb_session *s)
 	if (getenv("RRK_DEBUG"))
 		fprintf(stderr, "gdb: %d instructions may come before %#llx\n", s->npred,
 			(unsigned long long)p.regs.rip);
-	if (s->npred && ((s->long_when == p.when && s->long_tid == p.tid) || rrk_env_on("RRK_PRED_ALWAYS")))
+	if (s->npred && (p.anc || (s->long_when == p.when && s->long_tid == p.tid) || rrk_env_on("RRK_PRED_ALWAYS")))
 		pred_start(s, &p);
 	stepscan_cap(s, &p, 0, s->npred ? GDB_STEP_CAP : 0);
 }

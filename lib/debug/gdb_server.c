@@ -342,17 +342,29 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 		struct stop early;
 		if (use_bps && !sig && gdb_watch_arm(s, t, stepping || over, &early))
 			return early;
+		int timed = 0, interrupted = 0;
 		if (stepping || over) {
 			tracee_singlestep(&t->t, sig);
 		} else {
 			if (use_bps || aimed || sw_point)
 				bps_insert(s, t, use_bps);
 			tracee_cont(&t->t, sig);
+			timed = s->job == JOB_NONE && gdb_stretch_wanted(s, t);
 		}
 		sig = 0;
 		t->running = 1;
-		struct stop st = rrk_rp_wait(rp, t, expect_sig);
+		struct stop st = timed ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
+				       : rrk_rp_wait(rp, t, expect_sig);
 		bps_remove(s, t);
+		if (interrupted) {
+			/* a long run: a copy here, and on */
+			if (aimed)
+				gdb_bp_del(s, s->target.regs.rip, 0);
+			if (point_added)
+				gdb_bp_del(s, sw_point, 0);
+			gdb_stretch_checkpoint(s, t);
+			continue;
+		}
 		char ewatch_reason[64];
 		st = gdb_watch_disarm(s, t, st, ewatch_reason, sizeof ewatch_reason);
 		int aimed_bp = aimed && bp_find(s, s->target.regs.rip, 0);

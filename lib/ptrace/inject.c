@@ -66,6 +66,10 @@ pid_t tracee_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const
 			break;
 		if (waitpid(t->tid, &status, __WALL) != t->tid)
 			break;
+		if (t->interrupting && tracee_interrupt_stop(status)) {
+			t->interrupting = 0; /* a late interrupt: on */
+			continue;
+		}
 		struct stop st;
 		decode_stop(status, &st);
 		/* SIGCHLD from an earlier copy's death: the copy never saw it */
@@ -97,7 +101,7 @@ pid_t tracee_inject_clone(struct tracee *t, uint64_t flags, uint64_t ctid, const
 	int status;
 	while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)
 		;
-	struct tracee c = { child, -1, status, 0 };
+	struct tracee c = { .tid = child, .memfd = -1, .status = status };
 	tracee_setregs(&c, regs);
 	return child;
 }

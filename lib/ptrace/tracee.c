@@ -66,10 +66,26 @@ void decode_stop(int status, struct stop *st)
 	}
 }
 
+int tracee_interrupt_stop(int status)
+{
+	return WIFSTOPPED(status) && ((unsigned)status >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(status) == SIGTRAP;
+}
+
+int tracee_late_interrupt(struct tracee *t, int status)
+{
+	if (!t->interrupting || !tracee_interrupt_stop(status))
+		return 0;
+	t->interrupting = 0;
+	tracee_resume_again(t);
+	return 1;
+}
+
 int tracee_wait(struct tracee *t, struct stop *st)
 {
 	int status;
-	pid_t r = waitpid(t->tid, &status, __WALL);
+	pid_t r;
+	while ((r = waitpid(t->tid, &status, __WALL)) == t->tid && tracee_late_interrupt(t, status))
+		;
 	if (r < 0)
 		return -1;
 	t->status = status;

@@ -13,6 +13,11 @@ struct tracee {
 	int memfd;  /* /proc/tid/mem, reopened after exec */
 	int status; /* last wait status */
 	int resume_op; /* how it was last resumed (PTRACE_CONT, ...) */
+	/* PTRACE_INTERRUPT sent and its stop not taken yet: the task may
+	 * have stopped by itself first, and the interrupt then stops it
+	 * at its next resume; every wait takes that stop and resumes it
+	 * again (tracee_late_interrupt). */
+	int interrupting;
 };
 
 /* What a wait returned, decoded. */
@@ -38,6 +43,11 @@ void decode_stop(int status, struct stop *st);
 /* Blocks until t stops or ends. Returns -1 with errno EINTR when a signal
  * interrupted the wait (so callers can do periodic work). */
 int tracee_wait(struct tracee *t, struct stop *st);
+/* Whether status is the stop of an interrupt (PTRACE_INTERRUPT). */
+int tracee_interrupt_stop(int status);
+/* Whether status is t's interrupt stop, which came after another stop
+ * of t: then it is resumed as before (returns 1). */
+int tracee_late_interrupt(struct tracee *t, int status);
 int tracee_cont(struct tracee *t, int sig);
 int tracee_syscall(struct tracee *t, int sig);
 int tracee_singlestep(struct tracee *t, int sig);

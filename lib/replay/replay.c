@@ -33,6 +33,7 @@
 #include "format/trace.h"
 #include "ptrace/tracee.h"
 #include "base/util.h"
+#include "base/wake.h"
 
 extern const unsigned char rrk_stub_elf[], rrk_stub_elf_end[];
 
@@ -1022,7 +1023,10 @@ static int stray_signal(struct ptask *t, int sig)
 
 /* Waits for t's next stop; stops of other tasks that come first are kept
  * for later. expect_sig is a signal the current event expects, or 0. */
-static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_sig)
+/* Waits for t's next stop; until deadline (0: none), after which play
+ * interrupts t and, when that is the stop it takes, sets *interrupted. */
+static struct stop task_wait_until(struct replayer *rp, struct ptask *t, int expect_sig, uint64_t deadline,
+				   int *interrupted)
 {
 	if (t->has_pending) {
 		t->has_pending = 0;
@@ -1031,15 +1035,37 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 	}
 	for (;;) {
 		int status;
+		uint64_t now = deadline ? rrk_now_ns() : 0;
+		if (deadline && now >= deadline && !t->t.interrupting && t->running &&
+		    ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) == 0)
+			t->t.interrupting = 1;
+		if (deadline && !t->t.interrupting)
+			rrk_wake_set(rp->wake, deadline > now ? deadline - now : 1);
 		pid_t w = waitpid(-1, &status, __WALL);
+		int err = errno;
+		if (deadline)
+			rrk_wake_set(rp->wake, 0);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (err == EINTR)
 				continue;
-			rrk_rp_fail(rp, "waiting for the replayed program: %s", strerror(errno));
+			rrk_rp_fail(rp, "waiting for the replayed program: %s", strerror(err));
 		}
 		struct ptask *x = task_by_live(rp, w);
 		if (!x) /* a new task whose parent's clone stop is still to come */
 			x = task_new(rp, w, 0);
+		if (x->t.interrupting && tracee_interrupt_stop(status)) {
+			if (x == t && deadline) {
+				x->t.interrupting = 0;
+				x->t.status = status;
+				x->running = 0;
+				*interrupted = 1;
+				struct stop st;
+				decode_stop(status, &st);
+				return st;
+			}
+			tracee_late_interrupt(&x->t, status);
+			continue;
+		}
 		struct stop st;
 		decode_stop(status, &st);
 		x->t.status = status;
@@ -1074,6 +1100,11 @@ static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_si
 	}
 }
 
+static struct stop task_wait(struct replayer *rp, struct ptask *t, int expect_sig)
+{
+	return task_wait_until(rp, t, expect_sig, 0, NULL);
+}
+
 /* Resumes t (unless a stop of it is already waiting) and takes its next
  * stop. */
 static void collect_vfork(struct replayer *rp, struct ptask *t)
@@ -1095,6 +1126,16 @@ static void collect_vfork(struct replayer *rp, struct ptask *t)
 struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig)
 {
 	return task_wait(rp, t, expect_sig);
+}
+
+struct stop rrk_rp_wait_timed(struct replayer *rp, struct ptask *t, int expect_sig, uint64_t ns, int *interrupted)
+{
+	*interrupted = 0;
+	if (!rp->have_wake && rrk_wake_make(&rp->wake) == 0)
+		rp->have_wake = 1;
+	if (!rp->have_wake)
+		return task_wait(rp, t, expect_sig);
+	return task_wait_until(rp, t, expect_sig, rrk_now_ns() + ns, interrupted);
 }
 
 int rrk_rp_debugregs(struct replayer *rp, struct ptask *t, uint64_t point)

@@ -81,6 +81,12 @@ void rrk_rp_observe(struct replayer *rp, const struct rrk_rp_observer *obs, void
 struct stop rrk_rp_run_bare(struct replayer *rp, struct ptask *t, int sig, int expect_sig,
 			    uint64_t point);
 struct stop rrk_rp_wait(struct replayer *rp, struct ptask *t, int expect_sig);
+/* rrk_rp_wait, but once t has run ns without a stop play interrupts
+ * it (PTRACE_INTERRUPT): when that is the stop returned, *interrupted
+ * is 1 and t is stopped where it was, to be resumed as before. An
+ * interrupt that meets another stop first is taken at t's next resume,
+ * by every wait. */
+struct stop rrk_rp_wait_timed(struct replayer *rp, struct ptask *t, int expect_sig, uint64_t ns, int *interrupted);
 /* Whether execution points and watchpoints may use debug registers. */
 int rrk_rp_dr_works(struct replayer *rp);
 /* The debugger's debug registers 0-2 (NULL: as they are) and its DR7

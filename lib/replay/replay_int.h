@@ -6,6 +6,7 @@
 #define RRK_REPLAY_INT_H
 
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "ptrace/patchset.h"
@@ -83,6 +84,9 @@ struct replayer {
 	/* Restored part way through a run: the buffer is the copy's, not
 	 * to be filled again. */
 	int keep_sysbuf;
+	/* rrk_rp_wait_timed's timer (made on first use) */
+	timer_t wake;
+	int have_wake;
 };
 
 /* Unmaps everything of the current task's stub process but the stub's

@@ -179,7 +179,7 @@ void rrk_snap_restore(struct replayer *rp, const struct rrk_snap *sn)
 				rp->o->trace_name, (unsigned long long)sn->when);
 		return;
 	}
-	struct tracee parked = { sn->pid, -1, 0, 0 };
+	struct tracee parked = { .tid = sn->pid, .memfd = -1 };
 	tracee_open_mem(&parked);
 	pid_t pid = fork_task(&parked, &sn->regs);
 	if (parked.memfd >= 0)
