@@ -552,21 +552,19 @@ def timed(cmd):
     gdb.execute(cmd)
     print("TIME %s %.3f" % (cmd, time.time() - t0))
 end'
+rev_back='python timed("reverse-stepi")
+python timed("reverse-next")
+python timed("reverse-step")
+python print("LANDED %s" % gdb.selected_frame().name())'
 rev_script="$rev_timed"'
 python timed("continue")
 break first
 python timed("reverse-continue")
-python timed("reverse-stepi")
-python timed("reverse-next")
-python timed("reverse-step")
-python print("LANDED %s" % gdb.selected_frame().name())'
+'"$rev_back"
 rev_deep_script="$rev_timed"'
 break middle
 python timed("continue")
-python timed("reverse-stepi")
-python timed("reverse-next")
-python timed("reverse-step")
-python print("LANDED %s" % gdb.selected_frame().name())'
+'"$rev_back"
 rev_cmds=(continue reverse-continue reverse-stepi reverse-next reverse-step)
 rev_deep_cmds=(continue reverse-stepi reverse-next reverse-step)
 rev_runs=$((runs < 3 ? runs : 3))
