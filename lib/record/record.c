@@ -1513,11 +1513,37 @@ static void shared_pages_after_write(struct recorder *r, int fd)
 	}
 }
 
+/* A call the program is written to do without, or a number this
+ * table does not know (x32 ones among them, which a kernel without x32
+ * also refuses): said once per number (doc/design.md, "Feature calls"). */
+static void note_feature(struct recorder *r, uint64_t nr, const struct rrk_sysent *e)
+{
+	unsigned bit = nr < RRK_NSYSCALLS ? (unsigned)nr : RRK_NSYSCALLS;
+	if (r->noted_sys[bit / 8] & (1u << (bit % 8)))
+		return;
+	r->noted_sys[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	char msg[256];
+	if (e->name)
+		snprintf(msg, sizeof msg,
+			 "the program called %s at event %llu: it gets %s, as from a kernel without that feature, and goes on",
+			 e->name, (unsigned long long)r->nevents + 1, rrk_errno_name(-e->fake_result));
+	else
+		snprintf(msg, sizeof msg,
+			 "the program made system call %lld at event %llu, which rec does not know: it gets ENOSYS, as from a kernel without it%s",
+			 (long long)nr, (unsigned long long)r->nevents + 1,
+			 bit == RRK_NSYSCALLS ? " (said once for all such numbers)" : "");
+	rec_note(r, msg);
+}
+
 /* Decides, at syscall entry, syscalls the program must not really make.
  * Returns 1 and sets *res when the result is invented. */
 static int policy_fake(struct recorder *r, uint64_t nr, const uint64_t *a, int64_t *res)
 {
-	const struct rrk_sysent *e = &rrk_systable[nr];
+	const struct rrk_sysent *e = rrk_sys_row(nr);
+	if (!e->name) {
+		*res = -ENOSYS;
+		return 1;
+	}
 	if (e->action == ACT_FAKE) {
 		*res = e->fake_result;
 		return 1;
@@ -1533,9 +1559,9 @@ static void syscall_entry(struct recorder *r)
 	r->cur->entry = g;
 	uint64_t nr = g.orig_rax, a[6];
 	args_of(&g, a);
-	if (tracee_syscall_arch(&r->cur->t) != AUDIT_ARCH_X86_64_ || (nr & 0x40000000)) {
-		rec_stop_recording(r, "the program made a 32-bit or x32 system call (%llu) at event %llu; only 64-bit system calls can be recorded",
-				   (unsigned long long)(nr & ~0x40000000ull), (unsigned long long)r->nevents + 1);
+	if (tracee_syscall_arch(&r->cur->t) != AUDIT_ARCH_X86_64_) {
+		rec_stop_recording(r, "the program made a 32-bit system call (%llu) at event %llu; only 64-bit system calls can be recorded",
+				   (unsigned long long)nr, (unsigned long long)r->nevents + 1);
 		return;
 	}
 	struct rtask *t = r->cur;
@@ -1569,13 +1595,10 @@ static void syscall_entry(struct recorder *r)
 	}
 	/* what the library logged before this call comes before it */
 	sb_take(r, t);
-	if (nr >= RRK_NSYSCALLS || !rrk_systable[nr].name) {
-		rec_stop_recording(r, "unsupported system call %llu at event %llu: recording stopped; the trace up to here is valid",
-				   (unsigned long long)nr, (unsigned long long)r->nevents + 1);
-		return;
-	}
-	const struct rrk_sysent *e = &rrk_systable[nr];
-	if (e->action == ACT_UNSUPPORTED) {
+	const struct rrk_sysent *e = rrk_sys_row(nr);
+	if (!e->name || (e->flags & SF_FEATURE))
+		note_feature(r, nr, e);
+	if (e->name && e->action == ACT_UNSUPPORTED) {
 		rec_stop_recording(r, "unsupported system call %s (%llu) at event %llu: recording stopped; the trace up to here is valid",
 				   e->name, (unsigned long long)nr, (unsigned long long)r->nevents + 1);
 		return;

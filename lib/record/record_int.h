@@ -131,6 +131,8 @@ struct recorder {
 	struct rrk_pool pool; /* for attachments */
 	uint32_t warned_ioctls[64];
 	size_t nwarned;
+	/* system calls note_feature spoke of (the last bit: unknown numbers) */
+	uint8_t noted_sys[RRK_NSYSCALLS / 8 + 1];
 	const char *abort_reason;
 	char abort_buf[512];
 	/* MAP_SHARED file mappings: the process's writes to the file show

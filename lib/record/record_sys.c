@@ -66,36 +66,32 @@ static int rec_entry_arch_prctl(struct rec_call *c, int64_t *fake)
 	return 1;
 }
 
-/* An ioctl rec has no size for: recorded from its encoding, or failed
- * with ENOTTY when there is none; said once per request. */
+/* An ioctl rec has no size for: recorded from its encoding, or, when
+ * it has none, run as it is (the kernel's failure recorded as it is;
+ * memory a success writes is not known); said once per request. */
 static int rec_entry_ioctl(struct rec_call *c, int64_t *fake)
 {
+	(void)fake;
 	struct recorder *r = c->r;
 	uint32_t req = (uint32_t)c->a[1];
 	if (rrk_ioctl_lookup(req))
 		return 0;
-	unsigned dir = req >> 30, size = (req >> 16) & 0x3fff;
-	int warned = 0;
 	for (size_t i = 0; i < r->nwarned; i++)
-		warned |= r->warned_ioctls[i] == req;
-	if (!warned && r->nwarned < 64)
+		if (r->warned_ioctls[i] == req)
+			return 0;
+	if (r->nwarned < 64)
 		r->warned_ioctls[r->nwarned++] = req;
+	unsigned dir = req >> 30, size = (req >> 16) & 0x3fff;
 	char msg[256];
-	if (dir == 0 || size == 0) {
-		if (!warned) {
-			snprintf(msg, sizeof msg,
-				 "unknown ioctl 0x%x (type 0x%x nr 0x%x) on fd %lld does not encode its argument size: it fails with ENOTTY in the program; report it to have it added",
-				 req, (req >> 8) & 0xff, req & 0xff, (long long)c->a[0]);
-			rec_note(r, msg);
-		}
-		*fake = -ENOTTY;
-		return 1;
-	}
-	if (!warned) {
+	if (rrk_ioctl_out_size(req) < 0)
+		snprintf(msg, sizeof msg,
+			 "unknown ioctl 0x%x (type 0x%x nr 0x%x) on fd %lld does not encode its argument size: run as it is; memory it writes when it succeeds is not recorded; report it to have it added",
+			 req, (req >> 8) & 0xff, req & 0xff, (long long)c->a[0]);
+	else
 		snprintf(msg, sizeof msg, "unknown ioctl 0x%x (type 0x%x nr 0x%x dir %s size %u): recorded from its encoding",
-			 req, (req >> 8) & 0xff, req & 0xff, dir == 1 ? "write" : dir == 2 ? "read" : "read-write", size);
-		rec_note(r, msg);
-	}
+			 req, (req >> 8) & 0xff, req & 0xff,
+			 dir == 0 ? "none" : dir == 1 ? "write" : dir == 2 ? "read" : "read-write", size);
+	rec_note(r, msg);
 	return 0;
 }
 

@@ -464,7 +464,8 @@ void rrk_format_syscall(char *buf, size_t len, uint64_t nr,
 	if (len)
 		buf[0] = 0;
 	if (!name) {
-		snprintf(namebuf, sizeof namebuf, "syscall_%llu",
+		/* large ones (x32's bit, -1) read better in hex */
+		snprintf(namebuf, sizeof namebuf, nr < 0x10000 ? "syscall_%llu" : "syscall_%#llx",
 			 (unsigned long long)nr);
 		name = namebuf;
 	}

@@ -84,6 +84,10 @@ enum rrk_action {
 #define SF_OUTFAIL 0x40    /* outparams are looked for even when it fails (wait4) */
 #define SF_FILEDATA 0x80   /* changes a file's bytes (ftruncate, fallocate): shared maps re-read */
 #define SF_EXIT_GROUP 0x100 /* ends every thread of the process (exit_group) */
+/* ACT_FAKE for a feature programs are written to do without (pkeys,
+ * bpf, io_uring...): answered as a kernel without it answers, and rec
+ * says so once */
+#define SF_FEATURE 0x200
 
 /* The user memory an output syscall (SF_WRITE) hands the kernel: play
  * re-emits these bytes. */

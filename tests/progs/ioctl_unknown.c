@@ -1,6 +1,7 @@
 /* ioctls that rrkit's table does not know: one with an _IOR encoding
- * (rec can record it from the size in the number) and one unencoded
- * (rec cannot know what it writes: it fails with ENOTTY). */
+ * (rec can record it from the size in the number) and unencoded ones
+ * (rec runs them and records the kernel's answer: ENOTTY on /dev/null,
+ * EBADF on fd -1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +37,10 @@ int main(void)
 	errno = 0;
 	r = ioctl(1, _IOR('x', 0x42, int), &val);
 	report("_IOR('x', 0x42, int) on fd 1", r, errno, val);
+
+	errno = 0;
+	r = ioctl(-1, 0x2400, 0);
+	report("0x2400 on fd -1", r, errno, 0);
 	close(fd);
 	return 0;
 }
