@@ -147,6 +147,21 @@ setup() {
 	grep -q "rec: unknown ioctl 0x89ff .* does not encode its argument size: run as it is" "$ERR1"
 }
 
+# rec runs the program on one CPU, but it sees the CPUs it would
+# natively (those rec may use), or rec --cpus N's.
+@test "nproc sees the CPUs it would see natively, or rec --cpus N" {
+	record_replay 0 nproc
+	[ "$(cat "$OUT1")" = "$(nproc)" ]
+	REC_OPTS="--cpus 3" record_replay 0 nproc
+	[ "$(cat "$OUT1")" = 3 ]
+	run taskset -c 0 bin/rec -o "$T" -- nproc
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	run bin/rec --cpus 0 nproc
+	[ "$status" -eq 125 ]
+	[ "$output" = "rec: --cpus 0: not a number of CPUs from 1 to 1024; see rec --help" ]
+}
+
 # Calls a program does without, and numbers no kernel has: the answer of
 # a kernel without the feature (rrkit's choice per call, lib/sys/systable.c),
 # the same in replay, one note per call.

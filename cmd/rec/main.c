@@ -20,7 +20,7 @@
 
 static const char usage[] =
 	"usage: rec [-o FILE] [--no-syscallbuf] [--keyframe-interval N] [--timeslice MS]\n"
-	"           [--cpu-features=host|baseline] [--] PROG [ARGS...]\n"
+	"           [--cpu-features=host|baseline] [--cpus N] [--] PROG [ARGS...]\n"
 	"       rec --check\n"
 	"Record PROG's execution. The trace goes to stdout (or FILE with -o);\n"
 	"when it goes to stdout, PROG's stdout is rec's stderr.\n"
@@ -42,6 +42,9 @@ static const char usage[] =
 	"              (default: this CPU's features) or baseline (x86-64-v2: no\n"
 	"              AVX, no AVX-512, no XSAVE), for a trace that replays on any\n"
 	"              x86-64-v2 CPU\n"
+	"  --cpus N    the number of CPUs the program is told it may run on\n"
+	"              (sched_getaffinity: nproc, thread pools); default: the\n"
+	"              CPUs rec may run on, as natively (1-1024)\n"
 	"  --check     try what recording needs on this machine (ptrace, seccomp,\n"
 	"              instruction traps, ...), print one line for each, and\n"
 	"              exit 0 when rec can record here, else 1; takes no PROG\n"
@@ -103,6 +106,18 @@ static unsigned timeslice(const char *v)
 	unsigned long n = strtoul(v, &end, 10);
 	if (*end || errno || n < 1 || n > 60000 || v[0] == '-')
 		rrk_die("--timeslice %s: not a number of milliseconds from 1 to 60000; see rec --help", v);
+	return (unsigned)n;
+}
+
+static unsigned cpus(const char *v)
+{
+	char *end;
+	if (!v || !*v)
+		rrk_die("--cpus needs a number of CPUs; see rec --help");
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || errno || n < 1 || n > 1024 || v[0] == '-' || v[0] == '+')
+		rrk_die("--cpus %s: not a number of CPUs from 1 to 1024; see rec --help", v);
 	return (unsigned)n;
 }
 
@@ -169,11 +184,12 @@ static int record_with_keyframes(struct rec_options *o, uint64_t every)
 	return WEXITSTATUS(rs);
 }
 
-enum { O_OUT, O_NO_SB, O_INTERVAL, O_TIMESLICE, O_CPU, O_CHECK };
+enum { O_OUT, O_NO_SB, O_INTERVAL, O_TIMESLICE, O_CPU, O_CPUS, O_CHECK };
 static const struct rrk_opt options[] = {
 	{ NULL, 'o', RRK_OPT_REQ, O_OUT }, { "no-syscallbuf", 0, RRK_OPT_NONE, O_NO_SB },
 	{ "keyframe-interval", 0, RRK_OPT_REQ, O_INTERVAL }, { "timeslice", 0, RRK_OPT_REQ, O_TIMESLICE },
-	{ "cpu-features", 0, RRK_OPT_REQ, O_CPU }, { "check", 0, RRK_OPT_NONE, O_CHECK },
+	{ "cpu-features", 0, RRK_OPT_REQ, O_CPU }, { "cpus", 0, RRK_OPT_REQ, O_CPUS },
+	{ "check", 0, RRK_OPT_NONE, O_CHECK },
 	RRK_OPT_STANDARD, { 0 },
 };
 
@@ -183,7 +199,7 @@ int main(int argc, char **argv)
 	rrk_fail_status = 125;
 	const char *out = NULL;
 	uint64_t every = 0;
-	unsigned slice = 0;
+	unsigned slice = 0, ncpus = 0;
 	int check = 0, level = RRK_CPU_HOST;
 	const char *env_nosb = getenv("RRK_NO_SYSCALLBUF");
 	int no_sb = env_nosb && *env_nosb && strcmp(env_nosb, "0");
@@ -213,6 +229,9 @@ int main(int argc, char **argv)
 			if ((level = rrk_cpu_level_parse(v)) < 0)
 				rrk_die("--cpu-features %s: not a CPU level (host, baseline); see rec --help", v);
 			break;
+		case O_CPUS:
+			ncpus = cpus(v);
+			break;
 		case O_CHECK:
 			check = 1;
 			break;
@@ -240,15 +259,18 @@ int main(int argc, char **argv)
 	o.no_syscallbuf = no_sb;
 	o.timeslice_ms = slice;
 	o.cpu_level = (unsigned)level;
+	o.cpus = ncpus;
 	o.level = 3;
-	char opts[512], kfo[64] = "", tso[32] = "";
+	char opts[512], kfo[64] = "", tso[32] = "", cpo[32] = "";
 	const char *cfo = level == RRK_CPU_BASELINE ? " --cpu-features=baseline" : "";
 	if (every)
 		snprintf(kfo, sizeof kfo, " --keyframe-interval=%llu", (unsigned long long)every);
 	if (slice)
 		snprintf(tso, sizeof tso, " --timeslice=%u", slice);
-	snprintf(opts, sizeof opts, "%s%s%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
-		 no_sb ? " --no-syscallbuf" : "", tso, cfo);
+	if (ncpus)
+		snprintf(cpo, sizeof cpo, " --cpus=%u", ncpus);
+	snprintf(opts, sizeof opts, "%s%s%s%s%s%s%s", out ? "-o " : "", out ? out : "", kfo,
+		 no_sb ? " --no-syscallbuf" : "", tso, cfo, cpo);
 	if (opts[0] == ' ')
 		memmove(opts, opts + 1, strlen(opts));
 	o.options_text = opts;

@@ -224,6 +224,18 @@ int rrk_pin_cpu(int want)
 	return cpu;
 }
 
+size_t rrk_cpus_before_pin(void *mask, size_t max)
+{
+	cpu_set_t set;
+	if (have_allowed)
+		set = allowed;
+	else if (sched_getaffinity(0, sizeof set, &set) < 0)
+		CPU_ZERO(&set);
+	size_t n = max < sizeof set ? max : sizeof set;
+	memcpy(mask, &set, n);
+	return n;
+}
+
 void rrk_thread_avoid_cpu(pthread_t th, int cpu)
 {
 	cpu_set_t set;

@@ -40,6 +40,10 @@ int rrk_env_on(const char *name);
 /* Pins the calling thread to one CPU (want when it may run there, else
  * the one it is on). Returns the CPU or -1. */
 int rrk_pin_cpu(int want);
+/* The CPUs the process was allowed before its first rrk_pin_cpu (or
+ * now, if it never pinned itself), as sched_getaffinity fills a mask;
+ * returns its size in bytes. */
+size_t rrk_cpus_before_pin(void *mask, size_t max);
 /* Lets th run on the CPUs the process was allowed before rrk_pin_cpu,
  * but not cpu (a helper thread of a tool pinned to cpu with its
  * program); leaves it alone when no other CPU is left. */

@@ -1678,6 +1678,15 @@ static void syscall_exit(struct recorder *r)
 	int64_t res = (int64_t)g.rax;
 	const struct rrk_sysent *e = &rrk_systable[nr];
 	unsigned flags = 0;
+	if (rrk_rec_hooks[e->hook].result) {
+		struct rec_call c = { r, nr, a, res, e };
+		int64_t was = res;
+		rrk_rec_hooks[e->hook].result(&c, &res);
+		if (res != was) {
+			g.rax = (uint64_t)res;
+			tracee_setregs(&r->cur->t, &g);
+		}
+	}
 
 	if (res >= 0 || rrk_is_restart(res) || (e->flags & SF_OUTFAIL)) {
 		struct rrk_memrange rg[64];

@@ -15,6 +15,8 @@ struct rec_options {
 				   reports its own write errors */
 	unsigned timeslice_ms;  /* a thread's turn before a sibling's; 0: 10 */
 	unsigned cpu_level;     /* RRK_CPU_*: the cpuid the program is shown */
+	unsigned cpus;          /* CPUs sched_getaffinity shows (0: those rec
+				 * was allowed) */
 };
 
 /* Records the program. Returns rec's exit status: the program's status,

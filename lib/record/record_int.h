@@ -177,6 +177,9 @@ struct rec_hooks {
 	/* At entry, after the table's ACT_FAKE: 1 = the program must not
 	 * make it, and *fake is the result it gets instead. */
 	int (*entry)(struct rec_call *c, int64_t *fake);
+	/* At exit, before the outparams are read: may change what the
+	 * program gets (memory, *res) from what the kernel gave it. */
+	void (*result)(struct rec_call *c, int64_t *res);
 	/* At exit, after the outparams are attached and before the shared
 	 * maps, fd and output steps: 1 = recording stopped, go no further. */
 	int (*exit)(struct rec_call *c);

@@ -95,6 +95,29 @@ static int rec_entry_ioctl(struct rec_call *c, int64_t *fake)
 	return 0;
 }
 
+/* rec pins itself and the program to one CPU (one task runs at a time
+ * anyway): the program is shown the CPUs it would have had natively,
+ * those rec was allowed, or rec --cpus N's first N (doc/design.md,
+ * "CPUs"), so that it sizes its thread pools as it would natively. */
+static void rec_result_getaffinity(struct rec_call *c, int64_t *res)
+{
+	struct recorder *r = c->r;
+	int ours = c->a[0] == 0;
+	for (struct rtask *t = r->tasks; t && !ours; t = t->next)
+		ours = t->t.tid == (pid_t)c->a[0];
+	if (*res <= 0 || !ours || !c->a[2])
+		return;
+	uint8_t mask[128];
+	memset(mask, 0, sizeof mask);
+	if (r->o->cpus)
+		for (unsigned i = 0; i < r->o->cpus && i < 8 * sizeof mask; i++)
+			mask[i / 8] |= (uint8_t)(1u << (i % 8));
+	else
+		rrk_cpus_before_pin(mask, sizeof mask);
+	size_t n = (size_t)*res < sizeof mask ? (size_t)*res : sizeof mask;
+	tracee_write(&r->cur->t, c->a[2], mask, n);
+}
+
 static int rec_entry_write(struct rec_call *c, int64_t *fake)
 {
 	(void)fake;
@@ -307,6 +330,7 @@ const struct rec_hooks rrk_rec_hooks[RRK_HK_COUNT] = {
 	[RRK_HK_MUNMAP] = { .exit = rec_exit_munmap },
 	[RRK_HK_MREMAP] = { .exit = rec_exit_mremap },
 	[RRK_HK_MPROTECT] = { .exit = rec_exit_mprotect },
+	[RRK_HK_GETAFFINITY] = { .result = rec_result_getaffinity },
 	[RRK_HK_PRCTL] = { .entry = rec_entry_prctl },
 	[RRK_HK_ARCH_PRCTL] = { .entry = rec_entry_arch_prctl },
 	[RRK_HK_SECCOMP] = { .entry = rec_entry_seccomp },

@@ -268,7 +268,7 @@ const struct rrk_sysent rrk_systable[RRK_NSYSCALLS] = {
 	 * written by other threads, not by the kernel for us */
 	E(futex, 6, T(A_PTR, A_FUTEXOP, A_INT, A_PTR, A_PTR, A_INT), NOOUT, BLK),
 	F(sched_setaffinity, 3, T(A_INT, A_SIZE, A_PTR), 0),
-	E(sched_getaffinity, 3, T(A_INT, A_SIZE, A_PTR), T(RES(2)), 0),
+	EX(sched_getaffinity, 3, T(A_INT, A_SIZE, A_PTR), T(RES(2)), 0, T(HK(GETAFFINITY))),
 	/* 32-bit TLS descriptors change segment state: not reproducible */
 	FF(set_thread_area, 1, T(A_PTR), -ENOSYS),
 	/* AIO: the kernel writes user memory asynchronously */
