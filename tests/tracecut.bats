@@ -174,7 +174,7 @@ cut_err() {
 	grep -q "^tracecut: --from 10: .* starts at event 30; see tracecat$" <<<"$output"
 	run cut_err --to $((total + 1)) "$T"
 	[ "$status" -eq 2 ]
-	grep -q "^tracecut: --to $((total + 1)): .* has $total events; see tracecat$" <<<"$output"
+	grep -q "^tracecut: --to $((total + 1)): .* has events 1 to $total; see tracecat$" <<<"$output"
 	head -c 5000 "$T" >"$BATS_TEST_TMPDIR/short.trace"
 	run cut_err "$BATS_TEST_TMPDIR/short.trace"
 	[ "$status" -eq 2 ]

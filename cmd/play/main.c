@@ -59,7 +59,6 @@ int main(int argc, char **argv)
 	const char *v;
 	int id;
 	while (!gdb_args && (id = rrk_opt_next(&st, argc, argv, options, &v)) != RRK_OPT_END) {
-		char *end;
 		switch (id) {
 		case O_QUIET:
 			o.quiet = 1;
@@ -70,9 +69,8 @@ int main(int argc, char **argv)
 		case O_GOTO:
 			if (!v || !*v)
 				rrk_die("--goto needs an event number; see play --help");
-			o.goto_event = strtoull(v, &end, 10);
-			if (*end || !o.goto_event)
-				rrk_die("--goto %s: not an event number; see play --help", v);
+			if (rrk_opt_number(v, 1, UINT64_MAX, &o.goto_event) < 0)
+				rrk_die("--goto %s: not an event number (1, 2, ...); see play --help", v);
 			break;
 		case O_CHECK: {
 			if (argc != 2)

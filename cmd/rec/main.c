@@ -87,36 +87,30 @@ static char *resolve(const char *prog)
 
 static uint64_t interval(const char *v)
 {
-	char *end;
+	uint64_t n;
 	if (!v || !*v)
 		rrk_die("--keyframe-interval needs a number of events; see rec --help");
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (*end || errno || !n || v[0] == '-')
+	if (rrk_opt_number(v, 1, UINT64_MAX, &n) < 0)
 		rrk_die("--keyframe-interval %s: not a number of events (1, 2, ...); see rec --help", v);
 	return n;
 }
 
 static unsigned timeslice(const char *v)
 {
-	char *end;
+	uint64_t n;
 	if (!v || !*v)
 		rrk_die("--timeslice needs a number of milliseconds; see rec --help");
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*end || errno || n < 1 || n > 60000 || v[0] == '-')
+	if (rrk_opt_number(v, 1, 60000, &n) < 0)
 		rrk_die("--timeslice %s: not a number of milliseconds from 1 to 60000; see rec --help", v);
 	return (unsigned)n;
 }
 
 static unsigned cpus(const char *v)
 {
-	char *end;
+	uint64_t n;
 	if (!v || !*v)
 		rrk_die("--cpus needs a number of CPUs; see rec --help");
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*end || errno || n < 1 || n > 1024 || v[0] == '-' || v[0] == '+')
+	if (rrk_opt_number(v, 1, 1024, &n) < 0)
 		rrk_die("--cpus %s: not a number of CPUs from 1 to 1024; see rec --help", v);
 	return (unsigned)n;
 }

@@ -124,7 +124,8 @@ static size_t split(const uint8_t *p, uint32_t len, char ***out)
 	return n;
 }
 
-/* RRK_H_ARGV (kept for the first exec) and RRK_H_ENV (counted). */
+/* RRK_H_ARGV (kept for the first exec; a second one is ignored) and
+ * RRK_H_ENV (counted). */
 static void header_strings(struct cat *c, uint16_t tag, const uint8_t *v, uint32_t len)
 {
 	char **a;
@@ -132,6 +133,13 @@ static void header_strings(struct cat *c, uint16_t tag, const uint8_t *v, uint32
 	if (tag == RRK_H_ENV) {
 		if (c->header)
 			oprintf(c, c->json ? ",\"env_count\":%zu" : "# env: %zu variables\n", n);
+		for (size_t i = 0; i < n; i++)
+			free(a[i]);
+		free(a);
+		return;
+	}
+	if (c->hinfo.have) {
+		/* a tag appears once; a reader uses the first (trace-format.md) */
 		for (size_t i = 0; i < n; i++)
 			free(a[i]);
 		free(a);

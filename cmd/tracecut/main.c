@@ -32,12 +32,10 @@ static const char usage[] =
 
 static uint64_t number(const char *opt, const char *v)
 {
-	char *end;
+	uint64_t n;
 	if (!v || !*v)
 		rrk_die("%s needs an event number; see tracecut --help", opt);
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (*end || errno || !n || v[0] == '-')
+	if (rrk_opt_number(v, 1, UINT64_MAX, &n) < 0)
 		rrk_die("%s %s: not an event number (1, 2, ...); see tracecut --help", opt, v);
 	return n;
 }
@@ -394,9 +392,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	c->copying = c->from <= 1;
-	if (c->from > 1 || c->every) {
+	/* a range is checked before anything is written (a pipe is read
+	 * into memory first) */
+	if (c->from > 1 || c->to || c->every) {
 		c->fd = rrk_seekable(c->fd, c->name);
-		if (c->from > 1)
+		if (c->from > 1 || c->to)
 			scan(c->name, c->fd, c->from, c->to, &c->used, &c->kf_at_from);
 	}
 	struct rrk_reader *rd = rrk_reader_open(c->fd, c->name);

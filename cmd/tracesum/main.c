@@ -135,8 +135,11 @@ static int do_check(const char *list)
 		fflush(stdout);
 	}
 	if (ferror(f)) {
-		rrk_warn("%s: read error", list);
-		failed++;
+		/* a directory, an I/O error: that one line says it all */
+		rrk_warn("%s: cannot read the list of digests: %s", list, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		return EXIT_BAD;
 	}
 	if (f != stdin)
 		fclose(f);

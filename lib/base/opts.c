@@ -57,3 +57,19 @@ int rrk_opt_next(struct rrk_opts *st, int argc, char **argv, const struct rrk_op
 	*val = v;
 	return o->id;
 }
+
+int rrk_opt_number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+	if (!v || !*v)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}

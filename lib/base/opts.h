@@ -8,6 +8,8 @@
 #ifndef RRK_OPTS_H
 #define RRK_OPTS_H
 
+#include <stdint.h>
+
 enum {
 	RRK_OPT_NONE, /* takes no value: "--name=V" is an unknown option */
 	RRK_OPT_REQ,  /* takes a value, from "=V" or the next argument */
@@ -47,5 +49,9 @@ struct rrk_opts {
  * needs); or RRK_OPT_OPERAND, RRK_OPT_UNKNOWN or RRK_OPT_END. */
 int rrk_opt_next(struct rrk_opts *st, int argc, char **argv, const struct rrk_opt *table,
 		 const char **val);
+
+/* An option's number, strictly: decimal digits only (no sign, space or
+ * suffix), from min to max. 0, or -1 when v is anything else. */
+int rrk_opt_number(const char *v, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sys/systable.h"
+#include "base/opts.h"
 #include "base/util.h"
 
 /* ---- breakpoints and watchpoints ---- */
@@ -1415,12 +1416,13 @@ int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_
 		rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
 	if (spec[0] && spec[0] != ':' && strcmp(spec, "-"))
 		rrk_die("bad --gdb=%s: use --gdb, --gdb=:PORT or --gdb=-", spec);
+	uint64_t port = 0;
+	if (spec[0] == ':' && rrk_opt_number(spec + 1, 0, 65535, &port) < 0)
+		rrk_die("bad --gdb=%s: PORT is a number from 0 (any free port) to 65535", spec);
 	gdb_session_prepare(s, o);
 	if (strcmp(spec, "-")) {
-		int port = 0, got;
-		if (spec[0] == ':')
-			port = atoi(spec + 1);
-		int lfd = listen_tcp(port, &got);
+		int got;
+		int lfd = listen_tcp((int)port, &got);
 		if (!spec[0]) {
 			signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
 			launch_gdb(got, gdb_args);

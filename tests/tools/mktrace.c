@@ -1,6 +1,7 @@
 /* mktrace: writes synthetic rrkit traces for tests.
  *   mktrace [--events N] [--flush N] [--level L] [--blob-size N]
- *           [--no-end] [--unknown-skippable] [--unknown-required] > out.trace
+ *           [--no-end] [--unknown-skippable] [--unknown-required]
+ *           [--two-argv] > out.trace
  *   mktrace --all-kinds [--level L] > out.trace
  *   mktrace --reframe LEVEL [--flush N] [--bad-digest] < in.trace > out.trace
  *   mktrace --set-version V < in.trace > out.trace
@@ -22,7 +23,7 @@
 static void usage(void)
 {
 	fputs("usage: mktrace [--events N] [--flush N] [--level L] [--blob-size N]\n"
-	      "               [--no-end] [--unknown-skippable] [--unknown-required]\n"
+	      "               [--no-end] [--unknown-skippable] [--unknown-required] [--two-argv]\n"
 	      "       mktrace --all-kinds [--level L]\n"
 	      "       mktrace --reframe LEVEL [--flush N] [--bad-digest]   (stdin to stdout)\n"
 	      "       mktrace --set-version V               (stdin to stdout)\n",
@@ -75,7 +76,7 @@ static void event(struct rrk_writer *w, uint64_t n, uint32_t tid, unsigned kind,
 }
 
 static int generate(long nev, long flush, int level, long blob_size, int no_end,
-		    int unk_skip, int unk_req)
+		    int unk_skip, int unk_req, int two_argv)
 {
 	struct rrk_writer *w = rrk_writer_open(1, "stdout", level);
 	if (!w)
@@ -88,6 +89,8 @@ static int generate(long nev, long flush, int level, long blob_size, int no_end,
 	field(&h, &hl, RRK_H_ARCH, "x86_64", 6);
 	field(&h, &hl, RRK_H_RECORDER, "rrkit " RRK_VERSION, sizeof("rrkit " RRK_VERSION) - 1);
 	field(&h, &hl, RRK_H_ARGV, argv, sizeof argv);
+	if (two_argv) /* a tag that should come once, twice: readers use the first */
+		field(&h, &hl, RRK_H_ARGV, "/bin/second", sizeof "/bin/second");
 	field(&h, &hl, RRK_H_CWD, "/tmp", 4);
 	field(&h, &hl, RRK_H_CPU, &cpu, 4);
 	field(&h, &hl, RRK_H_FLAGS, &flags, 4);
@@ -750,7 +753,7 @@ int main(int argc, char **argv)
 	rrk_prog = "mktrace";
 	rrk_fail_status = 2;
 	long nev = 50, flush = 0, blob_size = 3000, refr = -1, ver = -1;
-	int level = 3, no_end = 0, unk_skip = 0, unk_req = 0, bad_digest = 0, akinds = 0;
+	int level = 3, no_end = 0, unk_skip = 0, unk_req = 0, bad_digest = 0, akinds = 0, two_argv = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--events"))
@@ -767,6 +770,8 @@ int main(int argc, char **argv)
 			ver = num(argv[++i]);
 		else if (!strcmp(a, "--no-end"))
 			no_end = 1;
+		else if (!strcmp(a, "--two-argv"))
+			two_argv = 1;
 		else if (!strcmp(a, "--bad-digest"))
 			bad_digest = 1;
 		else if (!strcmp(a, "--unknown-skippable"))
@@ -786,5 +791,5 @@ int main(int argc, char **argv)
 		return reframe((int)refr, flush, bad_digest);
 	if (akinds)
 		return all_kinds(level);
-	return generate(nev, flush, level, blob_size, no_end, unk_skip, unk_req);
+	return generate(nev, flush, level, blob_size, no_end, unk_skip, unk_req, two_argv);
 }
