@@ -787,6 +787,30 @@ W
 	RRK_NO_STRETCH=1 deep_steps "$BATS_TEST_TMPDIR/short.trace"
 }
 
+# The instruction before a position, found by state, where it is a
+# rep stos that ran 32 times: each of its steps is a state of its own,
+# and both runs of the search must count them alike (they once did not,
+# and gdb landed 86 calls earlier).
+@test "gdb: reverse-stepi deep in a run lands on the last iteration of a rep stos" {
+	record "$P/rep_reverse"
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+break *ppos if counter==2
+continue
+reverse-stepi
+print counter
+print $rcx
+x/i $pc
+reverse-stepi
+print $rcx
+G
+	gdb_batch "$T" "$S"
+	grep -q '^\$1 = 2$' "$GOUT"
+	grep -q '^\$2 = 1$' "$GOUT"
+	grep -q '^=> 0x[0-9a-f]* <fill+[0-9]*>:.*rep stos' "$GOUT"
+	grep -q '^\$3 = 2$' "$GOUT"
+}
+
 @test "gdb: ^C from gdb stops a running replay" {
 	# ^C is noticed between events; the buffered syscalls of gdb_long's
 	# rounds are not events (doc/design.md "The syscall buffer"). 2000

@@ -162,6 +162,25 @@ setup() {
 	[ "$output" = "rec: --cpus 0: not a number of CPUs from 1 to 1024; see rec --help" ]
 }
 
+# A program that signals its own process group signals rec too, when a
+# shell runs both in one group (setsid here gives them a group of their
+# own). rec must not die of it, nor take two SIGINTs for the user's
+# double ^C; the same with --keyframe-interval, where rec is two
+# processes.
+@test "kill(0, SIG) from the program: rec survives and the trace replays" {
+	for opts in "" "--keyframe-interval 20"; do
+		# shellcheck disable=SC2086 # opts is a list of options
+		run setsid -w bin/rec $opts -o "$T" -- "$P/kill_group"
+		echo "rec $opts: status $status: $output"
+		[ "$status" -eq 0 ]
+		grep -q '^still here$' <<<"$output"
+		run bin/play "$T"
+		[ "$status" -eq 0 ]
+		grep -q '^kill(0, SIGABRT) = 0$' <<<"$output"
+		grep -q '^still here$' <<<"$output"
+	done
+}
+
 # Calls a program does without, and numbers no kernel has: the answer of
 # a kernel without the feature (rrkit's choice per call, lib/sys/systable.c),
 # the same in replay, one note per call.

@@ -153,8 +153,15 @@ static int record_with_keyframes(struct rec_options *o, uint64_t every)
 	}
 	close(p[1]);
 	close(o->trace_fd);
-	signal(SIGINT, SIG_IGN); /* the terminal sends it to the recorder too */
-	signal(SIGQUIT, SIG_IGN);
+	/* This process only waits. The terminal's ^C reaches the recorder
+	 * too, and what the program sends its process group (kill(0, sig))
+	 * must not end it: every signal that would is ignored here but
+	 * SIGTERM and SIGHUP, passed on to the recorder. */
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
+		    sig != SIGWINCH && sig != SIGTERM && sig != SIGHUP && sig != SIGSEGV && sig != SIGBUS &&
+		    sig != SIGFPE && sig != SIGILL && sig != SIGTRAP)
+			signal(sig, SIG_IGN);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = forward;

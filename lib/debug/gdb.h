@@ -256,11 +256,11 @@ struct gdb_session {
 	struct gdb_pred pred[GDB_PRED_MAX];
 	int npred, pred_pick;
 	uint64_t pred_n;
+	struct rrk_regs pred_regs; /* the state of that match */
 	struct gdb_pred_run *pred_run;
 	uint64_t step_cap;    /* JOB_STEPSCAN gives up after this many steps */
 	uint64_t long_when;   /* a run known to be longer than that */
 	uint32_t long_tid;
-	uint64_t pred_from;   /* the stretch checkpoint JOB_PRED started from */
 	/* the latest stretch checkpoint of the replay since the last
 	 * restore, in the run of task pass_tid toward event pass_when */
 	uint64_t pass_anc, pass_when;
@@ -335,7 +335,7 @@ void gdb_pred_failed(struct gdb_session *s) __attribute__((noreturn));
  * going back from a position deep in the run starts close to it.
  * Whether to time this resume of t; the copy at t's interrupt stop. */
 #define GDB_STRETCH_NS 100000000ull
-int gdb_stretch_wanted(struct gdb_session *s, struct ptask *t);
+int gdb_stretch_wanted(struct gdb_session *s);
 void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t);
 /* JOB_STEPSCAN took more than s->step_cap steps: the run is long. */
 void gdb_step_cap_reached(struct gdb_session *s) __attribute__((noreturn));

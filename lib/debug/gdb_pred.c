@@ -14,11 +14,9 @@
  * stops at that k-th match (JOB_PREDN). doc/design.md, "Going back". */
 #include "gdb.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
 
 #include "base/util.h"
 #include "ptrace/funcs.h"
@@ -219,8 +217,9 @@ static void bp_add(struct gdb_pred_run *r, uint64_t addr)
 	r->at[r->n++] = addr;
 }
 
-/* Whether a jump at candidate i would cover another int3 or P. */
-static int cover_clash(struct gdb_session *s, const struct gdb_pred_run *r, int i, uint64_t p_rip)
+/* Whether a jump at candidate i would cover another int3 (P's, the
+ * event's point, another candidate's) or overlap a jump armed already. */
+static int cover_clash(struct gdb_session *s, const struct gdb_pred_run *r, int i)
 {
 	const struct gdb_pred *c = &s->pred[i];
 	if (!c->cover)
@@ -230,7 +229,11 @@ static int cover_clash(struct gdb_session *s, const struct gdb_pred_run *r, int 
 			return 1;
 	if (r->point && r->point >= c->addr && r->point < c->addr + c->cover)
 		return 1;
-	(void)p_rip;
+	for (int k = 0; k < s->npred; k++) {
+		const struct gdb_pred *o = &s->pred[k];
+		if (k != i && r->pf[k].page && o->addr < c->addr + c->cover && c->addr < o->addr + o->cover)
+			return 1;
+	}
 	return 0;
 }
 
@@ -269,13 +272,20 @@ static uint64_t off_jump(struct ptask *t, const struct rrk_pfilter *f)
 }
 
 /* t is at candidate i in a matching state (the jump out of the code).
- * Returns 1 when play is done with the run (reported the stop). */
+ * Both runs walk alike, so that the k-th match of the second is the
+ * k-th of the first: each match not the last is stepped over (a rep
+ * string instruction matches at each of its steps). Returns 1 when play
+ * is done with the run (reported the stop). */
 static int on_match(struct gdb_session *s, struct ptask *t, struct gdb_pred_run *r, int i, int expect_sig)
 {
 	r->matches[i]++;
-	if (s->job == JOB_PREDN) {
-		if (r->matches[i] < s->pred_n)
-			return 0;
+	struct rrk_regs g;
+	tracee_getregs(&t->t, &g);
+	if (s->job == JOB_PREDN && r->matches[i] == s->pred_n) {
+		/* the state the search found, or the runs did not walk alike */
+		g.eflags = (g.eflags & ~0x10100ull) | (s->pred_regs.eflags & 0x10100ull);
+		if (rrk_regs_diff(&s->pred_regs, &g, NULL, 0))
+			fallback(s, "the second run came to another state");
 		if (r->pf[i].page && rrk_pfilter_disarm(&t->t, r->insn, &r->pf[i]) < 0)
 			fallback(s, "the task did not cooperate");
 		s->job = JOB_NONE;
@@ -286,10 +296,11 @@ static int on_match(struct gdb_session *s, struct ptask *t, struct gdb_pred_run 
 		fallback(s, "too many states alike");
 	if (!step1(s, t, expect_sig))
 		fallback(s, "the instruction was an event");
-	if (gdb_mark_is(s, t, &s->target)) {
+	if (s->job == JOB_PRED && gdb_mark_is(s, t, &s->target)) {
 		s->job = JOB_PREDN;
 		s->pred_pick = i;
 		s->pred_n = r->matches[i];
+		s->pred_regs = g;
 		gdb_pred_restart(s);
 	}
 	return 0;
@@ -335,19 +346,19 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 			tracee_setregs(&t->t, &g);
 			go = 0;
 		}
-		bps_in(t, r);
-		tracee_cont(&t->t, sig);
-		sig = 0;
-		t->running = 1;
 		/* stretch checkpoints on the way to the stop it reports (none
 		 * while the program has a jump into the check: a copy would
 		 * keep it) */
 		int armed = 0, interrupted = 0;
 		for (int k = 0; k < s->npred; k++)
 			armed |= r->pf[k].page != 0;
-		struct stop st = s->job == JOB_PREDN && !armed && gdb_stretch_wanted(s, t)
-					 ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
-					 : rrk_rp_wait(rp, t, expect_sig);
+		int timed = s->job == JOB_PREDN && !armed && gdb_stretch_wanted(s);
+		bps_in(t, r);
+		tracee_cont(&t->t, sig);
+		sig = 0;
+		t->running = 1;
+		struct stop st = timed ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
+				       : rrk_rp_wait(rp, t, expect_sig);
 		bps_out(t, r);
 		if (interrupted) {
 			gdb_stretch_checkpoint(s, t);
@@ -367,8 +378,7 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 				if (on_match(s, t, r, i, expect_sig))
 					return;
 				rrk_pfilter_jump(&t->t, f, 1);
-				/* PREDN did not step: on from the copy */
-				go = s->job == JOB_PREDN ? f->resume : off_jump(t, f);
+				go = off_jump(t, f);
 				handled = 1;
 				break;
 			}
@@ -403,14 +413,13 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 			if (regs_match(&g, c)) {
 				if (on_match(s, t, r, i, expect_sig))
 					return;
-				moved = s->job == JOB_PRED; /* stepped past it */
-				if (moved)
-					break;
+				moved = 1; /* stepped past it */
+				break;
 			}
 			/* the check into the program after a few misses, where
 			 * its jump covers no other int3 */
 			if (++r->misses[i] >= FILTER_AFTER && !r->tried[i]++ && !r->pf[i].page && r->insn && !rrk_no_pfilter() &&
-			    !cover_clash(s, r, i, s->target.regs.rip) &&
+			    !cover_clash(s, r, i) &&
 			    rrk_pfilter_arm(&t->t, r->insn, a, &c->want, 0, c->ignore, &r->pf[i]) == 0) {
 				/* no int3 where the jump is now */
 				for (int k = 0; k < r->n; k++)

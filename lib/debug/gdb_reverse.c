@@ -125,7 +125,7 @@ static void cp_thin(struct gdb_session *s)
 	int odd = 0;
 	for (size_t i = 0; i < s->ncps; i++) {
 		struct checkpoint *cp = &s->cps[i];
-		int keep = i == 0 || cp->id || i == s->ncps - 1 || cp->pid == s->scan_pid ||
+		int keep = i == 0 || cp->id || cp->stretch || i == s->ncps - 1 || cp->pid == s->scan_pid ||
 			   (odd ^= 1);
 		if (keep)
 			s->cps[k++] = *cp;
@@ -292,9 +292,8 @@ void gdb_step_checkpoint(struct gdb_session *s, struct ptask *t)
 	*cp_add(s) = cp;
 }
 
-int gdb_stretch_wanted(struct gdb_session *s, struct ptask *t)
+int gdb_stretch_wanted(struct gdb_session *s)
 {
-	(void)t;
 	return !s->detached && !s->newatch && !rrk_env_on("RRK_NO_STRETCH") && rrk_snap_possible(s->rp);
 }
 
@@ -304,8 +303,10 @@ void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t)
 {
 	struct rrk_regs g;
 	/* the resume flag (back from a fault, part way through a rep
-	 * string...): a copy would not go on as the task does */
-	if (tracee_getregs(&t->t, &g) < 0 || (g.eflags & 0x10000))
+	 * string...): a copy would not go on as the task does; nor with a
+	 * signal pending (an interrupt stop comes before a trap the task
+	 * took just before it, and the copy would lose the trap) */
+	if (tracee_getregs(&t->t, &g) < 0 || (g.eflags & 0x10000) || tracee_signal_pending(&t->t))
 		return;
 	uint64_t when = rrk_rp_cur(s->rp)->hdr.number;
 	struct checkpoint cp;
@@ -320,15 +321,19 @@ void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t)
 	s->pass_anc = cp.serial;
 	s->pass_when = when;
 	s->pass_tid = t->rec_tid;
-	/* at most STRETCH_MAX of them: the oldest goes */
+	/* at most STRETCH_MAX of them: the oldest goes (not the one a job
+	 * started from) */
 	size_t n = 0, oldest = 0;
+	int have = 0;
 	for (size_t i = 0; i < s->ncps; i++)
 		if (s->cps[i].stretch) {
-			if (!n || s->cps[i].serial < s->cps[oldest].serial)
-				oldest = i;
 			n++;
+			if (s->cps[i].pid != s->scan_pid && (!have || s->cps[i].serial < s->cps[oldest].serial)) {
+				oldest = i;
+				have = 1;
+			}
 		}
-	if (n >= STRETCH_MAX && s->cps[oldest].pid != s->scan_pid) {
+	if (n >= STRETCH_MAX && have) {
 		cp_drop(&s->cps[oldest]);
 		s->cps[oldest] = cp;
 		return;
@@ -384,7 +389,6 @@ static void pred_from(struct gdb_session *s, const struct mark *p, struct checkp
 	copy_mark(&s->target, p);
 	s->job = JOB_PRED;
 	s->step_cap = 0;
-	s->pred_from = cp->stretch ? cp->serial : 0;
 	restart_from(s, cp);
 }
 
@@ -409,12 +413,8 @@ void gdb_pred_failed(struct gdb_session *s)
 	struct mark p;
 	memset(&p, 0, sizeof p);
 	copy_mark(&p, &s->target);
-	/* the instruction may lie before the stretch checkpoint the search
-	 * started from: from the one before it, down to the run's start */
-	if (s->pred_from) {
-		struct checkpoint *from = stretch_cp(s, s->pred_from, &p);
-		pred_from(s, &p, from ? stretch_cp(s, from->parent, &p) : NULL);
-	}
+	/* (the instruction before p lies after any checkpoint before p:
+	 * a search from an earlier one would fail alike) */
 	s->npred = 0;
 	stepscan(s, &p, 0);
 }

@@ -350,7 +350,7 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 			if (use_bps || aimed || sw_point)
 				bps_insert(s, t, use_bps);
 			tracee_cont(&t->t, sig);
-			timed = s->job == JOB_NONE && gdb_stretch_wanted(s, t);
+			timed = s->job == JOB_NONE && gdb_stretch_wanted(s);
 		}
 		sig = 0;
 		t->running = 1;

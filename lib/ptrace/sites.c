@@ -471,17 +471,34 @@ static unsigned gpr_writes(const ZydisDecodedInstruction *ins)
 {
 	const unsigned RAX = 1, RCX = 2, RDX = 4, RBX = 8, RSI = 32, RDI = 64;
 	unsigned w = 0, rexr = ins->raw.rex.R ? 8 : 0, rexb = ins->raw.rex.B ? 8 : 0;
-	/* VEX and EVEX keep R and B elsewhere: both banks */
-	unsigned both = ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ? 8 : 0;
+	/* VEX and EVEX keep R and B elsewhere: both banks; they may name a
+	 * destination in vvvv (mulx, blsr...), kept inverted */
+	int legacy = ins->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY;
+	unsigned both = legacy ? 0 : 8;
+	if (!legacy)
+		w |= gpr_bit(ins->raw.vex.vvvv) | gpr_bit(~ins->raw.vex.vvvv & 15) | gpr_bit(ins->raw.evex.vvvv) |
+		     gpr_bit(~ins->raw.evex.vvvv & 15);
+	/* without REX, byte registers 4-7 are ah, ch, dh, bh */
+	unsigned high = legacy && !(ins->attributes & ZYDIS_ATTRIB_HAS_REX) ? 4 : 0;
 	if (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) {
-		w |= gpr_bit(ins->raw.modrm.reg | rexr) | gpr_bit(ins->raw.modrm.reg | both);
-		if (ins->raw.modrm.mod == 3)
-			w |= gpr_bit(ins->raw.modrm.rm | rexb) | gpr_bit(ins->raw.modrm.rm | both);
+		unsigned reg = ins->raw.modrm.reg, rm = ins->raw.modrm.rm;
+		w |= gpr_bit(reg | rexr) | gpr_bit(reg | both);
+		if (high && reg >= 4)
+			w |= gpr_bit(reg - 4);
+		if (ins->raw.modrm.mod == 3) {
+			w |= gpr_bit(rm | rexb) | gpr_bit(rm | both);
+			if (high && rm >= 4)
+				w |= gpr_bit(rm - 4);
+		}
 	}
 	uint8_t op = ins->opcode;
 	if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
 		if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x97) || (op >= 0xb0 && op <= 0xbf))
 			w |= gpr_bit((op & 7) | rexb) | RAX; /* push/pop, xchg, mov imm */
+		if (op >= 0xb4 && op <= 0xb7 && !(ins->attributes & ZYDIS_ATTRIB_HAS_REX))
+			w |= gpr_bit(op & 3); /* mov imm8 to ah..bh */
+		if (op == 0xc8 || op == 0xc9)
+			w |= 16; /* enter, leave: rbp */
 		if (op == 0x98 || op == 0x99 || op == 0xf6 || op == 0xf7 || op == 0x69 || op == 0x6b)
 			w |= RAX | RDX;
 		if ((op >= 0xa4 && op <= 0xaf) || op == 0x6c || op == 0x6d || op == 0x6e || op == 0x6f)

@@ -80,6 +80,21 @@ int tracee_late_interrupt(struct tracee *t, int status)
 	return 1;
 }
 
+int tracee_signal_pending(struct tracee *t)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)t->tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1; /* cannot tell: as if one did */
+	int pending = 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
+			pending |= strtoull(line + 7, NULL, 16) != 0;
+	fclose(f);
+	return pending;
+}
+
 int tracee_wait(struct tracee *t, struct stop *st)
 {
 	int status;

@@ -48,6 +48,9 @@ int tracee_interrupt_stop(int status);
 /* Whether status is t's interrupt stop, which came after another stop
  * of t: then it is resumed as before (returns 1). */
 int tracee_late_interrupt(struct tracee *t, int status);
+/* Whether a signal waits for t (/proc: its own or its process's): an
+ * interrupt stop may come before a trap the task already took. */
+int tracee_signal_pending(struct tracee *t);
 int tracee_cont(struct tracee *t, int sig);
 int tracee_syscall(struct tracee *t, int sig);
 int tracee_singlestep(struct tracee *t, int sig);

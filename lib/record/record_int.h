@@ -131,6 +131,10 @@ struct recorder {
 	struct rrk_pool pool; /* for attachments */
 	uint32_t warned_ioctls[64];
 	size_t nwarned;
+	/* a signal the program is sending to rec's own process group (or
+	 * to every process): rec ignores it until the call returns */
+	int shield_sig;
+	struct sigaction shield_old;
 	/* system calls note_feature spoke of (the last bit: unknown numbers) */
 	uint8_t noted_sys[RRK_NSYSCALLS / 8 + 1];
 	const char *abort_reason;

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
@@ -116,6 +117,42 @@ static void rec_result_getaffinity(struct rec_call *c, int64_t *res)
 		rrk_cpus_before_pin(mask, sizeof mask);
 	size_t n = (size_t)*res < sizeof mask ? (size_t)*res : sizeof mask;
 	tracee_write(&r->cur->t, c->a[2], mask, n);
+}
+
+/* kill(0, sig), kill(-pgrp, sig) or kill(-1, sig) from the program
+ * reaches rec too when they share a process group (a shell script's
+ * `trap 'kill 0' EXIT`, an abort of the whole group): rec ignores that
+ * signal while the call runs, so that the program's signal does not end
+ * the recording (nor count as the user's ^C). SIGKILL and SIGSTOP
+ * cannot be ignored; signals whose default does nothing to rec are left
+ * alone (SIGCHLD ignored would reap rec's children). */
+static int rec_entry_kill(struct rec_call *c, int64_t *fake)
+{
+	(void)fake;
+	struct recorder *r = c->r;
+	pid_t pid = (pid_t)c->a[0];
+	int sig = (int)c->a[1];
+	int hits = (pid == 0 && getpgid(r->cur->t.tid) == getpgrp()) || pid == -1 || (pid < -1 && -pid == getpgrp()) ||
+		   pid == getpid();
+	if (!hits || sig <= 0 || sig >= 64 || sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD ||
+	    sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
+		return 0;
+	struct sigaction ign;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	if (sigaction(sig, &ign, &r->shield_old) == 0)
+		r->shield_sig = sig;
+	return 0;
+}
+
+static int rec_exit_kill(struct rec_call *c)
+{
+	struct recorder *r = c->r;
+	if (r->shield_sig) {
+		sigaction(r->shield_sig, &r->shield_old, NULL);
+		r->shield_sig = 0;
+	}
+	return 0;
 }
 
 static int rec_entry_write(struct rec_call *c, int64_t *fake)
@@ -331,6 +368,7 @@ const struct rec_hooks rrk_rec_hooks[RRK_HK_COUNT] = {
 	[RRK_HK_MREMAP] = { .exit = rec_exit_mremap },
 	[RRK_HK_MPROTECT] = { .exit = rec_exit_mprotect },
 	[RRK_HK_GETAFFINITY] = { .result = rec_result_getaffinity },
+	[RRK_HK_KILL] = { .entry = rec_entry_kill, .exit = rec_exit_kill },
 	[RRK_HK_PRCTL] = { .entry = rec_entry_prctl },
 	[RRK_HK_ARCH_PRCTL] = { .entry = rec_entry_arch_prctl },
 	[RRK_HK_SECCOMP] = { .entry = rec_entry_seccomp },

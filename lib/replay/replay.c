@@ -1022,9 +1022,12 @@ static int stray_signal(struct ptask *t, int sig)
 }
 
 /* Waits for t's next stop; stops of other tasks that come first are kept
- * for later. expect_sig is a signal the current event expects, or 0. */
-/* Waits for t's next stop; until deadline (0: none), after which play
- * interrupts t and, when that is the stop it takes, sets *interrupted. */
+ * for later. expect_sig is a signal the current event expects, or 0.
+ * With a deadline (else 0), play interrupts t once it has passed, and
+ * when that is the stop t makes, sets *interrupted. An interrupt that
+ * met another stop may still come at a later resume (or, the kernel
+ * clears it at some stops, never): t.interrupting stays set, and every
+ * wait takes such a stop and resumes t. */
 static struct stop task_wait_until(struct replayer *rp, struct ptask *t, int expect_sig, uint64_t deadline,
 				   int *interrupted)
 {
@@ -1033,13 +1036,14 @@ static struct stop task_wait_until(struct replayer *rp, struct ptask *t, int exp
 		t->running = 0;
 		return t->pending;
 	}
+	int sent = 0;
 	for (;;) {
 		int status;
 		uint64_t now = deadline ? rrk_now_ns() : 0;
-		if (deadline && now >= deadline && !t->t.interrupting && t->running &&
+		if (deadline && now >= deadline && !sent && t->running &&
 		    ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) == 0)
-			t->t.interrupting = 1;
-		if (deadline && !t->t.interrupting)
+			sent = t->t.interrupting = 1;
+		if (deadline && !sent)
 			rrk_wake_set(rp->wake, deadline > now ? deadline - now : 1);
 		pid_t w = waitpid(-1, &status, __WALL);
 		int err = errno;
@@ -1054,7 +1058,7 @@ static struct stop task_wait_until(struct replayer *rp, struct ptask *t, int exp
 		if (!x) /* a new task whose parent's clone stop is still to come */
 			x = task_new(rp, w, 0);
 		if (x->t.interrupting && tracee_interrupt_stop(status)) {
-			if (x == t && deadline) {
+			if (x == t && sent) {
 				x->t.interrupting = 0;
 				x->t.status = status;
 				x->running = 0;
@@ -1348,6 +1352,7 @@ static void notify_at_stop(struct replayer *rp, const struct rrk_ev *ev, struct 
 
 static void notify_after(struct replayer *rp, const struct rrk_ev *ev)
 {
+	rp->in_run = 0; /* the event is done: a copy now is at a boundary */
 	for (size_t i = 0; i < rp->nobs; i++)
 		if (rp->obs[i]->after_event)
 			rp->obs[i]->after_event(rp->obs_ctx[i], ev);
@@ -2046,7 +2051,12 @@ struct ptask *rrk_rp_task(struct replayer *rp, uint32_t rec_tid) { return task_b
 /* ---- what the engine shows above it ---- */
 
 struct replayer *rrk_rp_new(void) { return rrk_xcalloc(1, sizeof(struct replayer)); }
-void rrk_rp_free(struct replayer *rp) { free(rp); }
+void rrk_rp_free(struct replayer *rp)
+{
+	if (rp->have_wake)
+		timer_delete(rp->wake);
+	free(rp);
+}
 uint64_t rrk_rp_last(struct replayer *rp) { return rp->last; }
 struct ptask *rrk_rp_tasks(struct replayer *rp) { return rp->tasks; }
 struct ptask *rrk_rp_cur_task(struct replayer *rp) { return rp->cur_t; }

@@ -190,6 +190,7 @@ void rrk_snap_restore(struct replayer *rp, const struct rrk_snap *sn)
 	*t = sn->task;
 	t->t.tid = pid;
 	t->t.memfd = -1;
+	t->t.interrupting = 0; /* a new process: nothing of play's pending */
 	tracee_open_mem(&t->t);
 	t->proc = rrk_xmalloc(sizeof *t->proc);
 	rrk_proc_copy(t->proc, &sn->proc);

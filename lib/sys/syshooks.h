@@ -26,6 +26,7 @@ enum rrk_hook {
 	RRK_HK_CLONE,
 	RRK_HK_WRITE,
 	RRK_HK_GETAFFINITY,
+	RRK_HK_KILL,       /* a signal to processes named by args[0] (kill, rt_sigqueueinfo) */
 	RRK_HK_COUNT
 };
 
