@@ -85,34 +85,17 @@ static char *resolve(const char *prog)
 	return NULL;
 }
 
-static uint64_t interval(const char *v)
+/* An option's number, min to max: what it is ("a number of events"),
+ * and its range as the message says it (" (1, 2, ...)"). */
+static uint64_t opt_num(const char *opt, const char *v, uint64_t min, uint64_t max, const char *what,
+			const char *range)
 {
 	uint64_t n;
 	if (!v || !*v)
-		rrk_die("--keyframe-interval needs a number of events; see rec --help");
-	if (rrk_opt_number(v, 1, UINT64_MAX, &n) < 0)
-		rrk_die("--keyframe-interval %s: not a number of events (1, 2, ...); see rec --help", v);
+		rrk_die("%s needs %s; see rec --help", opt, what);
+	if (rrk_opt_number(v, min, max, &n) < 0)
+		rrk_die("%s %s: not %s%s; see rec --help", opt, v, what, range);
 	return n;
-}
-
-static unsigned timeslice(const char *v)
-{
-	uint64_t n;
-	if (!v || !*v)
-		rrk_die("--timeslice needs a number of milliseconds; see rec --help");
-	if (rrk_opt_number(v, 1, 60000, &n) < 0)
-		rrk_die("--timeslice %s: not a number of milliseconds from 1 to 60000; see rec --help", v);
-	return (unsigned)n;
-}
-
-static unsigned cpus(const char *v)
-{
-	uint64_t n;
-	if (!v || !*v)
-		rrk_die("--cpus needs a number of CPUs; see rec --help");
-	if (rrk_opt_number(v, 1, 1024, &n) < 0)
-		rrk_die("--cpus %s: not a number of CPUs from 1 to 1024; see rec --help", v);
-	return (unsigned)n;
 }
 
 static pid_t recorder;
@@ -219,10 +202,10 @@ int main(int argc, char **argv)
 			no_sb = 1;
 			break;
 		case O_INTERVAL:
-			every = interval(v);
+			every = opt_num("--keyframe-interval", v, 1, UINT64_MAX, "a number of events", " (1, 2, ...)");
 			break;
 		case O_TIMESLICE:
-			slice = timeslice(v);
+			slice = (unsigned)opt_num("--timeslice", v, 1, 60000, "a number of milliseconds", " from 1 to 60000");
 			break;
 		case O_CPU:
 			if (!v)
@@ -231,7 +214,7 @@ int main(int argc, char **argv)
 				rrk_die("--cpu-features %s: not a CPU level (host, baseline); see rec --help", v);
 			break;
 		case O_CPUS:
-			ncpus = cpus(v);
+			ncpus = (unsigned)opt_num("--cpus", v, 1, 1024, "a number of CPUs", " from 1 to 1024");
 			break;
 		case O_CHECK:
 			check = 1;

@@ -337,6 +337,9 @@ void gdb_pred_failed(struct gdb_session *s) __attribute__((noreturn));
 #define GDB_STRETCH_NS 100000000ull
 int gdb_stretch_wanted(struct gdb_session *s);
 void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t);
+/* Waits for the stop of t, just resumed; when timed, interrupts it
+ * after GDB_STRETCH_NS (*interrupted: that was the stop). */
+struct stop gdb_wait(struct gdb_session *s, struct ptask *t, int expect_sig, int timed, int *interrupted);
 /* JOB_STEPSCAN took more than s->step_cap steps: the run is long. */
 void gdb_step_cap_reached(struct gdb_session *s) __attribute__((noreturn));
 /* Single steps from a run's start before play looks for the

@@ -356,9 +356,7 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		bps_in(t, r);
 		tracee_cont(&t->t, sig);
 		sig = 0;
-		t->running = 1;
-		struct stop st = timed ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
-				       : rrk_rp_wait(rp, t, expect_sig);
+		struct stop st = gdb_wait(s, t, expect_sig, timed, &interrupted);
 		bps_out(t, r);
 		if (interrupted) {
 			gdb_stretch_checkpoint(s, t);

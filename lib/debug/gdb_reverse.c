@@ -299,6 +299,14 @@ int gdb_stretch_wanted(struct gdb_session *s)
 
 #define STRETCH_MAX 64
 
+struct stop gdb_wait(struct gdb_session *s, struct ptask *t, int expect_sig, int timed, int *interrupted)
+{
+	*interrupted = 0;
+	t->running = 1;
+	return timed ? rrk_rp_wait_timed(s->rp, t, expect_sig, GDB_STRETCH_NS, interrupted)
+		     : rrk_rp_wait(s->rp, t, expect_sig);
+}
+
 void gdb_stretch_checkpoint(struct gdb_session *s, struct ptask *t)
 {
 	struct rrk_regs g;

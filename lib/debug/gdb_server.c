@@ -353,9 +353,7 @@ static struct stop gdb_obs_run(void *ctx, struct ptask *t, int sig, int expect_s
 			timed = s->job == JOB_NONE && gdb_stretch_wanted(s);
 		}
 		sig = 0;
-		t->running = 1;
-		struct stop st = timed ? rrk_rp_wait_timed(rp, t, expect_sig, GDB_STRETCH_NS, &interrupted)
-				       : rrk_rp_wait(rp, t, expect_sig);
+		struct stop st = gdb_wait(s, t, expect_sig, timed, &interrupted);
 		bps_remove(s, t);
 		if (interrupted) {
 			/* a long run: a copy here, and on */

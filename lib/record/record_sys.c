@@ -367,8 +367,6 @@ const struct rec_hooks rrk_rec_hooks[RRK_HK_COUNT] = {
 	[RRK_HK_MUNMAP] = { .exit = rec_exit_munmap },
 	[RRK_HK_MREMAP] = { .exit = rec_exit_mremap },
 	[RRK_HK_MPROTECT] = { .exit = rec_exit_mprotect },
-	[RRK_HK_GETAFFINITY] = { .result = rec_result_getaffinity },
-	[RRK_HK_KILL] = { .entry = rec_entry_kill, .exit = rec_exit_kill },
 	[RRK_HK_PRCTL] = { .entry = rec_entry_prctl },
 	[RRK_HK_ARCH_PRCTL] = { .entry = rec_entry_arch_prctl },
 	[RRK_HK_SECCOMP] = { .entry = rec_entry_seccomp },
@@ -381,4 +379,6 @@ const struct rec_hooks rrk_rec_hooks[RRK_HK_COUNT] = {
 	[RRK_HK_CLOSE_RANGE] = { .fds = rec_fds_close_range },
 	[RRK_HK_CLONE] = { .exit = rec_exit_clone },
 	[RRK_HK_WRITE] = { .entry = rec_entry_write },
+	[RRK_HK_GETAFFINITY] = { .result = rec_result_getaffinity },
+	[RRK_HK_KILL] = { .entry = rec_entry_kill, .exit = rec_exit_kill },
 };

@@ -31,6 +31,22 @@ static void usage(void)
 	exit(2);
 }
 
+/* The options that only switch something on. */
+struct flag {
+	const char *name;
+	int *on;
+};
+
+static int set_flag(const char *a, const struct flag *f)
+{
+	for (; f->name; f++)
+		if (!strcmp(a, f->name)) {
+			*f->on = 1;
+			return 1;
+		}
+	return 0;
+}
+
 static long num(const char *s)
 {
 	char *end;
@@ -754,6 +770,11 @@ int main(int argc, char **argv)
 	rrk_fail_status = 2;
 	long nev = 50, flush = 0, blob_size = 3000, refr = -1, ver = -1;
 	int level = 3, no_end = 0, unk_skip = 0, unk_req = 0, bad_digest = 0, akinds = 0, two_argv = 0;
+	const struct flag flags[] = {
+		{ "--no-end", &no_end }, { "--two-argv", &two_argv }, { "--bad-digest", &bad_digest },
+		{ "--unknown-skippable", &unk_skip }, { "--unknown-required", &unk_req },
+		{ "--all-kinds", &akinds }, { NULL, NULL },
+	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--events"))
@@ -768,19 +789,7 @@ int main(int argc, char **argv)
 			refr = num(argv[++i]);
 		else if (!strcmp(a, "--set-version"))
 			ver = num(argv[++i]);
-		else if (!strcmp(a, "--no-end"))
-			no_end = 1;
-		else if (!strcmp(a, "--two-argv"))
-			two_argv = 1;
-		else if (!strcmp(a, "--bad-digest"))
-			bad_digest = 1;
-		else if (!strcmp(a, "--unknown-skippable"))
-			unk_skip = 1;
-		else if (!strcmp(a, "--unknown-required"))
-			unk_req = 1;
-		else if (!strcmp(a, "--all-kinds"))
-			akinds = 1;
-		else
+		else if (!set_flag(a, flags))
 			usage();
 	}
 	if (nev < 0 || flush < 0 || blob_size < 2 || blob_size > (long)RRK_REC_MAX - 64)
