@@ -181,6 +181,35 @@ setup() {
 	done
 }
 
+# The first SIGTERM (or SIGHUP) sent to rec goes to the program, as it
+# would natively; the second ends the recording (the program killed, the
+# trace kept), as a second ^C does: `timeout` can stop rec whatever the
+# program does.
+@test "a second SIGTERM or SIGHUP ends the recording of a program that ignores them" {
+	for sig in TERM HUP; do
+		"$ROOT/bin/rec" -o "$T" -- "$ROOT/$P/ignore_term" >"$OUT1" 2>"$ERR1" &
+		local pid=$!
+		for _ in $(seq 100); do
+			grep -q started "$OUT1" && break
+			sleep 0.1
+		done
+		kill -"$sig" "$pid"
+		sleep 0.3
+		kill -0 "$pid" # still recording: the program ignored it
+		kill -"$sig" "$pid"
+		local st=0
+		wait "$pid" || st=$?
+		cat "$ERR1"
+		[ "$st" -eq 125 ]
+		grep -q "^rec: SIG$sig twice: the program was killed; the trace up to here is valid$" "$ERR1"
+		run pgrep -f "$ROOT/$P/ignore_term"
+		[ "$status" -eq 1 ]
+		run bin/play "$T"
+		[ "$status" -eq 125 ]
+		grep -q '^started$' <<<"$output"
+	done
+}
+
 # Calls a program does without, and numbers no kernel has: the answer of
 # a kernel without the feature (rrkit's choice per call, lib/sys/systable.c),
 # the same in replay, one note per call.

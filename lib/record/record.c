@@ -46,12 +46,16 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t got_alarm, got_int, got_term;
+static volatile sig_atomic_t got_alarm, got_int, got_term, got_terms;
 static const int saved_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE };
 
 static void on_alarm(int s) { (void)s; got_alarm = 1; }
 static void on_int(int s) { (void)s; got_int++; }
-static void on_term(int s) { got_term = s; }
+static void on_term(int s)
+{
+	got_term = s;
+	got_terms++;
+}
 
 /* ---- building events ---- */
 
@@ -2239,8 +2243,16 @@ static int handle_rec_signals(struct recorder *r, struct run *run)
 		maybe_preempt(r);
 	}
 	if (got_term && !run->forwarded) {
+		/* the first goes to the program, as it would natively */
 		run->forwarded = 1;
 		kill(run->pid, got_term);
+	} else if (got_terms >= 2) {
+		/* a second (the program ignores it, or cannot end): rec ends
+		 * the recording, as after a second ^C */
+		rec_stop_recording(r, "%s twice: the program was killed; the trace up to here is valid",
+				   got_term == SIGHUP ? "SIGHUP" : "SIGTERM");
+		got_terms = 0;
+		return 1;
 	}
 	if (got_int >= 2) {
 		rec_stop_recording(r, "interrupted twice: the program was killed; the trace up to here is valid");
