@@ -12,10 +12,12 @@ set -eu
 # diffutils: cmp; procps: ps/pgrep; bsdutils: script (terminal test);
 # gdb: play --gdb and its tests (tests/gdb.bats); libzycore-dev: the
 # headers of Zycore, under the Zydis decoder that tests/zydis.sh fetches
-# (lib/ptrace/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats).
+# (lib/ptrace/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats);
+# libasan8, libubsan1: a sanitizer build (tests/record_replay.bats; gcc's
+# own dependencies, named so that a missing one is installed).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
 file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb libzycore-dev
-xz-utils tar"
+xz-utils tar libasan8 libubsan1"
 
 # shellcheck disable=SC2086 # PKGS is a list of package names
 exec sh "$(dirname "$0")/install-packages.sh" rrkit $PKGS

@@ -2077,6 +2077,19 @@ static void preload_env(int fd)
 		return;
 	snprintf(v, n, "%s%s%s", path, old && *old ? ":" : "", old ? old : "");
 	setenv("LD_PRELOAD", v, 1);
+	free(v);
+	/* AddressSanitizer refuses to start when its runtime is not the
+	 * first library loaded; this is its own switch for a library
+	 * preloaded before it (doc/design.md, "Sanitizers") */
+	const char *asan = getenv("ASAN_OPTIONS");
+	if (asan && strstr(asan, "verify_asan_link_order"))
+		return;
+	n = (asan ? strlen(asan) + 1 : 0) + sizeof "verify_asan_link_order=0";
+	if (!(v = malloc(n)))
+		return;
+	snprintf(v, n, "%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", v, 1);
+	free(v);
 }
 
 static void child(const struct recorder *r, const struct rec_options *o, int go, int report, int preload, int trap_tsc)
