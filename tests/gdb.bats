@@ -564,6 +564,24 @@ G
 	grep -q '^counter=5 total=155 pid-independent$' <<<"$output"
 }
 
+# --goto N far into the replay (compute_long 2000000000: about 5 s of
+# computation before its output): play reaches N before it starts gdb,
+# whose remote timeout (2 s) the replay would otherwise outlast.
+@test "gdb: play --gdb --goto N reaches N before gdb connects" {
+	record "$P/compute_long" 2000000000
+	[ "$rec_status" -eq 0 ]
+	local w
+	w=$(bin/tracecat "$T" | awk '/ syscall write\(1, "result=/ { print $1; exit }')
+	[ -n "$w" ]
+	run timeout "$RRK_TIMEOUT" "$ROOT/bin/play" --gdb --goto "$w" "$T" -- -nx -batch \
+		-iex 'set debuginfod enabled off' -ex 'monitor when' -ex 'continue'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^Current event: $w\$" <<<"$output"
+	grep -q '^result=' <<<"$output"
+	! grep -q 'Ignoring packet error\|No threads' <<<"$output" || false
+}
+
 @test "gdb: play --gdb=:0 serves on a port and prints how to connect" {
 	record "$P/gdb_basic"
 	timeout "$RRK_TIMEOUT" "$ROOT/bin/play" --gdb=:0 "$T" >"$OUT2" 2>"$ERR2" &

@@ -195,6 +195,8 @@ struct gdb_session {
 	struct replay_options opts;
 	struct replayer *rp;
 	const char *spec;     /* play --gdb's: "", ":PORT" or "-" */
+	int port;             /* :PORT's (0: any) */
+	char **gdb_args;      /* for the gdb plain --gdb starts */
 	struct gdb_bp *bps;
 	size_t nbps;
 	struct gdb_watch w[3];

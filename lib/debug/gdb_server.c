@@ -1277,8 +1277,11 @@ static int serve(struct gdb_session *s, char *p, long n)
 	return PKT_NEXT;
 }
 
+static void gdb_connect(struct gdb_session *s);
+
 int gdb_command_loop(struct gdb_session *s)
 {
+	gdb_connect(s);
 	for (;;) {
 		long n = gdb_getpkt(&s->c, s->x.pkt, GDB_PKT_MAX);
 		if (n < 0)
@@ -1401,6 +1404,33 @@ static const struct rrk_rp_observer gdb_observer = {
 	.after_event = gdb_obs_after,
 };
 
+/* Starts gdb (plain --gdb) or waits for it (--gdb=:PORT) and takes its
+ * connection, the first time play waits for a command. */
+static void gdb_connect(struct gdb_session *s)
+{
+	if (s->c.in >= 0)
+		return;
+	int got;
+	int lfd = listen_tcp(s->port, &got);
+	if (!s->spec[0]) {
+		signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
+		launch_gdb(got, s->gdb_args);
+		/* a gdb that cannot start or quits first never connects */
+		struct pollfd p[2] = { { lfd, POLLIN, 0 }, { gdb_alive, POLLIN, 0 } };
+		while (poll(p, 2, -1) < 0 && errno == EINTR)
+			;
+		if (!(p[0].revents & POLLIN))
+			rrk_die("gdb ended without connecting to the replay");
+	} else {
+		fprintf(stderr, "play: waiting for gdb; connect with: gdb -ex 'target remote 127.0.0.1:%d'\n", got);
+	}
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		rrk_die("cannot accept gdb's connection: %s", strerror(errno));
+	close(lfd);
+	s->c.in = s->c.out = c;
+}
+
 int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_args)
 {
 	struct replayer *rp = rrk_rp_new();
@@ -1409,7 +1439,6 @@ int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_
 	s->rp = rp;
 	s->spec = spec;
 	rrk_rp_observe(rp, &gdb_observer, s);
-	int in = 0, out = 1;
 	if (!strcmp(spec, "-") && o->trace_fd == 0)
 		rrk_die("--gdb=- speaks to gdb on standard input: give the trace as a file");
 	if (spec[0] && spec[0] != ':' && strcmp(spec, "-"))
@@ -1418,29 +1447,13 @@ int rrk_replay_gdb(const struct replay_options *o, const char *spec, char **gdb_
 	if (spec[0] == ':' && rrk_opt_number(spec + 1, 0, 65535, &port) < 0)
 		rrk_die("bad --gdb=%s: PORT is a number from 0 (any free port) to 65535", spec);
 	gdb_session_prepare(s, o);
-	if (strcmp(spec, "-")) {
-		int got;
-		int lfd = listen_tcp((int)port, &got);
-		if (!spec[0]) {
-			signal(SIGINT, SIG_IGN); /* ^C is gdb's: it arrives as a packet */
-			launch_gdb(got, gdb_args);
-			/* a gdb that cannot start or quits first never connects */
-			struct pollfd p[2] = { { lfd, POLLIN, 0 }, { gdb_alive, POLLIN, 0 } };
-			while (poll(p, 2, -1) < 0 && errno == EINTR)
-				;
-			if (!(p[0].revents & POLLIN))
-				rrk_die("gdb ended without connecting to the replay");
-		} else {
-			fprintf(stderr, "play: waiting for gdb; connect with: gdb -ex 'target remote 127.0.0.1:%d'\n", got);
-		}
-		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			rrk_die("cannot accept gdb's connection: %s", strerror(errno));
-		close(lfd);
-		in = out = c;
-	}
-	s->c.in = in;
-	s->c.out = out;
+	s->port = (int)port;
+	s->gdb_args = gdb_args;
+	/* over TCP gdb is started or awaited only once the replay stands
+	 * where gdb will see it first (--goto N): gdb would time out */
+	s->c.in = s->c.out = strcmp(spec, "-") ? -1 : 0;
+	if (!strcmp(spec, "-"))
+		s->c.out = 1;
 	gdb_session_start(s, o);
 	return 0;
 }
