@@ -237,6 +237,12 @@ C
 	! grep -q 'does not come first' "$ERR1" || false
 }
 
+@test "a thread that never ran while recorded does not run in replay (thread, then exec at once)" {
+	record_replay 0 "$P/thread_then_exec"
+	[ "$(cat "$OUT1")" = "exec'd" ]
+	! grep -q 'worker ran' "$OUT2" || false
+}
+
 # Calls a program does without, and numbers no kernel has: the answer of
 # a kernel without the feature (rrkit's choice per call, lib/sys/systable.c),
 # the same in replay, one note per call.

@@ -1077,6 +1077,14 @@ static struct stop task_wait_until(struct replayer *rp, struct ptask *t, int exp
 			tracee_cont(&x->t, 0);
 			continue;
 		}
+		if (x->doomed && x != t && st.kind != STOP_EXEC) {
+			/* killed by its process's exec: its exit was replayed */
+			if (st.kind == STOP_EXITED)
+				task_gone(x);
+			else
+				tracee_cont(&x->t, 0);
+			continue;
+		}
 		if (x->initial && st.kind == STOP_OTHER_EVENT) {
 			x->initial = 0;
 			x->running = 0;
@@ -1943,6 +1951,15 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 	syscall(SYS_tgkill, rp->cur_t->t.tid, rp->cur_t->t.tid, (int)b->signo);
 }
 
+/* Whether another live thread shares t's process. */
+static int another_thread(struct replayer *rp, const struct ptask *t)
+{
+	for (struct ptask *x = rp->tasks; x; x = x->next)
+		if (x != t && !x->dead && !x->doomed && x->proc == t->proc)
+			return 1;
+	return 0;
+}
+
 static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 {
 	const struct rrk_ev_exit *b = (const void *)ev->body;
@@ -1957,6 +1974,13 @@ static void replay_exit(struct replayer *rp, const struct rrk_ev *ev)
 		/* killed from outside: nothing in the trace leads there */
 		kill(t->t.tid, SIGKILL);
 		t->running = 1;
+	} else if (!t->exiting && !t->has_pending && !t->running && another_thread(rp, t)) {
+		/* Nothing it did ends it: another thread's exec does, which
+		 * the recording lists after this exit. Resumed now it would
+		 * run code the recording never ran (and its system calls for
+		 * real); it stays stopped, and the exec takes it. */
+		t->doomed = 1;
+		return;
 	}
 	for (;;) {
 		st = next_stop(rp, t, 0);

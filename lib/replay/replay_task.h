@@ -84,6 +84,9 @@ struct ptask {
 	int out_slot;        /* its blocking write to stdout/stderr: 1 waits
 			      * in the output queue, 2 was shown already */
 	int ghost;           /* started from a keyframe while exiting: no task */
+	/* its exit was recorded before the exec of another thread of its
+	 * process that killed it: it must not run again, the exec ends it */
+	int doomed;
 	int reaped;          /* its end was collected already: no live pid */
 	/* For stepping backwards: the task's last event, its kind, and its
 	 * last event that stopped it (a syscall, trap or signal). */
