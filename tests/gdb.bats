@@ -829,6 +829,31 @@ G
 	grep -q '^\$3 = 2$' "$GOUT"
 }
 
+# A position at the head of a hot loop early in its second call
+# (crunch() runs 2 million rounds once before): the search watches P's
+# instruction for its arrival, and where it is hot that check moves into
+# the program too (a stop per round took minutes).
+@test "gdb: reverse-stepi at the head of a hot loop lands on its closing jump" {
+	record "$P/compute_long" 2000000
+	[ "$rec_status" -eq 0 ]
+	cat >"$S" <<'G'
+break middle
+continue
+delete
+stepi 18
+print $rdx
+reverse-stepi
+x/i $pc
+print $rdx
+reverse-stepi
+x/i $pc
+G
+	gdb_batch "$T" "$S"
+	[ "$(grep -c '^\$[0-9]* = 1$' "$GOUT")" -eq 2 ]
+	grep -q '^=> 0x[0-9a-f]* <crunch+[0-9]*>:.*jne' "$GOUT"
+	grep -q '^=> 0x[0-9a-f]* <crunch+[0-9]*>:.*cmp' "$GOUT"
+}
+
 @test "gdb: ^C from gdb stops a running replay" {
 	# ^C is noticed between events; the buffered syscalls of gdb_long's
 	# rounds are not events (doc/design.md "The syscall buffer"). 2000

@@ -131,6 +131,19 @@ static void add_caller(struct gdb_session *s, struct tracee *t, const struct rrk
 	free(code);
 }
 
+/* Bytes of whole instructions a 5-byte jump at addr covers, or 0. */
+static size_t cover_at(struct tracee *t, uint64_t addr)
+{
+	uint8_t b[40];
+	struct rrk_insn in;
+	size_t n = 0;
+	if (tracee_read(t, addr, b, sizeof b) < 0)
+		return 0;
+	while (n < 5 && rrk_insn_info(b + n, sizeof b - n, &in))
+		n += in.len;
+	return n < 5 ? 0 : n;
+}
+
 int gdb_pred_candidates(struct gdb_session *s, struct ptask *t, const struct mark *p)
 {
 	s->npred = 0;
@@ -143,8 +156,8 @@ int gdb_pred_candidates(struct gdb_session *s, struct ptask *t, const struct mar
 		return 0;
 	/* decode from the function's start: where instructions begin */
 	struct rrk_insn in, before = { 0 };
-	uint64_t before_at = 0;
-	int boundary = 0;
+	uint64_t before_at = 0, ijmp[GDB_PRED_MAX];
+	int boundary = 0, nijmp = 0;
 	for (size_t off = 0; off < len && rrk_insn_info(code + off, len + 16 - off, &in); off += in.len) {
 		uint64_t at = start + off, end = at + in.len;
 		if (at == rip)
@@ -155,6 +168,8 @@ int gdb_pred_candidates(struct gdb_session *s, struct ptask *t, const struct mar
 		}
 		if ((in.flow == RRK_FLOW_JMP || in.flow == RRK_FLOW_JCC) && end + (uint64_t)in.rel == rip)
 			add(s, at, &p->regs, 0);
+		if (in.flow == RRK_FLOW_IJMP && nijmp < GDB_PRED_MAX)
+			ijmp[nijmp++] = at; /* a jump table may lead to rip */
 	}
 	free(code);
 	if (!boundary) {
@@ -167,33 +182,32 @@ int gdb_pred_candidates(struct gdb_session *s, struct ptask *t, const struct mar
 		add_returns(s, &t->t, rip + (uint64_t)before.rel, &p->regs);
 	if (rip == start)
 		add_caller(s, &t->t, &p->regs);
+	/* last, as there is room: indirect jumps, whose targets the code
+	 * does not tell */
+	for (int i = 0; i < nijmp; i++)
+		add(s, ijmp[i], &p->regs, 0);
 	/* how many bytes the program's jump at each would cover */
-	for (int i = 0; i < s->npred; i++) {
-		struct gdb_pred *c = &s->pred[i];
-		uint8_t b[40];
-		c->cover = 0;
-		if (tracee_read(&t->t, c->addr, b, sizeof b) < 0)
-			continue;
-		while (c->cover < 5 && rrk_insn_info(b + c->cover, sizeof b - c->cover, &in))
-			c->cover += in.len;
-		if (c->cover < 5)
-			c->cover = 0;
-	}
+	for (int i = 0; i < s->npred; i++)
+		s->pred[i].cover = cover_at(&t->t, s->pred[i].addr);
 	return s->npred;
 }
 
 /* ---- the runs ---- */
 
 /* play's int3s in this run: at the candidates, at P (reaching it means
- * none matched) and at the event's execution point (likewise). */
+ * none matched) and at the event's execution point (likewise). After a
+ * few misses each of the first two becomes a check in the program; P's
+ * (slot AIM) compares all of P's registers. */
+#define AIM GDB_PRED_MAX
 struct gdb_pred_run {
 	uint64_t at[GDB_PRED_MAX + 2];
 	uint8_t saved[GDB_PRED_MAX + 2];
 	int n;
-	uint64_t aim, point;
-	struct rrk_pfilter pf[GDB_PRED_MAX];
-	uint64_t misses[GDB_PRED_MAX], matches[GDB_PRED_MAX];
-	int live[GDB_PRED_MAX], tried[GDB_PRED_MAX];
+	uint64_t point;
+	struct rrk_pfilter pf[GDB_PRED_MAX + 1];
+	uint64_t misses[GDB_PRED_MAX + 1], matches[GDB_PRED_MAX];
+	int live[GDB_PRED_MAX], tried[GDB_PRED_MAX + 1];
+	size_t aim_cover;
 	uint64_t insn;
 };
 
@@ -217,24 +231,47 @@ static void bp_add(struct gdb_pred_run *r, uint64_t addr)
 	r->at[r->n++] = addr;
 }
 
-/* Whether a jump at candidate i would cover another int3 (P's, the
- * event's point, another candidate's) or overlap a jump armed already. */
-static int cover_clash(struct gdb_session *s, const struct gdb_pred_run *r, int i)
+/* Whether a jump at addr covering cover bytes (slot self) would cover
+ * another int3 (P's, the event's point, another candidate's) or
+ * overlap a jump armed already. */
+static int cover_clash(struct gdb_session *s, const struct gdb_pred_run *r, uint64_t addr, size_t cover, int self)
 {
-	const struct gdb_pred *c = &s->pred[i];
-	if (!c->cover)
+	if (!cover)
 		return 1;
 	for (int k = 0; k < r->n; k++)
-		if (r->at[k] != c->addr && r->at[k] >= c->addr && r->at[k] < c->addr + c->cover)
+		if (r->at[k] != addr && r->at[k] >= addr && r->at[k] < addr + cover)
 			return 1;
-	if (r->point && r->point >= c->addr && r->point < c->addr + c->cover)
+	if (r->point && r->point >= addr && r->point < addr + cover)
 		return 1;
-	for (int k = 0; k < s->npred; k++) {
-		const struct gdb_pred *o = &s->pred[k];
-		if (k != i && r->pf[k].page && o->addr < c->addr + c->cover && c->addr < o->addr + o->cover)
+	for (int k = 0; k <= AIM; k++) {
+		if (k == self || (k < AIM && k >= s->npred) || !r->pf[k].page)
+			continue;
+		uint64_t o = k == AIM ? s->target.regs.rip : s->pred[k].addr;
+		size_t oc = k == AIM ? r->aim_cover : s->pred[k].cover;
+		if (o < addr + cover && addr < o + oc)
 			return 1;
 	}
 	return 0;
+}
+
+/* Arms the check of slot k at addr, where t stands (a signal stop);
+ * its int3 goes. Returns 1, or 0 when it cannot. */
+static int arm_check(struct gdb_session *s, struct ptask *t, struct gdb_pred_run *r, int k, uint64_t addr,
+		     size_t cover, const struct rrk_regs *want, unsigned ignore)
+{
+	if (++r->misses[k] < FILTER_AFTER || r->tried[k]++ || r->pf[k].page || !r->insn || rrk_no_pfilter() ||
+	    cover_clash(s, r, addr, cover, k))
+		return 0;
+	if (rrk_pfilter_arm(&t->t, r->insn, addr, want, 0, ignore, &r->pf[k]) < 0) {
+		if (getenv("RRK_DEBUG"))
+			rrk_warn("gdb: no register check at %#llx: %s", (unsigned long long)addr,
+				 r->pf[k].why ? r->pf[k].why : "?");
+		return 0;
+	}
+	for (int j = 0; j < r->n; j++)
+		if (r->at[j] == addr)
+			r->at[j] = r->at[--r->n];
+	return 1;
 }
 
 static void fallback(struct gdb_session *s, const char *why) __attribute__((noreturn));
@@ -333,8 +370,10 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		if (r->live[i] && s->pred[i].cover && s->target.regs.rip > s->pred[i].addr &&
 		    s->target.regs.rip < s->pred[i].addr + s->pred[i].cover)
 			aim = 0;
-	if (aim)
+	if (aim) {
 		bp_add(r, s->target.regs.rip);
+		r->aim_cover = cover_at(&t->t, s->target.regs.rip);
+	}
 	rrk_rp_set_user_debugregs(rp, NULL, 0);
 	rrk_rp_debugregs(rp, t, 0);
 	uint64_t go = 0;
@@ -350,7 +389,7 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		 * while the program has a jump into the check: a copy would
 		 * keep it) */
 		int armed = 0, interrupted = 0;
-		for (int k = 0; k < s->npred; k++)
+		for (int k = 0; k <= AIM; k++)
 			armed |= r->pf[k].page != 0;
 		int timed = s->job == JOB_PREDN && !armed && gdb_stretch_wanted(s);
 		bps_in(t, r);
@@ -365,10 +404,22 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		if (st.kind != STOP_SIGNAL || st.sig != SIGTRAP || tracee_getregs(&t->t, &g) < 0)
 			fallback(s, "the run went on to its event");
 		int i, handled = 0;
-		for (i = 0; i < s->npred; i++) {
+		for (i = 0; i <= AIM; i++) {
 			struct rrk_pfilter *f = &r->pf[i];
 			if (!f->page)
 				continue;
+			if (i == AIM && g.rip == f->trap) {
+				/* P's registers: its whole state? */
+				g.rip = s->target.regs.rip;
+				tracee_setregs(&t->t, &g);
+				rrk_pfilter_jump(&t->t, f, 0);
+				if (gdb_mark_is(s, t, &s->target))
+					fallback(s, "none matched before the position");
+				rrk_pfilter_jump(&t->t, f, 1);
+				go = f->resume;
+				handled = 1;
+				break;
+			}
 			if (g.rip == f->trap) {
 				g.rip = s->pred[i].addr;
 				tracee_setregs(&t->t, &g);
@@ -401,9 +452,16 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 		tracee_setregs(&t->t, &g);
 		if (a == r->point && !rrk_pfilter_differ(&g, &ev->hdr.regs))
 			fallback(s, "the run reached its event");
-		if (aim && a == s->target.regs.rip && gdb_mark_is(s, t, &s->target))
-			fallback(s, "none matched before the position");
 		int moved = 0;
+		if (aim && a == s->target.regs.rip) {
+			if (gdb_mark_is(s, t, &s->target))
+				fallback(s, "none matched before the position");
+			/* P's instruction in a loop: the check in the program */
+			if (arm_check(s, t, r, AIM, a, r->aim_cover, &s->target.regs, 0)) {
+				go = r->pf[AIM].resume;
+				moved = 1;
+			}
+		}
 		for (i = 0; i < s->npred && !moved; i++) {
 			struct gdb_pred *c = &s->pred[i];
 			if (!r->live[i] || c->addr != a)
@@ -416,13 +474,7 @@ void gdb_pred_run(struct gdb_session *s, struct ptask *t, int sig, int expect_si
 			}
 			/* the check into the program after a few misses, where
 			 * its jump covers no other int3 */
-			if (++r->misses[i] >= FILTER_AFTER && !r->tried[i]++ && !r->pf[i].page && r->insn && !rrk_no_pfilter() &&
-			    !cover_clash(s, r, i) &&
-			    rrk_pfilter_arm(&t->t, r->insn, a, &c->want, 0, c->ignore, &r->pf[i]) == 0) {
-				/* no int3 where the jump is now */
-				for (int k = 0; k < r->n; k++)
-					if (r->at[k] == a)
-						r->at[k] = r->at[--r->n];
+			if (arm_check(s, t, r, i, a, c->cover, &c->want, c->ignore)) {
 				go = r->pf[i].resume;
 				moved = 1;
 			}

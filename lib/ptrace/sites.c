@@ -534,8 +534,8 @@ size_t rrk_insn_info(const uint8_t *code, size_t n, struct rrk_insn *out)
 		out->flow = cond == -1 ? RRK_FLOW_JMP : cond == -3 ? RRK_FLOW_CALL : RRK_FLOW_JCC;
 	} else if (ins.mnemonic == ZYDIS_MNEMONIC_CALL) {
 		out->flow = RRK_FLOW_ICALL;
-	} else if (rrk_insn_leaves(code, n, &dummy, &modrm) && ins.mnemonic == ZYDIS_MNEMONIC_RET) {
-		out->flow = RRK_FLOW_RET;
+	} else if (rrk_insn_leaves(code, n, &dummy, &modrm)) {
+		out->flow = ins.mnemonic == ZYDIS_MNEMONIC_RET ? RRK_FLOW_RET : RRK_FLOW_IJMP;
 	} else {
 		out->flow = RRK_FLOW_OTHER;
 	}

@@ -88,7 +88,8 @@ enum rrk_flow {
 	RRK_FLOW_CALL,    /* a call rel32: to rel, and back to the next */
 	RRK_FLOW_ICALL,   /* an indirect call */
 	RRK_FLOW_RET,
-	RRK_FLOW_OTHER,   /* anything else: indirect jmp, syscall, ud2... */
+	RRK_FLOW_IJMP,    /* an indirect jmp (a jump table, a tail call) */
+	RRK_FLOW_OTHER,   /* anything else: syscall, ud2... */
 };
 struct rrk_insn {
 	size_t len;
