@@ -243,6 +243,11 @@ C
 	! grep -q 'worker ran' "$OUT2" || false
 }
 
+@test "shared_pwrite: a pwrite shows in the file's MAP_SHARED mapping, in replay too" {
+	record_replay 0 "$P/shared_pwrite"
+	grep -q '^mapping sees: WRITEgh the mapping$' "$OUT2"
+}
+
 # Calls a program does without, and numbers no kernel has: the answer of
 # a kernel without the feature (rrkit's choice per call, lib/sys/systable.c),
 # the same in replay, one note per call.

@@ -1044,6 +1044,11 @@ uint8_t rec_origin_of(struct recorder *r, int64_t fd)
 	return fd >= 0 && (size_t)fd < r->cur->fds->n ? r->cur->fds->origin[fd] : 0;
 }
 
+uint8_t rec_stream_of(struct recorder *r, int64_t fd)
+{
+	return rec_origin_of(r, fd) & 3;
+}
+
 /* Whether fd (just opened) is the recorded stdout or stderr again, as with
  * /dev/stdout or /proc/self/fd/1: 1 or 2, else 0. */
 static uint8_t same_file_as_output(struct recorder *r, int64_t fd)
@@ -1055,11 +1060,15 @@ static uint8_t same_file_as_output(struct recorder *r, int64_t fd)
 		return 0;
 	if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 3)
 		return 0; /* /dev/null: a place to discard, not the output */
+	uint8_t shared = 0;
+	for (size_t i = 0; i < r->nshmaps; i++)
+		if (r->shmaps[i].pid == r->cur->pid && r->shmaps[i].dev == sb.st_dev && r->shmaps[i].ino == sb.st_ino)
+			shared = ORIGIN_SHARED;
 	for (int i = 0; i < 2; i++)
 		if (r->out_valid[i] && sb.st_dev == r->out_id[i].st_dev && sb.st_ino == r->out_id[i].st_ino &&
 		    !S_ISREG(sb.st_mode) == !S_ISREG(r->out_id[i].st_mode))
-			return (uint8_t)(i + 1);
-	return 0;
+			return (uint8_t)(shared | (i + 1));
+	return shared;
 }
 
 /* Whether a new fd was opened for reading only: writes through it fail,
@@ -1648,7 +1657,7 @@ static void syscall_entry(struct recorder *r)
 		 * (vfork writes its ENTER once the child exists.) */
 		struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, 0 };
 		unsigned eflags = RRK_EVF_ENTER;
-		uint8_t o = (e->flags & SF_WRITE) ? rec_origin_of(r, (int64_t)a[0]) : 0;
+		uint8_t o = (e->flags & SF_WRITE) ? rec_stream_of(r, (int64_t)a[0]) : 0;
 		if (o) {
 			/* The output order is the order writes enter the kernel,
 			 * if only one is in the kernel at a time: two would race
@@ -1708,11 +1717,12 @@ static void syscall_exit(struct recorder *r)
 	if (r->cur->entered)
 		flags |= RRK_EVF_ENTERED;
 	if (e->flags & SF_WRITE) {
-		uint8_t o = rec_origin_of(r, (int64_t)a[0]);
+		uint8_t o = rec_stream_of(r, (int64_t)a[0]);
 		flags |= o == 1 ? RRK_EVF_STDOUT : o == 2 ? RRK_EVF_STDERR : 0;
 	}
 	track_fds(r, nr, a, res);
-	if ((r->outfds_dirty || r->fds_changed) && e->action == ACT_EMULATE)
+	/* (play writes an address-space call's memory after making it) */
+	if ((r->outfds_dirty || r->fds_changed) && (e->action == ACT_EMULATE || e->action == ACT_REAL))
 		sb_sync_outfds(r);
 	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
 	attach_strs(r);

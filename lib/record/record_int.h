@@ -213,7 +213,14 @@ void rec_patch_maps(struct recorder *r, uint64_t lo, uint64_t hi);
 int rec_in_library(const struct rtask *t, uint64_t rip);
 void rec_widen_full_pipe(struct rtask *t, int fd);
 /* The origin of the current task's fd: 0 other, 1 stdout, 2 stderr. */
+/* What an fd is to rec: 1 the recorded stdout, 2 its stderr (else 0),
+ * with ORIGIN_SHARED for a file the process maps MAP_SHARED, whose
+ * writes stay traced (the library does not buffer writes to any of
+ * them: out_fds). rec_origin_of gives the whole byte, rec_stream_of the
+ * stream alone. */
+#define ORIGIN_SHARED 0x80
 uint8_t rec_origin_of(struct recorder *r, int64_t fd);
+uint8_t rec_stream_of(struct recorder *r, int64_t fd);
 void rec_set_origin(struct recorder *r, int64_t fd, uint8_t origin);
 /* Names the origin of the new fd c->res (the step for SF_NEWFD rows). */
 void rec_fd_opened(struct rec_call *c);

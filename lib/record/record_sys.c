@@ -53,7 +53,7 @@ static int rec_entry_seccomp(struct rec_call *c, int64_t *fake)
  * re-emitted by play: make the program fall back to read and write. */
 static int rec_entry_out_splice(struct rec_call *c, int64_t *fake)
 {
-	if (!rec_origin_of(c->r, (int64_t)c->a[c->e->hook_arg]))
+	if (!rec_stream_of(c->r, (int64_t)c->a[c->e->hook_arg]))
 		return 0;
 	*fake = -EINVAL;
 	return 1;
@@ -219,6 +219,9 @@ static int map_file(struct rec_call *c)
 			r->shmaps = rrk_xrealloc(r->shmaps, (r->nshmaps + 1) * sizeof *r->shmaps);
 			r->shmaps[r->nshmaps++] = (struct shmap){ r->cur->pid, mp.start, mp.end - mp.start,
 								  sb.st_dev, sb.st_ino };
+			/* writes through this fd change the mapping: traced, so
+			 * that rec records what they did to it */
+			rec_set_origin(r, (int64_t)a[4], rec_origin_of(r, (int64_t)a[4]) | ORIGIN_SHARED);
 		}
 		if (rec_blob_from_fd(r, fd, mp.digest, &mp.file_size) < 0)
 			rec_stop_recording(r, "cannot store %s in the trace: %s", name, strerror(errno));
