@@ -144,7 +144,9 @@ record_keyframes() {
 		kill "$pid"
 		false
 	fi
-	printf 1 >"$d/flag"
+	# (in place: truncating the file first would fault the program's
+	# access to the mapping, SIGBUS, when it reads at that moment)
+	printf 1 | dd of="$d/flag" conv=notrunc status=none
 	rec_status=0
 	wait "$pid" || rec_status=$?
 	cat "$ERR1"

@@ -408,6 +408,18 @@ W
 	[ -n "$output" ]
 }
 
+# wait_threads PID: until PID has a helper thread (a second task), not
+# for a fixed time (a loaded machine starts it late).
+wait_threads() {
+	local tasks
+	for _ in $(seq 100); do
+		tasks=("/proc/$1/task/"*)
+		[ "${#tasks[@]}" -ge 2 ] && return 0
+		sleep 0.05
+	done
+	return 0
+}
+
 # helper_threads_ok PID CPUS: fails unless PID's first thread is pinned to
 # one of CPUS (a comma-separated list) and its other threads keep to CPUS
 # but off that one, when CPUS has another: rec and play pin themselves
@@ -435,9 +447,9 @@ PY
 	# rec pins itself to the CPU it starts on: four runs most likely see
 	# both (the helper once shared CPU 0 with the program)
 	for cpus in 0,1 0,1 0,1 0,1 0; do
-		taskset -c "$cpus" bin/rec -o "$T" -- sleep 1 >/dev/null 2>&1 &
+		taskset -c "$cpus" bin/rec -o "$T" -- sleep 3 >/dev/null 2>&1 &
 		pid=$!
-		sleep 0.5
+		wait_threads "$pid"
 		run helper_threads_ok "$pid" "$cpus"
 		echo "rec on CPUs $cpus: $output"
 		[ "$status" -eq 0 ]
@@ -450,7 +462,7 @@ PY
 		taskset -c "$cpu" bin/rec -o "$T" -- sh -c 'i=0; while [ $i -lt 1500000 ]; do i=$((i + 1)); done' >/dev/null 2>&1
 		taskset -c 0,1 bin/play -q "$T" &
 		pid=$!
-		sleep 0.5
+		wait_threads "$pid"
 		run helper_threads_ok "$pid" 0,1
 		echo "play of a recording on CPU $cpu: $output"
 		[ "$status" -eq 0 ]
