@@ -265,3 +265,50 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	record_replay 0 xz -T2 -1 -c "$BATS_TEST_TMPDIR/in.tar"
 	xz -dc <"$OUT2" | cmp - "$BATS_TEST_TMPDIR/in.tar"
 }
+
+@test "the main thread exits while another thread calls exit_group later (status 7)" {
+	record_replay 7 "$P/exit_main_group"
+	grep -q 'second thread ends the process' "$OUT2"
+}
+
+@test "execve from the main thread while two threads compute" {
+	record_replay 0 "$P/exec_main_threaded"
+	grep -q 'exec from the main thread' "$OUT2"
+}
+
+@test "a fatal SIGSEGV in a second thread ends the process (139)" {
+	record_replay 139 "$P/segv_thread"
+	grep -q 'thread about to crash' "$OUT2"
+}
+
+@test "grandchildren with threads" {
+	record_replay 0 "$P/grandchild_threads"
+	grep -q 'grandchild: threads done' "$OUT2"
+	grep -q 'parent: child status 2' "$OUT2"
+}
+
+@test "a fork child's first traced call is its own (glibc's robust list is set)" {
+	record_replay 0 "$P/fork_first_call"
+	grep -q 'child: robust list set' "$OUT2"
+}
+
+@test "job control: SIGTSTP, SIGSTOP and SIGCONT stop and continue a child, its parent sees each" {
+	record_replay 0 "$P/stop_cont"
+	printf '%s\n' 'tstp: stopped by 20' 'cont: continued' 'stop: stopped by 19' 'cont: continued' \
+		'kill: status 0x9' | cmp - "$OUT2"
+	"$ROOT/bin/tracecat" "$T" | grep -q 'signal SIGSTOP async stopped'
+}
+
+@test "a child in a new PID namespace forks and reaps: the ids it saw, and its events, replay" {
+	[ "$(id -u)" -eq 0 ] || skip "CLONE_NEWPID needs root"
+	record_replay 0 "$P/pidns"
+	printf '%s\n' 'inside: pid 1, parent 0' 'grandchild: pid 2, parent 1' 'inside: reaped pid 2, status 3' \
+		'outside: child status 5' | cmp - "$OUT2"
+	"$ROOT/bin/tracecat" "$T" | grep -q '= 2 \[task [0-9]*\]'
+}
+
+@test "address-space calls: MADV_DONTNEED, mremap growth with a move and shrinking, PROT_NONE" {
+	record_replay 0 "$P/mem_advice"
+	grep -q 'zero=1' "$OUT2"
+	grep -q 'grown: moved=1' "$OUT2"
+}

@@ -410,8 +410,14 @@ static void print_syscall(struct cat *c, const struct rrk_ev *ev)
 	rrk_format_syscall(b, cap, sc.nr, sc.args, sc.result, (const char **)strs, c->json);
 	const char *st = stream_of(ev);
 	int faked = !!(ev->hdr.flags & RRK_EVF_FAKED);
+	/* a child in a PID namespace of its own: the tid its events carry */
+	uint64_t task = 0;
+	if (ev->hdr.body_size >= sizeof(struct rrk_ev_syscall_task))
+		memcpy(&task, ev->body + offsetof(struct rrk_ev_syscall_task, task), sizeof task);
 	if (c->json) {
 		ostr(c, b);
+		if (task)
+			oprintf(c, ",\"task\":%llu", (unsigned long long)task);
 		if (st)
 			oprintf(c, ",\"stream\":\"%s\"", st);
 		else
@@ -433,6 +439,8 @@ static void print_syscall(struct cat *c, const struct rrk_ev *ev)
 			ostr(c, " [resumed]");
 		if (faked)
 			ostr(c, " [faked]");
+		if (task)
+			oprintf(c, " [task %llu]", (unsigned long long)task);
 		if (st)
 			oprintf(c, " [%s]", st);
 	}
@@ -658,7 +666,8 @@ static void print_event(struct cat *c, const struct rrk_ev *ev)
 		get_body(ev, &s, sizeof s);
 		const char *disp = s.disposition == RRK_SIG_HANDLED ? "handled" :
 				   s.disposition == RRK_SIG_IGNORED ? "ignored" :
-				   s.disposition == RRK_SIG_FATAL ? "fatal" : "unknown";
+				   s.disposition == RRK_SIG_FATAL ? "fatal" :
+				   s.disposition == RRK_SIG_STOPPED ? "stopped" : "unknown";
 		signame(sn, sizeof sn, (int)s.signo);
 		if (c->json)
 			oprintf(c, "\"signal\":\"%s\",\"signo\":%u,\"synchronous\":%s,\"disposition\":\"%s\"",

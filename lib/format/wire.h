@@ -301,6 +301,15 @@ RRK_WIRE_SIZE(rrk_ev_syscall, 64);
 RRK_WIRE_AT(rrk_ev_syscall, nr, 0);
 RRK_WIRE_AT(rrk_ev_syscall, args, 8);
 RRK_WIRE_AT(rrk_ev_syscall, result, 56);
+/* A clone, fork or vfork whose child is in another PID namespace than
+ * the recorder sees it in: `result` is the tid the caller got, `task` the
+ * tid the trace's events name the child by (spec 5.3, SYSCALL). */
+struct rrk_ev_syscall_task {
+	struct rrk_ev_syscall call;
+	uint64_t task;
+};
+RRK_WIRE_SIZE(rrk_ev_syscall_task, 72);
+RRK_WIRE_AT(rrk_ev_syscall_task, task, 64);
 struct rrk_ev_rdtsc {
 	uint64_t tsc;
 	uint32_t aux;        /* rdtscp's ecx */
@@ -326,6 +335,7 @@ enum rrk_sig_disp {
 	RRK_SIG_HANDLED = 1, /* a handler ran: regs_after + MEM frame */
 	RRK_SIG_IGNORED = 2, /* nothing happened */
 	RRK_SIG_FATAL = 3,   /* the process died of it (EXIT follows) */
+	RRK_SIG_STOPPED = 4, /* a job-control stop: the process stopped until a SIGCONT */
 };
 struct rrk_ev_signal {
 	uint32_t signo;

@@ -661,6 +661,15 @@ static int others_alive(struct recorder *r)
 	return 0;
 }
 
+/* Whether a thread of t's process other than t is still alive. */
+static int threads_alive(const struct recorder *r, const struct rtask *t)
+{
+	for (const struct rtask *x = r->tasks; x; x = x->next)
+		if (x != t && x->pid == t->pid && x->state != TS_DEAD)
+			return 1;
+	return 0;
+}
+
 /* The current task goes on running. */
 static void resume_cur(struct recorder *r, int sig)
 {
@@ -941,6 +950,7 @@ static void record_clone(struct recorder *r, unsigned ev)
 	uint64_t a[6];
 	args_of(&p->entry, a);
 	uint64_t flags = rrk_sys_clone_flags(p->entry.orig_rax, a);
+	p->clone_task = (pid_t)child;
 	struct rtask *c = find_task(r, (pid_t)child);
 	int seen = c != NULL; /* its first stop came before ours */
 	if (!c)
@@ -1578,21 +1588,30 @@ static void syscall_entry(struct recorder *r)
 		return;
 	}
 	struct rtask *t = r->cur;
-	if (t->sb_deferred_sig)
-		send_deferred(t); /* it interrupts the call now, as it would have */
 	if (t->sb_new_desched) {
 		t->sb_new_desched = 0;
 		int old = -1;
 		tracee_read(&t->t, t->sb + RRK_SB_OFF_DESCHED, &old, sizeof old);
-		int fd = old >= 0 ? rrk_sb_desched_setup(&t->t, t->sb, old) : -1;
-		sb_grab_desched(t, fd);
-		if (fd < 0 || t->sb_desched < 0) {
-			if (old >= 0)
+		if (old >= 0) {
+			int fd = rrk_sb_desched_setup(&t->t, t->sb, old);
+			sb_grab_desched(t, fd);
+			if (fd < 0 || t->sb_desched < 0) {
 				inject_at(r, SYS_close, old, 0);
-			fd = -1;
+				fd = -1;
+			}
+			tracee_write(&t->t, t->sb + RRK_SB_OFF_DESCHED, &fd, sizeof fd);
+			/* The injected calls took the place of the one t was
+			 * entering (it got ENOSYS): t makes it again. */
+			struct rrk_regs again = g;
+			again.rip -= 2;
+			again.rax = again.orig_rax;
+			tracee_setregs(&t->t, &again);
+			resume_cur(r, 0);
+			return;
 		}
-		tracee_write(&t->t, t->sb + RRK_SB_OFF_DESCHED, &fd, sizeof fd);
 	}
+	if (t->sb_deferred_sig)
+		send_deferred(t); /* it interrupts the call now, as it would have */
 	if (nr == RRK_SYS_SBINIT) {
 		int64_t res = sb_init(r, a);
 		struct rrk_regs s = g;
@@ -1724,9 +1743,16 @@ static void syscall_exit(struct recorder *r)
 	/* (play writes an address-space call's memory after making it) */
 	if ((r->outfds_dirty || r->fds_changed) && (e->action == ACT_EMULATE || e->action == ACT_REAL))
 		sb_sync_outfds(r);
-	struct rrk_ev_syscall body = { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res };
+	struct rrk_ev_syscall_task body = { { nr, { a[0], a[1], a[2], a[3], a[4], a[5] }, res }, 0 };
+	size_t blen = sizeof body.call;
+	if (e->action == ACT_CLONE && res > 0 && r->cur->clone_task && r->cur->clone_task != res) {
+		/* the child is in a PID namespace of its own */
+		body.task = (uint64_t)r->cur->clone_task;
+		blen = sizeof body;
+	}
+	r->cur->clone_task = 0;
 	attach_strs(r);
-	emit(r, RRK_EV_SYSCALL, flags, &r->cur->entry, &body, sizeof body);
+	emit(r, RRK_EV_SYSCALL, flags, &r->cur->entry, &body, blen);
 	r->cur->post = g;
 	r->cur->post_valid = 1;
 	r->cur->in_syscall = 0;
@@ -1980,11 +2006,15 @@ static void record_signal(struct recorder *r, int sig)
 		return;
 	}
 	if (stopsig) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "the program got %s; rrkit does not record job-control stops, so it keeps running",
-			 rrk_signal_name(sig));
-		rec_note(r, msg);
-		tracee_cont(&r->cur->t, 0);
+		/* The process stops until a SIGCONT (job_stop): nothing in it
+		 * changes, so replay only takes the signal where it came. */
+		if (needs_point) {
+			att_point(r);
+			flags |= RRK_EVF_EXECPOINT;
+		}
+		b.disposition = RRK_SIG_STOPPED;
+		emit(r, RRK_EV_SIGNAL, flags, &g, &b, sizeof b);
+		tracee_cont(&r->cur->t, sig);
 		return;
 	}
 	b.disposition = RRK_SIG_FATAL;
@@ -2309,6 +2339,37 @@ static int stop_before_start(struct recorder *r, struct rtask *t, const struct s
 	return 0;
 }
 
+/* A PTRACE_EVENT_STOP that is not rec's own interrupt: t's process
+ * entered a group stop (sig: the stopping signal) or, after a SIGCONT,
+ * left it (SIGTRAP). Stopped, t is like a task blocked in the kernel:
+ * rec listens (PTRACE_LISTEN keeps it stopped and reports the SIGCONT)
+ * and lets the others run; the program's parent sees the stop. */
+static void job_stop(struct recorder *r, struct rtask *t, int sig)
+{
+	if (sig != SIGTRAP) {
+		if (!t->job_stopped) {
+			t->job_stopped = 1;
+			t->job_prev = t->state == TS_BLOCKED ? TS_BLOCKED : TS_READY;
+		}
+		t->interrupted = 0; /* an interrupt sent meanwhile merged into this stop */
+		t->state = TS_BLOCKED;
+		if (r->active == t)
+			r->active = NULL;
+		if (ptrace(PTRACE_LISTEN, t->t.tid, 0, 0) < 0 && errno != ESRCH)
+			rrk_die("cannot keep task %d in its job-control stop: %s", (int)t->t.tid,
+				strerror(errno));
+		return;
+	}
+	if (!t->job_stopped) {
+		tracee_cont(&t->t, 0);
+		return;
+	}
+	t->job_stopped = 0;
+	t->state = t->job_prev;
+	if (t->state == TS_BLOCKED)
+		tracee_resume_again(&t->t); /* back inside its syscall */
+}
+
 /* An execve of the running program succeeded in t. */
 static void exec_stop(struct recorder *r, struct rtask *t, int status)
 {
@@ -2345,8 +2406,14 @@ static void handle_stop(struct recorder *r, struct rtask *t, const struct stop *
 		return;
 	}
 	if (st->kind == STOP_EXIT_EVENT) {
-		/* On its way out (exit, or killed with its group). */
+		/* On its way out (exit, or killed with its group). A leader
+		 * whose threads live on is reported gone only after the last
+		 * of them: until then it runs no code, and they may run. */
 		tracee_cont(&t->t, 0);
+		if (t->t.tid == t->pid && r->active == t && threads_alive(r, t)) {
+			t->state = TS_BLOCKED;
+			r->active = NULL;
+		}
 		return;
 	}
 	unsigned ev = (unsigned)status >> 16;
@@ -2375,6 +2442,8 @@ static void handle_stop(struct recorder *r, struct rtask *t, const struct stop *
 			record_clone(r, ev);
 		else if (ev == PTRACE_EVENT_STOP && st->sig == SIGTRAP && t->interrupted)
 			record_sched(r);
+		else if (ev == PTRACE_EVENT_STOP)
+			job_stop(r, t, st->sig);
 		else
 			tracee_cont(&t->t, 0);
 		break;

@@ -52,6 +52,11 @@ struct rtask {
 	int in_syscall;      /* between seccomp and exit stops */
 	int entered;         /* an ENTER event was written for this syscall */
 	int interrupted;     /* PTRACE_INTERRUPT sent: a preemption */
+	pid_t clone_task;    /* the child of its clone, as rec sees it */
+	/* In a job-control stop (rec listens until a SIGCONT ends it), and
+	 * the state it goes back to then. */
+	int job_stopped;
+	enum task_state job_prev;
 	int resend_sig;      /* a signal re-sent after a string instruction */
 	uint8_t resend_info[128];
 	uint64_t run_start;  /* when it was last resumed */

@@ -1629,6 +1629,15 @@ static void finish_clone(struct replayer *rp, const struct rrk_regs *entry, cons
 	apply_mem(rp, ev);
 }
 
+/* The tid the trace names a clone's child by: the result, or, for a
+ * child in a PID namespace of its own, the recorder's view of it. */
+static uint32_t clone_task(const struct rrk_ev *ev)
+{
+	if (ev->hdr.body_size >= sizeof(struct rrk_ev_syscall_task))
+		return (uint32_t)((const struct rrk_ev_syscall_task *)(const void *)ev->body)->task;
+	return (uint32_t)((const struct rrk_ev_syscall *)(const void *)ev->body)->result;
+}
+
 /* clone, fork, vfork, for real: the new task is mapped to its recorded
  * tid. The kernel would write the live tid where the program asked
  * (CLONE_CHILD_SETTID): play writes the recorded one instead. */
@@ -1657,10 +1666,10 @@ static void replay_clone(struct replayer *rp, struct rrk_regs *g, const struct r
 	struct ptask *c = task_by_live(rp, (pid_t)live);
 	if (c) {
 		/* its first stop came already */
-		c->rec_tid = (uint32_t)b->result;
+		c->rec_tid = clone_task(ev);
 		c->has_pending = 0;
 	} else {
-		c = task_new(rp, (pid_t)live, (uint32_t)b->result);
+		c = task_new(rp, (pid_t)live, clone_task(ev));
 		c->initial = 1;
 	}
 	if (flags & CLONE_VM) {
@@ -1923,6 +1932,8 @@ static void replay_signal(struct replayer *rp, const struct rrk_ev *ev, struct s
 	if (b->synchronous || (ev->hdr.flags & RRK_EVF_AT_SYSCALL) ||
 	    b->disposition != RRK_SIG_FATAL)
 		check_regs(rp, &ev->hdr.regs, &g, 0);
+	if (b->disposition == RRK_SIG_HANDLED || b->disposition == RRK_SIG_FATAL)
+		rp->cur_t->restart_pending = 0;
 	if (b->disposition == RRK_SIG_HANDLED) {
 		apply_mem(rp, ev); /* the frame the kernel built */
 		struct rrk_regs h = b->regs_after;
@@ -2259,15 +2270,16 @@ int rrk_rp_prepare(struct replayer *rp)
 		rrk_rp_fail(rp, "%s: event %llu belongs to task %u, which does not exist at that point",
 			    o->trace_name, (unsigned long long)ev->hdr.number, ev->hdr.tid);
 	struct ptask *ct = rp->cur_t;
-	if (ct->restart_pending) {
+	/* A signal at the syscall's end decides (replay_signal): a handler
+	 * or death instead of the restart; a stop or nothing, the restart
+	 * at the task's next event. */
+	if (ct->restart_pending && !(ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_AT_SYSCALL))) {
 		ct->restart_pending = 0;
-		if (!(ev->hdr.kind == RRK_EV_SIGNAL && (ev->hdr.flags & RRK_EVF_AT_SYSCALL))) {
-			struct rrk_regs r;
-			tracee_getregs(&ct->t, &r);
-			r.rip -= 2;
-			r.rax = ct->restart_nr;
-			tracee_setregs(&ct->t, &r);
-		}
+		struct rrk_regs r;
+		tracee_getregs(&ct->t, &r);
+		r.rip -= 2;
+		r.rax = ct->restart_nr;
+		tracee_setregs(&ct->t, &r);
 	}
 	return 0;
 }
