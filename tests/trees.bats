@@ -312,3 +312,37 @@ print(subprocess.run(["echo", "from a child"], capture_output=True).stdout)'
 	grep -q 'zero=1' "$OUT2"
 	grep -q 'grown: moved=1' "$OUT2"
 }
+
+@test "memory shared between processes: a POSIX shm file each maps by name, an inherited memfd, a process-shared mutex" {
+	record_replay 0 "$P/shm_procs"
+	printf '%s\n' 'child status 0' 'counter 40000, memfd counter 40000' 'message: written by the child' |
+		cmp - "$OUT2"
+}
+
+@test "python3 multiprocessing: Process with a Lock and a shared Value, then Pool(2), three recordings" {
+	cat >"$BATS_TEST_TMPDIR/mp.py" <<'PY'
+import multiprocessing as mp
+
+def add(lock, val, n):
+    for _ in range(n):
+        with lock:
+            val.value += 1
+
+if __name__ == "__main__":
+    lock = mp.Lock()
+    val = mp.Value("i", 0, lock=False)
+    procs = [mp.Process(target=add, args=(lock, val, 300)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    print("value", val.value)
+    with mp.Pool(2) as pool:
+        print("sum", sum(pool.map(abs, range(-50, 50))))
+PY
+	local i
+	for i in 1 2 3; do
+		record_replay 0 python3 "$BATS_TEST_TMPDIR/mp.py"
+		printf '%s\n' 'value 600' 'sum 2500' | cmp - "$OUT2"
+	done
+}

@@ -153,6 +153,7 @@ struct recorder {
 		ino_t ino;
 	} *shmaps;
 	size_t nshmaps;
+	int shared_noted; /* the one note about memory shared with outsiders */
 	pid_t emit_tid; /* when set, the tid the next event is listed under */
 	uint32_t exec_new_tid;
 	struct stat out_id[2]; /* the program's stdout and stderr at start */

@@ -231,7 +231,17 @@ static int map_file(struct rec_call *c)
 		mp.flags |= RRK_MAP_FILE;
 		if (r->patch_kinds)
 			rec_files_push(rec_space_of(r, r->cur->pid), mp.start, mp.end);
-		rec_att_add(r, RRK_REC_MAP, &mp, sizeof mp, (uint8_t *)rrk_xstrdup(name), strlen(name));
+		/* A shared mapping names the file's identity after the path, so
+		 * that play maps one object wherever the recording shared one. */
+		size_t nl = strlen(name);
+		if (a[3] & MAP_SHARED)
+			nl += (size_t)snprintf(name + nl, sizeof name - nl, "%c%llu:%llu", 0,
+					       (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+		if (nl >= sizeof name)
+			nl = sizeof name - 1;
+		uint8_t *nd = rrk_xmalloc(nl + 1);
+		memcpy(nd, name, nl);
+		rec_att_add(r, RRK_REC_MAP, &mp, sizeof mp, nd, nl);
 	} else if (S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 5) {
 		/* /dev/zero: the same as anonymous memory */
 	} else {
@@ -240,11 +250,13 @@ static int map_file(struct rec_call *c)
 	}
 	if (fd >= 0)
 		close(fd);
-	if ((a[3] & MAP_SHARED) && (a[2] & PROT_WRITE) && !r->abort_reason) {
+	if ((a[3] & MAP_SHARED) && (a[2] & PROT_WRITE) && !r->abort_reason && !r->shared_noted) {
+		/* shared among the recorded processes, it replays shared */
 		char msg[4300];
-		snprintf(msg, sizeof msg, "writable shared mapping of %s at event %llu: changes made to it by other processes are not recorded",
+		snprintf(msg, sizeof msg, "writable shared mapping of %s at event %llu (and any later ones): changes made to it by processes outside the recording are not recorded",
 			 name, (unsigned long long)r->nevents + 1);
 		rec_note(r, msg);
+		r->shared_noted = 1;
 	}
 	return r->abort_reason != NULL;
 }

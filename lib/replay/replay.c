@@ -614,6 +614,74 @@ void rrk_rp_put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t
 	mem_write(rp, addr, bl->data + offset, n);
 }
 
+const char *rrk_rp_map_id(const struct rrk_attach *map)
+{
+	if (!map || map->size <= sizeof(struct rrk_map))
+		return NULL;
+	const char *name = (const char *)map->data + sizeof(struct rrk_map);
+	size_t n = map->size - sizeof(struct rrk_map);
+	const char *nul = memchr(name, 0, n);
+	if (!nul || (size_t)(nul + 1 - name) >= n)
+		return NULL;
+	const char *id = nul + 1;
+	size_t idl = n - (size_t)(id - name);
+	/* (digits and a colon only, ending at the record's end: then it
+	 * is a string, terminated by the record's padding-free NUL check) */
+	if (idl >= sizeof(((struct shared_file *)0)->id) || strspn(id, "0123456789:") != idl)
+		return NULL;
+	return id;
+}
+
+void rrk_rp_map_shared(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
+		       const struct blob *bl, uint64_t offset, const char *id)
+{
+	struct shared_file *f = NULL;
+	for (size_t i = 0; i < rp->nshared && !f; i++)
+		if (!strcmp(rp->shared[i].id, id))
+			f = &rp->shared[i];
+	if (!f) {
+		int fd = (int)syscall(SYS_memfd_create, "rrk-shared", MFD_CLOEXEC);
+		if (fd < 0)
+			rrk_rp_fail(rp, "cannot make the memory file of a shared mapping: %s", strerror(errno));
+		rp->shared = rrk_xrealloc(rp->shared, (rp->nshared + 1) * sizeof *rp->shared);
+		f = &rp->shared[rp->nshared++];
+		memset(f, 0, sizeof *f);
+		snprintf(f->id, sizeof f->id, "%s", id);
+		f->memfd = fd;
+	}
+	uint64_t maplen = (len + 4095) & ~4095ull;
+	if (offset + maplen > f->size) {
+		/* the whole mapping can be touched, as in the recording */
+		if (ftruncate(f->memfd, (off_t)(offset + maplen)) < 0)
+			rrk_rp_fail(rp, "cannot size the memory file of a shared mapping: %s", strerror(errno));
+		f->size = offset + maplen;
+	}
+	/* the file's bytes when this mapping was made: the other mappings
+	 * of it see them too, as they did when recorded */
+	if (offset < bl->total) {
+		uint64_t n = bl->total - offset < len ? bl->total - offset : len;
+		if (pwrite(f->memfd, bl->data + offset, n, (off_t)offset) != (ssize_t)n)
+			rrk_rp_fail(rp, "cannot fill the memory file of a shared mapping: %s", strerror(errno));
+	}
+	struct rrk_regs saved;
+	if (tracee_getregs(&rp->cur_t->t, &saved) < 0)
+		rrk_rp_fail(rp, "cannot read the registers of task %u", rp->cur_t->rec_tid);
+	char path[64];
+	int plen = snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), f->memfd) + 1;
+	long fd = tracee_write(&rp->cur_t->t, addr, path, (size_t)plen) < 0
+			  ? -EFAULT
+			  : inject(rp, insn, SYS_openat, (uint64_t)AT_FDCWD, addr, O_RDWR | O_CLOEXEC, 0, 0, 0);
+	long got = fd < 0 ? fd
+			  : inject(rp, insn, SYS_mmap, addr, maplen, (uint64_t)prot, MAP_SHARED | MAP_FIXED,
+				   (uint64_t)fd, offset);
+	if (fd >= 0)
+		inject(rp, insn, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0);
+	tracee_setregs(&rp->cur_t->t, &saved);
+	if ((uint64_t)got != addr)
+		rrk_rp_fail(rp, "cannot map a shared file mapping at 0x%llx in the replay: %s",
+			    (unsigned long long)addr, strerror((int)-got));
+}
+
 static int site_order(const void *a, const void *b)
 {
 	uint64_t x = ((const struct rrk_patch_site *)a)->addr, y = ((const struct rrk_patch_site *)b)->addr;
@@ -2090,6 +2158,9 @@ void rrk_rp_free(struct replayer *rp)
 {
 	if (rp->have_wake)
 		timer_delete(rp->wake);
+	for (size_t i = 0; i < rp->nshared; i++)
+		close(rp->shared[i].memfd);
+	free(rp->shared);
 	free(rp);
 }
 uint64_t rrk_rp_last(struct replayer *rp) { return rp->last; }

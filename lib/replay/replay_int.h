@@ -51,6 +51,14 @@ struct replayer {
 	char end_reason[256];
 	struct blob *blobs;
 	size_t nblobs, cblobs;
+	/* The files the recording mapped MAP_SHARED, each one memory file
+	 * that every replayed mapping of it shares (rrk_rp_map_shared). */
+	struct shared_file {
+		char id[48]; /* the file's dev:ino when recorded */
+		int memfd;
+		uint64_t size;
+	} *shared;
+	size_t nshared;
 	struct named_file *files;
 	size_t nfiles;
 	char stub_path[64];
@@ -120,6 +128,14 @@ int64_t rrk_rp_run_real(struct replayer *rp, const struct rrk_regs *entry, uint6
 struct open_blob;
 void rrk_rp_put_blob(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
 		     struct blob *bl, uint64_t offset, struct open_blob *ob);
+/* Maps the recorded file `id` (dev:ino) MAP_SHARED at [addr, addr+len),
+ * its bytes from offset as bl holds them, through the one memory file
+ * play keeps for it. */
+void rrk_rp_map_shared(struct replayer *rp, uint64_t insn, uint64_t addr, uint64_t len, int prot,
+		       const struct blob *bl, uint64_t offset, const char *id);
+/* The file identity a MAP record names after its path (a shared mapping),
+ * or NULL. */
+const char *rrk_rp_map_id(const struct rrk_attach *map);
 /* p has the blob's bytes from offset at [start, end); map: its MAP record. */
 void rrk_rp_note_file(struct proc *p, uint64_t start, uint64_t end, const uint8_t *digest,
 		      uint64_t offset, const struct rrk_attach *map);

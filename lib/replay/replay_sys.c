@@ -116,11 +116,15 @@ static void rp_mapped_mmap(struct rp_call *c)
 		rrk_rp_fail(c->rp, "%s: event %llu maps a file the trace does not contain", c->rp->o->trace_name,
 			    (unsigned long long)c->ev->hdr.number);
 	uint64_t at = (uint64_t)b->result;
-	rrk_rp_put_blob(c->rp, c->g->rip - 2, at, b->args[1], (int)b->args[2], bl, mp->offset, NULL);
 	const struct rrk_attach *ma = NULL;
 	for (size_t i = 0; i < c->ev->nattach && !ma; i++)
 		if (c->ev->attach[i].data == (const uint8_t *)mp)
 			ma = &c->ev->attach[i];
+	const char *id = (mp->flags & RRK_MAP_SHARED) ? rrk_rp_map_id(ma) : NULL;
+	if (id)
+		rrk_rp_map_shared(c->rp, c->g->rip - 2, at, b->args[1], (int)b->args[2], bl, mp->offset, id);
+	else
+		rrk_rp_put_blob(c->rp, c->g->rip - 2, at, b->args[1], (int)b->args[2], bl, mp->offset, NULL);
 	rrk_rp_note_file(c->t->proc, at, at + pages(b->args[1]), mp->digest, mp->offset, ma);
 }
 
