@@ -143,7 +143,7 @@ lint:
 # breakpoints and single steps instead of debug registers even where they
 # trigger (RRK_NO_DEBUGREGS=1), so that both ways are tested on any machine.
 FORCED_BATS := $(addprefix tests/,record_replay.bats trees.bats patch.bats gdb.bats \
-	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats stream.bats)
+	syscallbuf.bats rec_keyframes.bats tracecut.bats divergence.bats stream.bats runtimes.bats)
 check: deps
 	$(MAKE) all progs
 	$(MAKE) lint statics layers

@@ -14,10 +14,11 @@ set -eu
 # headers of Zycore, under the Zydis decoder that tests/zydis.sh fetches
 # (lib/ptrace/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats);
 # libasan8, libubsan1: a sanitizer build (tests/record_replay.bats; gcc's
-# own dependencies, named so that a missing one is installed).
+# own dependencies, named so that a missing one is installed); nodejs,
+# golang-go: language runtimes (tests/runtimes.bats).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
 file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb libzycore-dev
-xz-utils tar libasan8 libubsan1"
+xz-utils tar libasan8 libubsan1 nodejs golang-go"
 
 # shellcheck disable=SC2086 # PKGS is a list of package names
 exec sh "$(dirname "$0")/install-packages.sh" rrkit $PKGS
