@@ -15,10 +15,10 @@ set -eu
 # (lib/ptrace/sites.c); xz-utils, tar: a two-thread compression (tests/trees.bats);
 # libasan8, libubsan1: a sanitizer build (tests/record_replay.bats; gcc's
 # own dependencies, named so that a missing one is installed); nodejs,
-# golang-go: language runtimes (tests/runtimes.bats).
+# golang-go, cargo: language runtimes (tests/runtimes.bats).
 PKGS="musl-tools libzstd-dev linux-libc-dev gcc make binutils bats shellcheck
 file python3 perl sqlite3 coreutils diffutils procps bsdutils gdb libzycore-dev
-xz-utils tar libasan8 libubsan1 nodejs golang-go"
+xz-utils tar libasan8 libubsan1 nodejs golang-go cargo"
 
 # shellcheck disable=SC2086 # PKGS is a list of package names
 exec sh "$(dirname "$0")/install-packages.sh" rrkit $PKGS

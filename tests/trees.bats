@@ -346,3 +346,34 @@ PY
 		printf '%s\n' 'value 600' 'sum 2500' | cmp - "$OUT2"
 	done
 }
+
+@test "40 recordings of the four-thread spin lock made under load (4 recordings and 4 replays at once) all replay" {
+	local d=$BATS_TEST_TMPDIR r k f fails=0 n=0
+	for r in $(seq 1 10); do
+		for k in 1 2 3 4; do
+			timeout "$RRK_TIMEOUT" "$ROOT/bin/rec" -o "$d/r$r-$k.trace" "$P/spinlock" >"$d/r$r-$k.out" 2>/dev/null &
+			if [ "$r" -gt 1 ]; then
+				timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$d/r$((r - 1))-$k.trace" >/dev/null 2>&1 &
+			fi
+		done
+		wait
+	done
+	for f in "$d"/r*.trace; do
+		n=$((n + 1))
+		if ! timeout "$RRK_TIMEOUT" "$ROOT/bin/play" "$f" >"${f%.trace}.replay" 2>"${f%.trace}.err" ||
+			! cmp -s "${f%.trace}.out" "${f%.trace}.replay"; then
+			echo "$f:"
+			head -n 2 "${f%.trace}.err"
+			fails=$((fails + 1))
+		fi
+	done
+	[ "$n" -eq 40 ]
+	[ "$fails" -eq 0 ]
+	grep -q 'counter 1000000' "$d/r10-4.out"
+}
+
+@test "handled signals sent to a thread other than the leader, just after its futex wait returns" {
+	record_replay 0 "$P/signal_thread"
+	grep -q 'rounds 200, handler ran' "$OUT2"
+	"$ROOT/bin/tracecat" "$T" | grep -q 'signal SIGUSR1 async handled'
+}

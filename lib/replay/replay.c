@@ -2027,7 +2027,12 @@ static void send_async(struct replayer *rp, const struct rrk_ev *ev)
 			    rp->o->trace_name, (unsigned long long)ev->hdr.number);
 	uint64_t none = 0;
 	ptrace(PTRACE_SETSIGMASK, rp->cur_t->t.tid, (void *)8, &none);
-	syscall(SYS_tgkill, rp->cur_t->t.tid, rp->cur_t->t.tid, (int)b->signo);
+	/* tkill, not tgkill(tid, tid): that names the thread group tid,
+	 * which is no group unless the task is its process's leader
+	 * (ESRCH for any other thread, and the signal never came) */
+	if (syscall(SYS_tkill, rp->cur_t->t.tid, (int)b->signo) < 0)
+		rrk_rp_fail(rp, "cannot send signal %u to task %d: %s", b->signo,
+			    (int)rp->cur_t->t.tid, strerror(errno));
 }
 
 /* Whether another live thread shares t's process. */
